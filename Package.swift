@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+// A learned image codec toolkit: a convolutional autoencoder as an image codec.
+// Layers, bottom up: C shims (CZlib, CPNG, CBLAS) -> AENet (network library)
+// -> AECodec (image I/O, bundles, latent files; later issues) -> thin executables.
+import PackageDescription
+
+let package = Package(
+    name: "AECodec",
+    products: [
+        .library(name: "AENet", targets: ["AENet"]),
+        .executable(name: "aeenc", targets: ["aeenc"]),
+        .executable(name: "aedec", targets: ["aedec"]),
+        .executable(name: "aetrain", targets: ["aetrain"]),
+        .executable(name: "aeinfo", targets: ["aeinfo"]),
+        .executable(name: "aebench", targets: ["aebench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, each wrapped by a module map.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // The network library: tensors, layers (forward and backward), loss, optimizer, training.
+        .target(name: "AENet", dependencies: ["CBLAS"]),
+
+        // Thin executables.
+        .executableTarget(name: "aeenc", dependencies: [
+            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "aedec", dependencies: [
+            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "aetrain", dependencies: [
+            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "aeinfo", dependencies: [
+            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "aebench", dependencies: [
+            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "AENetTests", dependencies: ["AENet"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

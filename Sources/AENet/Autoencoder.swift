@@ -1,0 +1,40 @@
+/// An encoder and a decoder that meet at a flat latent vector. The codec
+/// encodes with one half and decodes with the other; training runs both.
+public final class Autoencoder {
+    public let encoder: Sequential
+    public let decoder: Sequential
+
+    public init(encoder: Sequential, decoder: Sequential) {
+        precondition(encoder.outputShape == decoder.inputShape,
+                     "encoder outputs \(encoder.outputShape), decoder takes \(decoder.inputShape)")
+        precondition(encoder.inputShape == decoder.outputShape,
+                     "decoder output \(decoder.outputShape) differs from encoder input \(encoder.inputShape)")
+        self.encoder = encoder
+        self.decoder = decoder
+    }
+
+    public var imageShape: [Int] { encoder.inputShape }
+    public var latentDim: Int { encoder.outputShape.reduce(1, *) }
+    public var layers: [Layer] { encoder.layers + decoder.layers }
+    public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
+    public var parameterCount: Int { encoder.parameterCount + decoder.parameterCount }
+
+    /// Images [N, H, W, C] in [0, 1] to latents [N, latentDim].
+    public func encode(_ images: Tensor) -> Tensor { encoder.forward(images) }
+
+    /// Latents [N, latentDim] to images [N, H, W, C].
+    public func decode(_ latents: Tensor) -> Tensor { decoder.forward(latents) }
+
+    /// Reconstruction of a batch (keeps what `backward` needs).
+    public func forward(_ images: Tensor) -> Tensor { decoder.forward(encoder.forward(images)) }
+
+    /// Backpropagates dL/d(reconstruction) through both halves, accumulating parameter gradients.
+    public func backward(_ gradOutput: Tensor) {
+        let gradLatent = decoder.backward(gradOutput, needInputGradient: true)
+        encoder.backward(gradLatent, needInputGradient: false)
+    }
+
+    public func zeroGradients() {
+        for p in parameters { p.zeroGrad() }
+    }
+}

@@ -1,0 +1,80 @@
+/// Keras `Conv2DTranspose(filters, (3, 3), padding="same", activation=...)`, stride 1.
+///
+/// Kernel shape [3, 3, filters, inChannels] (HWOI, as Keras stores it), bias [filters].
+/// Each input pixel (y, x) adds K[i, j, :, :] * in[y, x, :] onto output pixel
+/// (y+i-1, x+j-1). At stride 1 that is exactly a 'same' Conv2D whose kernel is
+/// flipped in both spatial axes with its last two axes swapped:
+/// W[i, j, c, o] = K[2-i, 2-j, o, c]. So this layer keeps Keras's kernel as the
+/// parameter, builds the flipped HWIO copy for the shared convolution engine, and
+/// maps the engine's weight gradient back through the same permutation.
+public final class Conv2DTranspose: Layer {
+    public let name: String
+    public let kind = "Conv2DTranspose"
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    public let kernel: Parameter
+    public let bias: Parameter
+    public let activation: Activation
+    private let engine: Convolution3x3
+    private var flipped: [Float]
+    private var flippedGrad: [Float]
+    private var savedInput = Tensor(zeros: [0])
+    private var savedOutput = Tensor(zeros: [0])
+
+    public var parameters: [Parameter] { [kernel, bias] }
+
+    public init(name: String, inputShape: [Int], filters: Int, activation: Activation = .linear,
+                rng: inout RandomGenerator, parallelism: Parallelism = Parallelism(threads: 1)) {
+        precondition(inputShape.count == 3, "Conv2DTranspose takes [height, width, channels]")
+        let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+        self.name = name
+        self.inputShape = inputShape
+        self.outputShape = [h, w, filters]
+        self.activation = activation
+        kernel = Parameter(name: "\(name)/kernel",
+                           value: Initializer.glorotUniform(shape: [3, 3, filters, c], rng: &rng))
+        bias = Parameter(name: "\(name)/bias", value: Tensor(zeros: [filters]))
+        engine = Convolution3x3(height: h, width: w, inChannels: c, outChannels: filters,
+                                activation: activation, parallelism: parallelism)
+        flipped = [Float](repeating: 0, count: 9 * filters * c)
+        flippedGrad = flipped
+    }
+
+    private var inChannels: Int { inputShape[2] }
+    private var filters: Int { outputShape[2] }
+
+    /// Index of K[i, j, o, c] in the Keras kernel and of W[2-i, 2-j, c, o] in the flipped one.
+    @inline(__always)
+    private func indices(_ i: Int, _ j: Int, _ o: Int, _ c: Int) -> (keras: Int, flipped: Int) {
+        let keras = ((i * 3 + j) * filters + o) * inChannels + c
+        let flip = (((2 - i) * 3 + (2 - j)) * inChannels + c) * filters + o
+        return (keras, flip)
+    }
+
+    private func buildFlippedKernel() {
+        for i in 0..<3 { for j in 0..<3 { for o in 0..<filters { for c in 0..<inChannels {
+            let (kk, ff) = indices(i, j, o, c)
+            flipped[ff] = kernel.value.data[kk]
+        } } } }
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        precondition(Array(input.shape.dropFirst()) == inputShape, "\(name): input shape \(input.shape)")
+        buildFlippedKernel()
+        savedInput = input
+        savedOutput = engine.forward(input, weight: flipped, bias: bias.value.data)
+        return savedOutput
+    }
+
+    public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
+        for i in 0..<flippedGrad.count { flippedGrad[i] = 0 }
+        let gradInput = engine.backward(input: savedInput, output: savedOutput, gradOutput: gradOutput,
+                                        weight: flipped, gradWeight: &flippedGrad,
+                                        gradBias: &bias.grad.data, needInputGradient: needInputGradient)
+        for i in 0..<3 { for j in 0..<3 { for o in 0..<filters { for c in 0..<inChannels {
+            let (kk, ff) = indices(i, j, o, c)
+            kernel.grad.data[kk] += flippedGrad[ff]
+        } } } }
+        return gradInput
+    }
+}

@@ -1,0 +1,44 @@
+/// A trainable tensor with its accumulated gradient.
+public final class Parameter {
+    public let name: String
+    public var value: Tensor
+    public var grad: Tensor
+
+    public init(name: String, value: Tensor) {
+        self.name = name
+        self.value = value
+        self.grad = Tensor(zeros: value.shape)
+    }
+
+    public func zeroGrad() {
+        grad.data.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+}
+
+/// A network layer with its forward and backward pass side by side.
+///
+/// Shapes exclude the batch dimension: a layer maps per-sample shape
+/// `inputShape` to `outputShape`; tensors passed in carry the batch first.
+/// `forward` keeps what `backward` needs; `backward` takes dL/d(output), adds the
+/// parameter gradients into each `Parameter.grad`, and returns dL/d(input).
+public protocol Layer: AnyObject {
+    /// Layer name, unique inside a model (as in Keras's summary).
+    var name: String { get }
+    /// Kind as Keras names it, e.g. "Conv2D".
+    var kind: String { get }
+    var inputShape: [Int] { get }
+    var outputShape: [Int] { get }
+    var parameters: [Parameter] { get }
+
+    func forward(_ input: Tensor) -> Tensor
+    /// `needInputGradient: false` lets the first layer skip work nobody uses;
+    /// it then returns an empty tensor.
+    func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor
+}
+
+extension Layer {
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+    public func backward(_ gradOutput: Tensor) -> Tensor {
+        backward(gradOutput, needInputGradient: true)
+    }
+}

@@ -1,0 +1,52 @@
+/// A small, seeded, platform-independent pseudo-random generator
+/// (SplitMix64 seeding xoshiro256**), so training runs are reproducible.
+public struct RandomGenerator: RandomNumberGenerator, Sendable {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+
+    public init(seed: UInt64) {
+        var z = seed
+        func splitMix() -> UInt64 {
+            z &+= 0x9E37_79B9_7F4A_7C15
+            var x = z
+            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+            return x ^ (x >> 31)
+        }
+        s = (splitMix(), splitMix(), splitMix(), splitMix())
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = rotl(s.1 &* 5, 7) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= t
+        s.3 = rotl(s.3, 45)
+        return result
+    }
+
+    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+
+    /// Uniform float in [0, 1) with 24 random bits.
+    public mutating func nextUnitFloat() -> Float {
+        Float(next() >> 40) * (1.0 / 16_777_216.0)
+    }
+
+    /// Uniform float in [lo, hi).
+    public mutating func nextFloat(in lo: Float, _ hi: Float) -> Float {
+        lo + (hi - lo) * nextUnitFloat()
+    }
+
+    /// Uniform integer in 0..<n (Lemire's method, unbiased).
+    public mutating func nextInt(below n: Int) -> Int {
+        Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(n)).high)
+    }
+
+    /// Fisher-Yates shuffle, defined here (not the standard library's) so the
+    /// order is the same on every platform and Swift version.
+    public mutating func shuffle<T>(_ a: inout [T]) {
+        guard a.count > 1 else { return }
+        for i in stride(from: a.count - 1, to: 0, by: -1) {
+            a.swapAt(i, nextInt(below: i + 1))
+        }
+    }
+}

@@ -1,0 +1,34 @@
+/// A stack of layers applied in order (Keras `Sequential`).
+public final class Sequential {
+    public let name: String
+    public let layers: [Layer]
+
+    public init(name: String, layers: [Layer]) {
+        precondition(!layers.isEmpty, "a model needs at least one layer")
+        for (a, b) in zip(layers, layers.dropFirst()) {
+            precondition(a.outputShape == b.inputShape,
+                         "\(a.name) outputs \(a.outputShape) but \(b.name) takes \(b.inputShape)")
+        }
+        self.name = name
+        self.layers = layers
+    }
+
+    public var inputShape: [Int] { layers[0].inputShape }
+    public var outputShape: [Int] { layers[layers.count - 1].outputShape }
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        layers.reduce(input) { $1.forward($0) }
+    }
+
+    /// Backpropagates dL/d(output); returns dL/d(input) when asked for it.
+    @discardableResult
+    public func backward(_ gradOutput: Tensor, needInputGradient: Bool = false) -> Tensor {
+        var g = gradOutput
+        for (index, layer) in layers.enumerated().reversed() {
+            g = layer.backward(g, needInputGradient: index > 0 || needInputGradient)
+        }
+        return g
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// Options of a training run; the defaults are the seed's recipe.
+public struct TrainingOptions: Sendable {
+    public var epochs = 20
+    public var batchSize = 128
+    /// Fraction of the data held out for validation: the last part, as Keras's
+    /// `validation_split` does (taken before any shuffling).
+    public var validationSplit = 0.1
+    public var learningRate: Float = 1e-3
+    /// Seeds the per-epoch shuffles (the model's initial weights take their own seed).
+    public var seed: UInt64 = 0
+
+    public init() {}
+}
+
+/// One epoch's figures, as Keras's History records them.
+public struct EpochRecord: Sendable, Codable, Equatable {
+    public var epoch: Int
+    /// Mean of the batch losses over the epoch (MSE).
+    public var trainLoss: Double
+    /// MSE over the validation images, after the epoch (nil without a validation split).
+    public var validationLoss: Double?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+}
+
+/// Hooks for progress display and checkpoints. All have empty defaults.
+public protocol TrainingObserver: AnyObject {
+    func trainingWillStartEpoch(_ epoch: Int, of epochs: Int, batches: Int)
+    func trainingDidFinishBatch(_ batch: Int, of batches: Int, loss: Double, imagesPerSecond: Double)
+    /// Called after validation; throwing stops training and the error propagates out of `fit`.
+    func trainingDidFinishEpoch(_ record: EpochRecord) throws
+}
+
+extension TrainingObserver {
+    public func trainingWillStartEpoch(_ epoch: Int, of epochs: Int, batches: Int) {}
+    public func trainingDidFinishBatch(_ batch: Int, of batches: Int, loss: Double, imagesPerSecond: Double) {}
+    public func trainingDidFinishEpoch(_ record: EpochRecord) throws {}
+}
+
+public enum TrainingError: Error, CustomStringConvertible, Equatable {
+    case emptyTrainingSet(images: Int, validationSplit: Double)
+    case shapeMismatch(data: [Int], model: [Int])
+
+    public var description: String {
+        switch self {
+        case let .emptyTrainingSet(images, split):
+            return "a validation split of \(split) leaves no training images out of \(images)"
+        case let .shapeMismatch(data, model):
+            return "images of shape \(data) do not fit a model taking \(model)"
+        }
+    }
+}
+
+/// Mini-batch training of an autoencoder to reproduce its input (MSE, Adam).
+public final class Trainer {
+    public let model: Autoencoder
+    public let optimizer: Adam
+    public let options: TrainingOptions
+    /// Completed epochs so far (resuming sets it).
+    public private(set) var history: [EpochRecord] = []
+
+    public init(model: Autoencoder, options: TrainingOptions = TrainingOptions()) {
+        self.model = model
+        self.options = options
+        self.optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
+    }
+
+    /// Splits `data` into training and validation parts as Keras does.
+    public func split(_ data: ImageSet) throws -> (train: ImageSet, validation: ImageSet?) {
+        guard data.imageShape == model.imageShape else {
+            throw TrainingError.shapeMismatch(data: data.imageShape, model: model.imageShape)
+        }
+        let validationCount = Int((Double(data.count) * options.validationSplit).rounded(.down))
+        let trainCount = data.count - validationCount
+        guard trainCount > 0 else {
+            throw TrainingError.emptyTrainingSet(images: data.count, validationSplit: options.validationSplit)
+        }
+        return (data.subset(0..<trainCount),
+                validationCount > 0 ? data.subset(trainCount..<data.count) : nil)
+    }
+
+    /// The order of training images in `epoch` (0-based), a pure function of the
+    /// seed and the epoch, so a resumed run sees exactly the batches it would have.
+    public func order(epoch: Int, count: Int) -> [Int] {
+        var rng = RandomGenerator(seed: options.seed &+ 0x5DEE_CE66 &* UInt64(epoch + 1))
+        var indices = Array(0..<count)
+        rng.shuffle(&indices)
+        return indices
+    }
+
+    /// Trains for the remaining epochs (from `history.count` to `options.epochs`).
+    @discardableResult
+    public func fit(_ data: ImageSet, observer: TrainingObserver? = nil) throws -> [EpochRecord] {
+        let (train, validation) = try split(data)
+        let batchSize = max(1, options.batchSize)
+        let batches = (train.count + batchSize - 1) / batchSize
+        while history.count < options.epochs {
+            let epoch = history.count
+            observer?.trainingWillStartEpoch(epoch, of: options.epochs, batches: batches)
+            let start = Date()
+            let order = self.order(epoch: epoch, count: train.count)
+            var lossSum = 0.0
+            for b in 0..<batches {
+                let indices = order[(b * batchSize)..<min((b + 1) * batchSize, train.count)]
+                lossSum += Double(trainStep(train.batch(indices)))
+                let elapsed = Date().timeIntervalSince(start)
+                observer?.trainingDidFinishBatch(b, of: batches, loss: lossSum / Double(b + 1),
+                                                 imagesPerSecond: Double(min((b + 1) * batchSize, train.count)) / max(elapsed, 1e-9))
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let record = EpochRecord(
+                epoch: epoch + 1, trainLoss: lossSum / Double(batches),
+                validationLoss: validation.map { evaluate($0, batchSize: 256) },
+                seconds: seconds, imagesPerSecond: Double(train.count) / max(seconds, 1e-9))
+            history.append(record)
+            try observer?.trainingDidFinishEpoch(record)
+        }
+        return history
+    }
+
+    /// One optimizer step on one batch; returns the batch loss.
+    @discardableResult
+    public func trainStep(_ images: Tensor) -> Float {
+        model.zeroGradients()
+        let reconstruction = model.forward(images)
+        let (loss, grad) = MeanSquaredError.lossAndGradient(prediction: reconstruction, target: images)
+        model.backward(grad)
+        optimizer.update()
+        return loss
+    }
+
+    /// Mean squared error of the model's reconstructions over `data`.
+    public func evaluate(_ data: ImageSet, batchSize: Int = 256) -> Double {
+        Trainer.evaluate(model, on: data, batchSize: batchSize)
+    }
+
+    public static func evaluate(_ model: Autoencoder, on data: ImageSet, batchSize: Int = 256) -> Double {
+        var sum = 0.0
+        var start = 0
+        while start < data.count {
+            let end = min(start + batchSize, data.count)
+            let images = data.batch(start..<end)
+            sum += Double(MeanSquaredError.loss(prediction: model.forward(images), target: images))
+                * Double(end - start)
+            start = end
+        }
+        return data.count > 0 ? sum / Double(data.count) : .nan
+    }
+
+    /// Restores the state of an interrupted run: completed epochs and optimizer state.
+    public func restore(history: [EpochRecord], step: Int, firstMoments: [[Float]], secondMoments: [[Float]]) {
+        self.history = history
+        optimizer.restore(step: step, firstMoments: firstMoments, secondMoments: secondMoments)
+    }
+}

@@ -1,0 +1,55 @@
+/// Keras `UpSampling2D((2, 2))` with nearest-neighbour interpolation:
+/// out[n, 2y+a, 2x+b, c] = in[n, y, x, c]. Backward sums the four copies' gradients.
+public final class UpSampling2D: Layer {
+    public let name: String
+    public let kind = "UpSampling2D"
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    public var parameters: [Parameter] { [] }
+    private let parallelism: Parallelism
+
+    public init(name: String, inputShape: [Int], parallelism: Parallelism = Parallelism(threads: 1)) {
+        precondition(inputShape.count == 3, "UpSampling2D takes [height, width, channels]")
+        self.name = name
+        self.inputShape = inputShape
+        self.outputShape = [inputShape[0] * 2, inputShape[1] * 2, inputShape[2]]
+        self.parallelism = parallelism
+    }
+
+    public func forward(_ input: Tensor) -> Tensor {
+        precondition(Array(input.shape.dropFirst()) == inputShape, "\(name): input shape \(input.shape)")
+        let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+        return Tensor(uninitializedShape: [input.batch] + outputShape) { out in
+            input.data.withUnsafeBufferPointer { xb in
+                let x = xb.baseAddress!, y = out.baseAddress!
+                parallelism.forEachRange(input.batch) { range, _ in
+                    for n in range { for iy in 0..<h { for ix in 0..<w {
+                        let src = x + ((n * h + iy) * w + ix) * c
+                        for a in 0..<2 { for b in 0..<2 {
+                            (y + ((n * 2 * h + 2 * iy + a) * 2 * w + 2 * ix + b) * c).update(from: src, count: c)
+                        } }
+                    } } }
+                }
+            }
+        }
+    }
+
+    public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
+        guard needInputGradient else { return Tensor(zeros: [0]) }
+        let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
+        precondition(Array(gradOutput.shape.dropFirst()) == outputShape, "\(name): gradient shape \(gradOutput.shape)")
+        return Tensor(uninitializedShape: [gradOutput.batch] + inputShape) { gib in
+            gradOutput.data.withUnsafeBufferPointer { gob in
+                let gi = gib.baseAddress!, go = gob.baseAddress!
+                parallelism.forEachRange(gradOutput.batch) { range, _ in
+                    for n in range { for iy in 0..<h { for ix in 0..<w {
+                        let dst = gi + ((n * h + iy) * w + ix) * c
+                        let p00 = go + ((n * 2 * h + 2 * iy) * 2 * w + 2 * ix) * c
+                        let p10 = p00 + 2 * w * c
+                        for ch in 0..<c { dst[ch] = p00[ch] + p00[c + ch] + p10[ch] + p10[c + ch] }
+                    } } }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import AENet
+import ArgumentParser
+import Foundation
+
+/// Measures the network library's speed on the reference model. Build with
+/// `-c release`; figures are printed as `key: value` lines for scripts.
+struct AEBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aebench",
+        abstract: "Benchmark training and inference throughput of the reference autoencoder.",
+        discussion: "Run as: swift run -c release aebench [--threads 2]. Uses random images; speed does not depend on content.")
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads = Parallelism.availableCores
+    @Option(name: .customLong("latent-dim"), help: "Latent size.")
+    var latentDim = 64
+    @Option(name: .customLong("batch-size"), help: "Training batch size.")
+    var batchSize = 128
+    @Option(name: .customLong("train-images"), help: "Images in the timed training epoch (the seed's 18,000 = 90% of 20,000).")
+    var trainImages = 18_000
+    @Option(name: .customLong("infer-batch"), help: "Inference batch size.")
+    var inferBatch = 256
+    @Option(name: .customLong("infer-images"), help: "Images per timed inference run.")
+    var inferImages = 25_600
+    @Flag(help: "Small counts, for a quick look.")
+    var quick = false
+
+    func run() throws {
+        let trainCount = quick ? 1_280 : trainImages
+        let inferCount = quick ? 2_560 : inferImages
+        let model = ReferenceModel.build(latentDim: latentDim, seed: 1, threads: threads)
+        var rng = RandomGenerator(seed: 7)
+        let poolCount = 2_048
+        let data = ImageSet(height: 32, width: 32, channels: 3,
+                            pixels: (0..<(poolCount * 3072)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+        let flops = FlopCount(model: model)
+        print("threads: \(threads)")
+        print("model_parameters: \(model.parameterCount)")
+
+        // Training: warm up, then one timed epoch of trainCount images.
+        var options = TrainingOptions()
+        options.batchSize = batchSize
+        let trainer = Trainer(model: model, options: options)
+        for b in 0..<2 { trainer.trainStep(data.batch((b * batchSize)..<((b + 1) * batchSize))) }
+        var done = 0
+        let trainStart = Date()
+        while done < trainCount {
+            let n = min(batchSize, trainCount - done)
+            let start = (done % (poolCount - batchSize))
+            trainer.trainStep(data.batch(start..<(start + n)))
+            done += n
+        }
+        let trainSeconds = Date().timeIntervalSince(trainStart)
+        let trainRate = Double(trainCount) / trainSeconds
+        print(String(format: "train_images_per_s: %.1f", trainRate))
+        print(String(format: "train_gflops: %.1f", trainRate * flops.training / 1e9))
+
+        // Inference at inferBatch.
+        func timeInference(_ name: String, flopsPerImage: Double, _ body: (Tensor) -> Void, input: (Int) -> Tensor) {
+            body(input(0))  // warm-up
+            var processed = 0
+            let start = Date()
+            while processed < inferCount {
+                body(input(processed))
+                processed += inferBatch
+            }
+            let rate = Double(processed) / Date().timeIntervalSince(start)
+            print(String(format: "infer_%@_images_per_s: %.1f", name, rate))
+            print(String(format: "infer_%@_gflops: %.1f", name, rate * flopsPerImage / 1e9))
+        }
+        let batches = (0..<4).map { i in data.batch((i * inferBatch % (poolCount - inferBatch))..<((i * inferBatch % (poolCount - inferBatch)) + inferBatch)) }
+        let latents = batches.map { model.encode($0) }
+        timeInference("encoder", flopsPerImage: flops.encoder, { _ = model.encode($0) },
+                      input: { batches[($0 / inferBatch) % batches.count] })
+        timeInference("decoder", flopsPerImage: flops.decoder, { _ = model.decode($0) },
+                      input: { latents[($0 / inferBatch) % latents.count] })
+        timeInference("autoencoder", flopsPerImage: flops.encoder + flops.decoder, { _ = model.forward($0) },
+                      input: { batches[($0 / inferBatch) % batches.count] })
+
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        print(String(format: "peak_rss_mb: %.1f", Double(usage.ru_maxrss) / 1024))
+    }
+}
+
+/// Multiply-add FLOPs (2 per MAC) of the model's convolutions and dense layers, per image.
+struct FlopCount {
+    var encoder = 0.0
+    var decoder = 0.0
+    /// Forward + backward: about 3x forward, less the first layer's unneeded input gradient.
+    var training = 0.0
+
+    init(model: Autoencoder) {
+        func cost(_ layer: Layer) -> Double {
+            switch layer {
+            case let c as Conv2D:
+                return 2 * Double(c.outputShape[0] * c.outputShape[1] * 9 * c.inputShape[2] * c.outputShape[2])
+            case let c as Conv2DTranspose:
+                return 2 * Double(c.outputShape[0] * c.outputShape[1] * 9 * c.inputShape[2] * c.outputShape[2])
+            case let d as Dense:
+                return 2 * Double(d.inputShape[0] * d.outputShape[0])
+            default:
+                return 0
+            }
+        }
+        encoder = model.encoder.layers.map(cost).reduce(0, +)
+        decoder = model.decoder.layers.map(cost).reduce(0, +)
+        training = 3 * (encoder + decoder) - cost(model.encoder.layers[0])
+    }
+}
+
+AEBench.main()

@@ -1,0 +1,89 @@
+import AENet
+import XCTest
+
+final class ModelTests: XCTestCase {
+    func testReferenceParameterCount() {
+        // 598,211 is the published count of the seed's Keras model at latent 64.
+        XCTAssertEqual(ReferenceModel.build(latentDim: 64).parameterCount, 598_211)
+        // Each latent unit costs 2048 + 1 (encoder Dense) + 2048 (decoder Dense) parameters.
+        XCTAssertEqual(ReferenceModel.build(latentDim: 16).parameterCount, 598_211 - 48 * (2048 + 1 + 2048))
+    }
+
+    func testSummaryTable() {
+        let table = Summary.table(for: ReferenceModel.build(latentDim: 64))
+        let lines = table.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.last, "Total params: 598,211")
+        XCTAssertTrue(table.contains("conv2d_transpose (Conv2DTranspose)"))
+        XCTAssertTrue(table.contains("(None, 4, 4, 128)"))
+        XCTAssertTrue(table.contains("dense (Dense)               (None, 64)                131,136"))
+        XCTAssertEqual(Summary.grouped(1_234_567), "1,234,567")
+        XCTAssertEqual(Summary.grouped(12), "12")
+    }
+
+    func testEncoderAndDecoderShapes() {
+        let model = ReferenceModel.build(latentDim: 16, seed: 3, threads: 2)
+        var rng = RandomGenerator(seed: 1)
+        let x = randomTensor([3, 32, 32, 3], &rng, in: 0, 1)
+        let z = model.encode(x)
+        XCTAssertEqual(z.shape, [3, 16])
+        let y = model.decode(z)
+        XCTAssertEqual(y.shape, [3, 32, 32, 3])
+        XCTAssertTrue(y.data.allSatisfy { $0 >= 0 && $0 <= 1 }, "sigmoid output leaves [0, 1]")
+        XCTAssertEqual(model.forward(x), y, "forward is decode(encode(x))")
+    }
+
+    func testSeededInitialisationIsReproducible() {
+        let a = ReferenceModel.build(latentDim: 8, seed: 42)
+        let b = ReferenceModel.build(latentDim: 8, seed: 42)
+        let c = ReferenceModel.build(latentDim: 8, seed: 43)
+        XCTAssertEqual(a.parameters.map(\.value), b.parameters.map(\.value))
+        XCTAssertNotEqual(a.parameters[0].value, c.parameters[0].value)
+    }
+
+    func testGlorotUniformStatistics() {
+        var rng = RandomGenerator(seed: 9)
+        let shape = [3, 3, 64, 128]
+        let t = Initializer.glorotUniform(shape: shape, rng: &rng)
+        let limit = (6.0 / Float(9 * 64 + 9 * 128)).squareRoot()
+        XCTAssertTrue(t.data.allSatisfy { abs($0) <= limit })
+        let mean = t.data.reduce(0, +) / Float(t.count)
+        let variance = t.data.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(t.count)
+        XCTAssertEqual(mean, 0, accuracy: 0.01 * limit)
+        XCTAssertEqual(variance, limit * limit / 3, accuracy: 0.02 * limit * limit)
+        // Biases start at zero.
+        let model = ReferenceModel.build(latentDim: 8)
+        XCTAssertTrue(model.parameters.filter { $0.name.hasSuffix("/bias") }.allSatisfy { $0.value.data.allSatisfy { $0 == 0 } })
+    }
+
+    func testThreadCountDoesNotChangeResults() {
+        var rng = RandomGenerator(seed: 5)
+        let x = randomTensor([5, 32, 32, 3], &rng, in: 0, 1)
+        var outputs: [Tensor] = [], grads: [[Tensor]] = []
+        for threads in [1, 2] {
+            let model = ReferenceModel.build(latentDim: 8, seed: 1, threads: threads)
+            let y = model.forward(x)
+            model.backward(MeanSquaredError.lossAndGradient(prediction: y, target: x).gradient)
+            outputs.append(y)
+            grads.append(model.parameters.map(\.grad))
+        }
+        assertClose(outputs[0], outputs[1], tolerance: 1e-6, "output, 1 vs 2 threads")
+        for (a, b) in zip(grads[0], grads[1]) {
+            let scale = a.data.map(abs).max() ?? 1
+            assertClose(a, b, tolerance: 1e-4 * max(scale, 1e-3), "gradient, 1 vs 2 threads")
+        }
+    }
+
+    func testRandomGeneratorIsDeterministic() {
+        var a = RandomGenerator(seed: 123), b = RandomGenerator(seed: 123)
+        XCTAssertEqual((0..<10).map { _ in a.next() }, (0..<10).map { _ in b.next() })
+        var order = Array(0..<50)
+        a.shuffle(&order)
+        XCTAssertEqual(order.sorted(), Array(0..<50))
+        XCTAssertNotEqual(order, Array(0..<50))
+        for _ in 0..<1000 {
+            let f = a.nextUnitFloat()
+            XCTAssertTrue(f >= 0 && f < 1)
+            XCTAssertLessThan(a.nextInt(below: 7), 7)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import AENet
+import XCTest
+
+/// Smooth synthetic 32x32 images: colour gradients plus a disc, different per image.
+func syntheticImages(_ count: Int, seed: UInt64) -> ImageSet {
+    var rng = RandomGenerator(seed: seed)
+    var pixels = [UInt8]()
+    pixels.reserveCapacity(count * 3072)
+    for _ in 0..<count {
+        let base = (0..<3).map { _ in rng.nextFloat(in: 0.1, 0.9) }
+        let slope = (0..<3).map { _ in rng.nextFloat(in: -0.4, 0.4) }
+        let (cx, cy, r) = (rng.nextFloat(in: 8, 24), rng.nextFloat(in: 8, 24), rng.nextFloat(in: 3, 9))
+        let disc = (0..<3).map { _ in rng.nextFloat(in: 0, 1) }
+        for y in 0..<32 { for x in 0..<32 { for c in 0..<3 {
+            let dx = Float(x) - cx, dy = Float(y) - cy
+            var v = base[c] + slope[c] * (Float(x) - 16) / 32
+            if dx * dx + dy * dy < r * r { v = disc[c] }
+            pixels.append(UInt8(max(0, min(255, v * 255))))
+        } } }
+    }
+    return ImageSet(height: 32, width: 32, channels: 3, pixels: pixels)
+}
+
+final class TrainingTests: XCTestCase {
+    final class Recorder: TrainingObserver {
+        var starts: [Int] = [], batches = 0, records: [EpochRecord] = []
+        func trainingWillStartEpoch(_ epoch: Int, of epochs: Int, batches: Int) { starts.append(epoch) }
+        func trainingDidFinishBatch(_ batch: Int, of batches: Int, loss: Double, imagesPerSecond: Double) { self.batches += 1 }
+        func trainingDidFinishEpoch(_ record: EpochRecord) throws { records.append(record) }
+    }
+
+    func testShortTrainingRunReducesLoss() throws {
+        let data = syntheticImages(320, seed: 1)
+        let model = ReferenceModel.build(latentDim: 16, seed: 1, threads: 2)
+        var options = TrainingOptions()
+        options.epochs = 6
+        options.batchSize = 32
+        options.validationSplit = 0.2
+        let trainer = Trainer(model: model, options: options)
+        let (_, validation) = try trainer.split(data)
+        let before = trainer.evaluate(validation!)
+        let recorder = Recorder()
+        let history = try trainer.fit(data, observer: recorder)
+        XCTAssertEqual(history.count, 6)
+        XCTAssertEqual(recorder.starts, [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(recorder.batches, 6 * 8)  // 256 training images / 32
+        XCTAssertEqual(recorder.records, history)
+        let after = history.last!.validationLoss!
+        XCTAssertLessThan(after, 0.6 * before, "validation MSE \(before) -> \(after)")
+        XCTAssertLessThan(history.last!.trainLoss, history.first!.trainLoss)
+    }
+
+    func testValidationSplitTakesTheLastImages() throws {
+        let data = syntheticImages(10, seed: 2)
+        var options = TrainingOptions()
+        options.validationSplit = 0.3
+        let trainer = Trainer(model: ReferenceModel.build(latentDim: 4), options: options)
+        let (train, validation) = try trainer.split(data)
+        XCTAssertEqual(train.count, 7)
+        XCTAssertEqual(validation?.count, 3)
+        XCTAssertEqual(validation?.pixels, data.subset(7..<10).pixels)
+    }
+
+    func testRefusesSplitThatLeavesNothingToTrain() {
+        var options = TrainingOptions()
+        options.validationSplit = 1.0
+        let trainer = Trainer(model: ReferenceModel.build(latentDim: 4), options: options)
+        XCTAssertThrowsError(try trainer.fit(syntheticImages(3, seed: 3))) { error in
+            XCTAssertEqual(error as? TrainingError, .emptyTrainingSet(images: 3, validationSplit: 1.0))
+        }
+    }
+
+    func testRefusesWrongImageShape() {
+        let trainer = Trainer(model: ReferenceModel.build(latentDim: 4))
+        let small = ImageSet(height: 16, width: 16, channels: 3, pixels: [UInt8](repeating: 0, count: 768))
+        XCTAssertThrowsError(try trainer.fit(small)) { error in
+            XCTAssertEqual(error as? TrainingError, .shapeMismatch(data: [16, 16, 3], model: [32, 32, 3]))
+        }
+    }
+
+    func testEpochOrderIsSeededAndResumable() {
+        var options = TrainingOptions()
+        options.seed = 5
+        let a = Trainer(model: ReferenceModel.build(latentDim: 4), options: options)
+        let b = Trainer(model: ReferenceModel.build(latentDim: 4), options: options)
+        XCTAssertEqual(a.order(epoch: 3, count: 100), b.order(epoch: 3, count: 100))
+        XCTAssertNotEqual(a.order(epoch: 3, count: 100), a.order(epoch: 4, count: 100))
+    }
+}
