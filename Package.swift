@@ -8,6 +8,7 @@ let package = Package(
     name: "AECodec",
     products: [
         .library(name: "AENet", targets: ["AENet"]),
+        .library(name: "AECodec", targets: ["AECodec"]),
         .executable(name: "aeenc", targets: ["aeenc"]),
         .executable(name: "aedec", targets: ["aedec"]),
         .executable(name: "aetrain", targets: ["aetrain"]),
@@ -29,19 +30,23 @@ let package = Package(
         // The network library: tensors, layers (forward and backward), loss, optimizer, training.
         .target(name: "AENet", dependencies: ["CBLAS"]),
 
+        // The codec library: image I/O, tiling, model bundle, latent file, datasets.
+        .target(name: "AECodec", dependencies: ["AENet", "CZlib", "CPNG"]),
+
         // Thin executables.
         .executableTarget(name: "aeenc", dependencies: [
-            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aedec", dependencies: [
-            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aetrain", dependencies: [
-            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aeinfo", dependencies: [
-            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aebench", dependencies: [
             "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "AENetTests", dependencies: ["AENet"]),
+        .testTarget(name: "AECodecTests", dependencies: ["AECodec", "AENet"]),
     ],
     swiftLanguageModes: [.v5]
 )
