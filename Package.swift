@@ -26,9 +26,11 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        // glibc's <malloc.h> (mallopt), part of libc6-dev.
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // The network library: tensors, layers (forward and backward), loss, optimizer, training.
-        .target(name: "AENet", dependencies: ["CBLAS"]),
+        .target(name: "AENet", dependencies: ["CBLAS", "CMalloc"]),
 
         // The codec library: image I/O, tiling, model bundle, latent file, datasets.
         .target(name: "AECodec", dependencies: ["AENet", "CZlib", "CPNG"]),

@@ -1,61 +1,95 @@
 /// The shared engine of `Conv2D` and `Conv2DTranspose`: a 3x3, stride-1, 'same'
 /// convolution over NHWC batches with a fused bias and activation, lowered to
-/// im2col + sgemm.
+/// matrix multiplies (sgemm).
 ///
-/// The weight is an HWIO kernel viewed as a [9 * inChannels, outChannels]
-/// matrix. The batch is split over the worker threads; each worker runs
-/// single-threaded BLAS on chunks of whole images, so its scratch stays
-/// cache-sized and nothing is shared until the final gradient reduction.
+/// The weight is an HWIO kernel viewed as a [9 * inChannels, outChannels] matrix.
+/// Two lowerings, picked by channel counts (both compute the same thing):
+/// - input columns (im2col): col[pixel, (tap, c)] = in[pixel + tap, c], then
+///   out = col * W. Best when the layer widens (few input channels).
+/// - output columns: Y[pixel, (tap', o)] = in * W' (W' the kernel with taps
+///   reversed, [in, 9 * out]), then each output pixel sums its nine neighbours'
+///   tap columns (col2im). Best when the layer narrows: the matrices are 9 * out
+///   wide instead of 9 * in (the final 32 -> 3 convolution: 27 instead of 288).
+///
+/// The batch is split over the worker threads; each worker runs single-threaded
+/// BLAS on chunks of whole images, so its scratch stays cache-sized and nothing
+/// is shared until the final, fixed-order gradient reduction.
 final class Convolution3x3 {
+    enum Lowering { case inputColumns, outputColumns }
+
     let height: Int, width: Int, inChannels: Int, outChannels: Int
     let activation: Activation
     let parallelism: Parallelism
+    let lowering: Lowering
     private let scratch: WorkerScratch
     private let imagesPerChunk: Int
+    /// W' for the output-columns lowering: [in, 9 * out], taps reversed.
+    private var reordered: [Float] = []
 
     // Scratch slots per worker.
-    private enum Slot: Int { case col = 0, gradZ, gradCol, gradWeight, gradBias }
+    private enum Slot: Int { case columns = 0, gradZ, gradColumns, gradWeight, gradBias }
 
     init(height: Int, width: Int, inChannels: Int, outChannels: Int,
-         activation: Activation, parallelism: Parallelism) {
+         activation: Activation, parallelism: Parallelism, lowering: Lowering? = nil) {
         self.height = height
         self.width = width
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.activation = activation
         self.parallelism = parallelism
+        self.lowering = lowering ?? (outChannels < inChannels ? .outputColumns : .inputColumns)
         self.scratch = WorkerScratch(workers: parallelism.threads, buffersPerWorker: 5)
         // About 2,048 GEMM rows per chunk: big enough for BLAS efficiency,
         // small enough that the column matrix stays in L2/L3.
         self.imagesPerChunk = max(1, 2048 / (height * width))
     }
 
-    private var kSize: Int { 9 * inChannels }
     private var pixels: Int { height * width }
+    /// Width of the column matrices of the chosen lowering.
+    private var columnWidth: Int { lowering == .inputColumns ? 9 * inChannels : 9 * outChannels }
+    private var weightGradientCount: Int { 9 * inChannels * outChannels }
+
+    /// W'[c, t * out + o] = W[8 - t, c, o].
+    private func reorder(_ weight: UnsafePointer<Float>) {
+        let (cin, cout) = (inChannels, outChannels)
+        if reordered.count != 9 * cin * cout { reordered = [Float](repeating: 0, count: 9 * cin * cout) }
+        for t in 0..<9 { for c in 0..<cin { for o in 0..<cout {
+            reordered[c * 9 * cout + t * cout + o] = weight[((8 - t) * cin + c) * cout + o]
+        } } }
+    }
 
     /// output[n] = activation(conv(input[n], weight) + bias) for `batch` images.
     func forward(input: UnsafePointer<Float>, batch: Int,
                  weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                  output: UnsafeMutablePointer<Float>) {
-        let k = kSize, cout = outChannels, inSize = pixels * inChannels, outSize = pixels * cout
-        parallelism.forEachRange(batch) { range, worker in
-            let col = self.scratch.buffer(Slot.col.rawValue, worker: worker)
-                .reserve(self.imagesPerChunk * self.pixels * k)
-            var n = range.lowerBound
-            while n < range.upperBound {
-                let images = min(self.imagesPerChunk, range.upperBound - n)
-                let m = images * self.pixels
-                Im2Col.expand(input + n * inSize, images: images, height: self.height,
-                              width: self.width, channels: self.inChannels, into: col)
-                let out = output + n * outSize
-                sgemm(m: m, n: cout, k: k, a: col, lda: k, b: weight, ldb: cout,
-                      beta: 0, c: out, ldc: cout)
-                for r in 0..<m {
-                    let row = out + r * cout
-                    for o in 0..<cout { row[o] += bias[o] }
+        if lowering == .outputColumns { reorder(weight) }
+        reordered.withUnsafeBufferPointer { wr in
+            let (cin, cout, kw) = (inChannels, outChannels, columnWidth)
+            let inSize = pixels * cin, outSize = pixels * cout
+            parallelism.forEachRange(batch) { range, worker in
+                let col = self.scratch.buffer(Slot.columns.rawValue, worker: worker)
+                    .reserve(self.imagesPerChunk * self.pixels * kw)
+                var n = range.lowerBound
+                while n < range.upperBound {
+                    let images = min(self.imagesPerChunk, range.upperBound - n)
+                    let m = images * self.pixels
+                    let x = input + n * inSize, out = output + n * outSize
+                    switch self.lowering {
+                    case .inputColumns:
+                        Im2Col.expand(x, images: images, height: self.height, width: self.width,
+                                      channels: cin, into: col)
+                        sgemm(m: m, n: cout, k: kw, a: col, lda: kw, b: weight, ldb: cout,
+                              beta: 0, c: out, ldc: cout)
+                    case .outputColumns:
+                        sgemm(m: m, n: kw, k: cin, a: x, lda: cin, b: wr.baseAddress!, ldb: kw,
+                              beta: 0, c: col, ldc: kw)
+                        out.update(repeating: 0, count: m * cout)
+                        Im2Col.collapse(col, images: images, height: self.height, width: self.width,
+                                        channels: cout, into: out)
+                    }
+                    self.activation.applyWithBias(out, rows: m, cols: cout, bias: bias)
+                    n += images
                 }
-                self.activation.apply(out, count: m * cout)
-                n += images
             }
         }
     }
@@ -68,51 +102,74 @@ final class Convolution3x3 {
                   weight: UnsafePointer<Float>,
                   gradWeight: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>,
                   gradInput: UnsafeMutablePointer<Float>?) {
-        let k = kSize, cout = outChannels, inSize = pixels * inChannels, outSize = pixels * cout
+        if lowering == .outputColumns { reorder(weight) }
+        let (cin, cout, kw) = (inChannels, outChannels, columnWidth)
+        let inSize = pixels * cin, outSize = pixels * cout, wCount = weightGradientCount
         let workers = min(parallelism.threads, max(batch, 1))
-        parallelism.forEachRange(batch) { range, worker in
-            let chunkRows = self.imagesPerChunk * self.pixels
-            let col = self.scratch.buffer(Slot.col.rawValue, worker: worker).reserve(chunkRows * k)
-            let gz = self.scratch.buffer(Slot.gradZ.rawValue, worker: worker).reserve(chunkRows * cout)
-            let gw = self.scratch.buffer(Slot.gradWeight.rawValue, worker: worker).reserve(k * cout)
-            let gb = self.scratch.buffer(Slot.gradBias.rawValue, worker: worker).reserve(cout)
-            gw.update(repeating: 0, count: k * cout)
-            gb.update(repeating: 0, count: cout)
-            var n = range.lowerBound
-            while n < range.upperBound {
-                let images = min(self.imagesPerChunk, range.upperBound - n)
-                let m = images * self.pixels
-                // dL/dz, z being the pre-activation.
-                gz.update(from: gradOutput + n * outSize, count: m * cout)
-                self.activation.backward(output: output + n * outSize, grad: gz, count: m * cout)
-                for r in 0..<m {
-                    let row = gz + r * cout
-                    for o in 0..<cout { gb[o] += row[o] }
+        reordered.withUnsafeBufferPointer { wr in
+            parallelism.forEachRange(batch) { range, worker in
+                let chunkRows = self.imagesPerChunk * self.pixels
+                let col = self.scratch.buffer(Slot.columns.rawValue, worker: worker).reserve(chunkRows * kw)
+                let gz = self.scratch.buffer(Slot.gradZ.rawValue, worker: worker).reserve(chunkRows * cout)
+                let gw = self.scratch.buffer(Slot.gradWeight.rawValue, worker: worker).reserve(wCount)
+                let gb = self.scratch.buffer(Slot.gradBias.rawValue, worker: worker).reserve(cout)
+                gw.update(repeating: 0, count: wCount)
+                gb.update(repeating: 0, count: cout)
+                var n = range.lowerBound
+                while n < range.upperBound {
+                    let images = min(self.imagesPerChunk, range.upperBound - n)
+                    let m = images * self.pixels
+                    let x = input + n * inSize
+                    // dL/dz, z being the pre-activation.
+                    self.activation.backwardWithBias(output: output + n * outSize, grad: gradOutput + n * outSize,
+                                                     into: gz, rows: m, cols: cout, biasGrad: gb)
+                    switch self.lowering {
+                    case .inputColumns:
+                        Im2Col.expand(x, images: images, height: self.height, width: self.width,
+                                      channels: cin, into: col)
+                        // dW += col^T * dz
+                        sgemm(transA: true, m: kw, n: cout, k: m, a: col, lda: kw, b: gz, ldb: cout,
+                              beta: 1, c: gw, ldc: cout)
+                        if let gradInput {
+                            // dcol = dz * W^T, then scatter back onto the input pixels.
+                            let gcol = self.scratch.buffer(Slot.gradColumns.rawValue, worker: worker)
+                                .reserve(chunkRows * kw)
+                            sgemm(transB: true, m: m, n: kw, k: cout, a: gz, lda: cout, b: weight, ldb: cout,
+                                  beta: 0, c: gcol, ldc: kw)
+                            let dst = gradInput + n * inSize
+                            dst.update(repeating: 0, count: images * inSize)
+                            Im2Col.collapse(gcol, images: images, height: self.height, width: self.width,
+                                            channels: cin, into: dst)
+                        }
+                    case .outputColumns:
+                        // dY = im2col(dz) (the adjoint of the forward col2im).
+                        Im2Col.expand(gz, images: images, height: self.height, width: self.width,
+                                      channels: cout, into: col)
+                        // dW' += x^T * dY
+                        sgemm(transA: true, m: cin, n: kw, k: m, a: x, lda: cin, b: col, ldb: kw,
+                              beta: 1, c: gw, ldc: kw)
+                        if let gradInput {
+                            // dx = dY * W'^T
+                            sgemm(transB: true, m: m, n: cin, k: kw, a: col, lda: kw, b: wr.baseAddress!, ldb: kw,
+                                  beta: 0, c: gradInput + n * inSize, ldc: cin)
+                        }
+                    }
+                    n += images
                 }
-                Im2Col.expand(input + n * inSize, images: images, height: self.height,
-                              width: self.width, channels: self.inChannels, into: col)
-                // dW += col^T * dz
-                sgemm(transA: true, m: k, n: cout, k: m, a: col, lda: k, b: gz, ldb: cout,
-                      beta: 1, c: gw, ldc: cout)
-                if let gradInput {
-                    // dcol = dz * W^T, then scatter back onto the input pixels.
-                    let gcol = self.scratch.buffer(Slot.gradCol.rawValue, worker: worker)
-                        .reserve(chunkRows * k)
-                    sgemm(transB: true, m: m, n: k, k: cout, a: gz, lda: cout, b: weight, ldb: cout,
-                          beta: 0, c: gcol, ldc: k)
-                    let dst = gradInput + n * inSize
-                    dst.update(repeating: 0, count: images * inSize)
-                    Im2Col.collapse(gcol, images: images, height: self.height, width: self.width,
-                                    channels: self.inChannels, into: dst)
-                }
-                n += images
             }
         }
         // Reduce the per-worker partial gradients in a fixed order (deterministic).
         for w in 0..<workers {
             let gw = scratch.buffer(Slot.gradWeight.rawValue, worker: w).pointer
             let gb = scratch.buffer(Slot.gradBias.rawValue, worker: w).pointer
-            for i in 0..<(k * cout) { gradWeight[i] += gw[i] }
+            switch lowering {
+            case .inputColumns:
+                for i in 0..<wCount { gradWeight[i] += gw[i] }
+            case .outputColumns:
+                for t in 0..<9 { for c in 0..<cin { for o in 0..<cout {
+                    gradWeight[((8 - t) * cin + c) * cout + o] += gw[c * kw + t * cout + o]
+                } } }
+            }
             for o in 0..<cout { gradBias[o] += gb[o] }
         }
     }

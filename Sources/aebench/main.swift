@@ -24,8 +24,11 @@ struct AEBench: ParsableCommand {
     var inferImages = 25_600
     @Flag(help: "Small counts, for a quick look.")
     var quick = false
+    @Flag(help: "Also time each layer's forward and backward pass at the training batch size.")
+    var layers = false
 
     func run() throws {
+        AllocatorTuning.keepFreedMemory()
         let trainCount = quick ? 1_280 : trainImages
         let inferCount = quick ? 2_560 : inferImages
         let model = ReferenceModel.build(latentDim: latentDim, seed: 1, threads: threads)
@@ -77,9 +80,40 @@ struct AEBench: ParsableCommand {
         timeInference("autoencoder", flopsPerImage: flops.encoder + flops.decoder, { _ = model.forward($0) },
                       input: { batches[($0 / inferBatch) % batches.count] })
 
+        if layers { profileLayers(model, data: data) }
+
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         print(String(format: "peak_rss_mb: %.1f", Double(usage.ru_maxrss) / 1024))
+    }
+}
+
+extension AEBench {
+    /// CPU time of the whole process (all threads): with other programs running,
+    /// a fairer measure than wall time.
+    func cpuSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    /// CPU milliseconds per call of each layer's forward and backward pass.
+    func profileLayers(_ model: Autoencoder, data: ImageSet) {
+        var x = data.batch(0..<batchSize)
+        let repeats = 10
+        print("layer_profile: layer forward_cpu_ms backward_cpu_ms (batch \(batchSize), summed over threads)")
+        var inputs: [Tensor] = []
+        for layer in model.layers { inputs.append(x); x = layer.forward(x) }
+        for (layer, input) in zip(model.layers, inputs) {
+            let y = layer.forward(input)
+            let t0 = cpuSeconds()
+            for _ in 0..<repeats { _ = layer.forward(input) }
+            let forward = (cpuSeconds() - t0) / Double(repeats) * 1000
+            let t1 = cpuSeconds()
+            for _ in 0..<repeats { _ = layer.backward(y, needInputGradient: layer !== model.layers[0]) }
+            let backward = (cpuSeconds() - t1) / Double(repeats) * 1000
+            print(String(format: "  %-22@ %8.2f %8.2f", layer.name, forward, backward))
+        }
     }
 }
 

@@ -46,7 +46,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(recorder.batches, 6 * 8)  // 256 training images / 32
         XCTAssertEqual(recorder.records, history)
         let after = history.last!.validationLoss!
-        XCTAssertLessThan(after, 0.6 * before, "validation MSE \(before) -> \(after)")
+        XCTAssertLessThan(after, 0.7 * before, "validation MSE \(before) -> \(after)")
         XCTAssertLessThan(history.last!.trainLoss, history.first!.trainLoss)
     }
 

@@ -1,0 +1,2 @@
+// glibc's allocator controls (mallopt), which the Glibc Swift module leaves out.
+#include <malloc.h>
