@@ -1,0 +1,33 @@
+/// A named tensor of a model bundle, held as float32 values, with the element
+/// type it was (or will be) stored as.
+public struct BundleTensor: Equatable, Sendable {
+    public var name: String
+    public var shape: [Int]
+    public var values: [Float]
+    public var elementType: BundleElementType
+
+    /// Prefix of optimizer-state tensors in checkpoints; all other tensors are weights.
+    public static let optimizerPrefix = "optimizer/"
+
+    public init(name: String, shape: [Int], values: [Float], elementType: BundleElementType = .f32) {
+        precondition(shape.reduce(1, *) == values.count, "\(name): shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        self.name = name
+        self.shape = shape
+        self.values = values
+        self.elementType = elementType
+    }
+
+    /// Whether this is a model weight (not optimizer state): it counts for the fingerprint.
+    public var isWeight: Bool { !name.hasPrefix(Self.optimizerPrefix) }
+
+    /// This tensor stored as `type` (float16 rounds to nearest, ties to even).
+    public func stored(as type: BundleElementType) -> BundleTensor {
+        var t = self
+        if type == .f16 && elementType != .f16 { t.values = values.map { Float(Float16($0)) } }
+        t.elementType = type
+        return t
+    }
+
+    /// The stored bytes: `values` in `elementType`, little-endian.
+    public var bytes: [UInt8] { elementType.encode(values) }
+}
