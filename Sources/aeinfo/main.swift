@@ -1,17 +1,40 @@
+import AECodec
 import ArgumentParser
 
-/// Placeholder: the command line is defined; the codec arrives with a later issue.
+/// Prints what a file holds. Dispatches on the file's signature; model bundles
+/// (.aemodel) today, latent files (.ael) with the codec.
 struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
-        abstract: "Print the header and metadata of a model bundle (.aemodel) or latent file (.ael).",
-        discussion: "Not available yet in this build: it needs the model bundle and latent file formats.")
+        abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel).",
+        discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>', with exit status 1.")
 
     @Argument(help: "Files to inspect.")
-    var inputs: [String] = []
+    var inputs: [String]
+
+    @Flag(help: "Print one JSON object per file instead of text.")
+    var json = false
 
     func run() throws {
-        throw ValidationError("aeinfo is not available yet in this build")
+        var failed = false
+        for (index, path) in inputs.enumerated() {
+            do {
+                let output: String
+                switch try FileKind.detect(path: path) {
+                case .modelBundle:
+                    let info = try BundleInfo(path: path)
+                    output = json ? try info.json() : info.text()
+                case let .unknown(signature):
+                    throw FileKind.unrecognized(path: path, signature: signature)
+                }
+                if index > 0 && !json { print("") }
+                print(output)
+            } catch {
+                ToolReporter.report(tool: "aeinfo", error: error, path: path)
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
     }
 }
 
