@@ -23,19 +23,28 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var validationLoss: Double?
     public var seconds: Double
     public var imagesPerSecond: Double
+
+    public init(epoch: Int, trainLoss: Double, validationLoss: Double?, seconds: Double, imagesPerSecond: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.seconds = seconds
+        self.imagesPerSecond = imagesPerSecond
+    }
 }
 
 /// Hooks for progress display and checkpoints. All have empty defaults.
 public protocol TrainingObserver: AnyObject {
     func trainingWillStartEpoch(_ epoch: Int, of epochs: Int, batches: Int)
-    func trainingDidFinishBatch(_ batch: Int, of batches: Int, loss: Double, imagesPerSecond: Double)
+    /// Throwing stops training (e.g. on Ctrl-C) and the error propagates out of `fit`.
+    func trainingDidFinishBatch(_ batch: Int, of batches: Int, loss: Double, imagesPerSecond: Double) throws
     /// Called after validation; throwing stops training and the error propagates out of `fit`.
     func trainingDidFinishEpoch(_ record: EpochRecord) throws
 }
 
 extension TrainingObserver {
     public func trainingWillStartEpoch(_ epoch: Int, of epochs: Int, batches: Int) {}
-    public func trainingDidFinishBatch(_ batch: Int, of batches: Int, loss: Double, imagesPerSecond: Double) {}
+    public func trainingDidFinishBatch(_ batch: Int, of batches: Int, loss: Double, imagesPerSecond: Double) throws {}
     public func trainingDidFinishEpoch(_ record: EpochRecord) throws {}
 }
 
@@ -106,7 +115,7 @@ public final class Trainer {
                 let indices = order[(b * batchSize)..<min((b + 1) * batchSize, train.count)]
                 lossSum += Double(trainStep(train.batch(indices)))
                 let elapsed = Date().timeIntervalSince(start)
-                observer?.trainingDidFinishBatch(b, of: batches, loss: lossSum / Double(b + 1),
+                try observer?.trainingDidFinishBatch(b, of: batches, loss: lossSum / Double(b + 1),
                                                  imagesPerSecond: Double(min((b + 1) * batchSize, train.count)) / max(elapsed, 1e-9))
             }
             let seconds = Date().timeIntervalSince(start)
