@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `read(2)`, under a name the `FileBytes.read` method does not shadow.
+private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
+
+/// Whole-file reads for the data sources, with errors that name the path.
+enum FileBytes {
+    /// The bytes of the file at `path`. Throws `DataSourceError.missingFile`,
+    /// `.unreadable` (a folder, permissions, I/O error) or `.unreadable` when the
+    /// file is larger than `limit` bytes.
+    static func read(_ path: String, limit: Int = 1 << 34) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw DataSourceError.missingFile(path: path) }
+            throw DataSourceError.unreadable(path: path, reason: String(cString: strerror(code)))
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw DataSourceError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw DataSourceError.unreadable(path: path, reason: "it is a folder, expected a file")
+        }
+        let size = Int(info.st_size)
+        guard size <= limit else {
+            throw DataSourceError.unreadable(path: path, reason: "file is \(size) bytes, over the \(limit)-byte limit")
+        }
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size {
+                let n = systemRead(fd, buffer.baseAddress! + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }  // the file shrank while reading
+                done += n
+            }
+            count = done
+        }
+        if failure != 0 {
+            throw DataSourceError.unreadable(path: path, reason: String(cString: strerror(failure)))
+        }
+        // A file that grew while being read: take the rest too.
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, $0.count) }
+            if n <= 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > limit {
+                throw DataSourceError.unreadable(path: path, reason: "file is over the \(limit)-byte limit")
+            }
+        }
+        return bytes
+    }
+
+    /// Up to the first `count` bytes of the file at `path` (nil if it cannot be read).
+    static func prefix(_ path: String, count: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: count)
+        let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, count) }
+        guard n >= 0 else { return nil }
+        return Array(buffer[0..<n])
+    }
+
+    /// Whether `path` exists, and whether it is a folder.
+    static func kind(of path: String) -> (exists: Bool, isFolder: Bool) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return (false, false) }
+        return (true, (info.st_mode & S_IFMT) == S_IFDIR)
+    }
+}
