@@ -81,8 +81,9 @@ public final class Trainer {
         guard data.imageShape == model.imageShape else {
             throw TrainingError.shapeMismatch(data: data.imageShape, model: model.imageShape)
         }
-        let validationCount = Int((Double(data.count) * options.validationSplit).rounded(.down))
-        let trainCount = data.count - validationCount
+        // Keras: the first floor(n * (1 - split)) images train, the rest validate.
+        let trainCount = Int((Double(data.count) * (1 - options.validationSplit)).rounded(.down))
+        let validationCount = data.count - trainCount
         guard trainCount > 0 else {
             throw TrainingError.emptyTrainingSet(images: data.count, validationSplit: options.validationSplit)
         }

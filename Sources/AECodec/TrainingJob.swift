@@ -1,0 +1,196 @@
+import AENet
+import Foundation
+
+/// One `aetrain` run: load and check everything, train with progress and
+/// per-epoch checkpoints, evaluate, and write the bundle. The executable only
+/// parses arguments into `TrainingJob.Settings` and calls `run`.
+public struct TrainingJob {
+    public struct Settings: Sendable {
+        /// Data arguments (see `DataSource.syntaxHelp`), concatenated in order.
+        public var data: [String] = []
+        public var output = ""
+        public var latentDim = 64
+        public var options = TrainingOptions()
+        /// Number of images kept from the data (the first ones).
+        public var limit: Int? = 20_000
+        /// Seed of the initial weights and of random data sources.
+        public var initSeed: UInt64 = 0
+        public var threads = Parallelism.availableCores
+        /// Held-out test data evaluated at the end.
+        public var test: String?
+        public var weights: BundleElementType = .f32
+        public var resume = false
+        public var force = false
+
+        public init() {}
+    }
+
+    /// What a finished run reports.
+    public struct Result: Sendable {
+        public var bundlePath: String
+        public var fingerprint: String
+        public var history: [EpochRecord]
+        public var testMSE: Double?
+        public var wallSeconds: Double
+    }
+
+    public let settings: Settings
+    public init(settings: Settings) { self.settings = settings }
+
+    /// `MODEL.aemodel` -> `MODEL.aemodel.checkpoint`.
+    public var checkpointPath: String { settings.output + ".checkpoint" }
+    /// `MODEL.aemodel` -> `MODEL.history.csv`.
+    public var historyPath: String {
+        let url = URL(fileURLWithPath: settings.output)
+        let base = url.pathExtension == ModelBundle.fileExtension ? url.deletingPathExtension().path : url.path
+        return base + ".history.csv"
+    }
+
+    /// Everything that can be checked before training starts; throws the first problem.
+    public func checkOutput() throws {
+        let out = settings.output
+        guard !out.isEmpty else { throw ToolError(path: "-o", reason: "no output path given") }
+        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+            throw ToolError(path: out, reason: "the output folder \(folder) does not exist")
+        }
+        guard access(folder, W_OK) == 0 else {
+            throw ToolError(path: out, reason: "the output folder \(folder) is not writable")
+        }
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
+            if isDir.boolValue { throw ToolError(path: out, reason: "is a folder, not a bundle path") }
+            if !settings.force { throw ToolError(path: out, reason: "already exists (use --force to overwrite)") }
+        }
+        if settings.resume {
+            guard FileManager.default.fileExists(atPath: checkpointPath) else {
+                throw ToolError(path: checkpointPath, reason: "no checkpoint to resume from")
+            }
+        } else if FileManager.default.fileExists(atPath: checkpointPath) && !settings.force {
+            throw ToolError(path: checkpointPath,
+                            reason: "a checkpoint of an unfinished run exists (use --resume to continue it, or --force to start over)")
+        }
+    }
+
+    /// Loads the training data (and test data), checking shapes and counts.
+    public func loadData() throws -> (train: LoadedData, test: LoadedData?) {
+        guard !settings.data.isEmpty else { throw ToolError(path: "DATA", reason: "no training data given") }
+        let specs = try settings.data.flatMap { try DataSourceSpec.parse($0) }
+        let train = try DataSource.load(specs: specs, limit: settings.limit, seed: settings.initSeed,
+                                        threads: settings.threads)
+        guard train.images.count > 0 else {
+            throw ToolError(path: settings.data.joined(separator: " "), reason: "the data set is empty")
+        }
+        let test = try settings.test.map {
+            try DataSource.load($0, seed: settings.initSeed, threads: settings.threads)
+        }
+        return (train, test)
+    }
+
+    /// A one-line description of the training data for the bundle's provenance.
+    static func describe(_ data: LoadedData) -> String {
+        data.sources.map(\.description).joined(separator: " + ")
+            + (data.limit.flatMap { $0 < data.totalBeforeLimit ? ", first \($0) images" : nil } ?? "")
+    }
+
+    /// Runs the whole job. `shouldStop` is polled between batches (Ctrl-C); when it
+    /// returns true the run ends with `TrainingInterrupted`, its checkpoint intact.
+    public func run(output: TerminalOutput, shouldStop: @escaping () -> Bool = { false }) throws -> Result {
+        let start = Date()
+        try checkOutput()
+        let (train, test) = try loadData()
+        output.line("Data: \(train.images.count) images (\(TrainingJob.describe(train)))"
+                    + (test.map { "; test: \($0.images.count) images" } ?? ""))
+
+        // The model and trainer: fresh, or restored from the checkpoint.
+        var trainer: Trainer
+        var previousSeconds = 0.0
+        if settings.resume {
+            let checkpoint = try ModelBundle.read(path: checkpointPath)
+            guard checkpoint.isCheckpoint else {
+                throw ToolError(path: checkpointPath, reason: "is a finished model bundle, not a checkpoint")
+            }
+            try checkResumable(checkpoint, data: train)
+            trainer = try checkpoint.makeTrainer(threads: settings.threads, epochs: settings.options.epochs)
+            previousSeconds = checkpoint.metadata.training?.wallTimeSeconds ?? 0
+            output.line("Resuming from \(checkpointPath) after epoch \(trainer.history.count)")
+        } else {
+            let model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed,
+                                             threads: settings.threads)
+            trainer = Trainer(model: model, options: settings.options)
+        }
+        let (trainPart, validation) = try trainer.split(train.images)  // fails early on a bad split
+        let source = BundleMetadata.DataSourceInfo(
+            kind: train.sources.map(\.kind.rawValue).joined(separator: "+"),
+            description: TrainingJob.describe(train), sampleCount: train.images.count,
+            trainCount: trainPart.count, validationCount: validation?.count ?? 0,
+            testCount: test?.images.count)
+        func metadata(kind: BundleMetadata.Kind, testMSE: Double? = nil) -> BundleMetadata {
+            var m = BundleMetadata(describing: trainer.model,
+                                   tool: BundleMetadata.ToolInfo(name: "aetrain", version: AECodecVersion.string))
+            m.kind = kind
+            m.training = BundleMetadata.TrainingProvenance(
+                options: trainer.options, dataSource: source, initSeed: settings.initSeed,
+                threads: settings.threads, wallTimeSeconds: previousSeconds + Date().timeIntervalSince(start))
+            m.metrics = BundleMetadata.Metrics(history: trainer.history, testMSE: testMSE)
+            return m
+        }
+
+        let progress = TrainingProgress(output: output, shouldStop: shouldStop) { _ in
+            var checkpointMetadata = metadata(kind: .checkpoint)
+            checkpointMetadata.createdAt = BundleMetadata.timestamp()
+            _ = try ModelBundle(checkpointOf: trainer, metadata: checkpointMetadata)
+                .write(to: self.checkpointPath, force: true)
+            try self.writeHistory(trainer.history)
+        }
+        if trainer.history.count < trainer.options.epochs {
+            try trainer.fit(train.images, observer: progress)
+        }
+
+        let testMSE = test.map { Trainer.evaluate(trainer.model, on: $0.images) }
+        var final = metadata(kind: .model, testMSE: testMSE)
+        final.createdAt = BundleMetadata.timestamp()
+        let fingerprint = try ModelBundle(model: trainer.model, metadata: final)
+            .write(to: settings.output, weights: settings.weights, force: settings.force || settings.resume)
+        try writeHistory(trainer.history)
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+        return Result(bundlePath: settings.output, fingerprint: fingerprint, history: trainer.history,
+                      testMSE: testMSE, wallSeconds: previousSeconds + Date().timeIntervalSince(start))
+    }
+
+    /// A checkpoint continues only the run that made it: same model, options and data.
+    func checkResumable(_ checkpoint: ModelBundle, data: LoadedData) throws {
+        func differs(_ what: String, _ was: String, _ now: String) -> ToolError {
+            ToolError(path: checkpointPath,
+                      reason: "was made with \(what) \(was), this run has \(now); resume with the original options")
+        }
+        let m = checkpoint.metadata
+        if m.architecture.latentDim != settings.latentDim {
+            throw differs("--latent-dim", "\(m.architecture.latentDim)", "\(settings.latentDim)")
+        }
+        guard let t = m.training else { throw ToolError(path: checkpointPath, reason: "records no training options") }
+        let o = settings.options
+        if t.batchSize != o.batchSize { throw differs("--batch-size", "\(t.batchSize)", "\(o.batchSize)") }
+        if t.validationSplit != o.validationSplit {
+            throw differs("--validation-split", "\(t.validationSplit)", "\(o.validationSplit)")
+        }
+        if Float(t.optimizer.learningRate) != o.learningRate {
+            throw differs("--learning-rate", "\(t.optimizer.learningRate)", "\(o.learningRate)")
+        }
+        if t.seed != o.seed { throw differs("--seed", "\(t.seed)", "\(o.seed)") }
+        let description = TrainingJob.describe(data)
+        if let recorded = t.dataSource?.description, recorded != description {
+            throw differs("data", recorded, description)
+        }
+    }
+
+    /// epoch,train_loss,val_loss,seconds,images_per_second — one row per epoch.
+    func writeHistory(_ history: [EpochRecord]) throws {
+        var csv = "epoch,train_loss,val_loss,seconds,images_per_second\n"
+        for r in history {
+            csv += "\(r.epoch),\(r.trainLoss),\(r.validationLoss.map { "\($0)" } ?? ""),"
+                + String(format: "%.3f,%.1f\n", r.seconds, r.imagesPerSecond)
+        }
+        try AtomicFile.store(Array(csv.utf8), at: historyPath, force: true)
+    }
+}

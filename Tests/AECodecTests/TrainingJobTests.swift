@@ -1,0 +1,158 @@
+import AECodec
+import AENet
+import Foundation
+import XCTest
+
+/// aetrain's job: refusals before any long work, checkpoints, exact resume.
+final class TrainingJobTests: XCTestCase {
+    var folder = ""
+
+    override func setUpWithError() throws {
+        folder = NSTemporaryDirectory() + "aetrain-test-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    private var dataFixtures: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/data").path
+    }
+
+    /// A tiny, fast run: 96 synthetic images, latent 4, batch 32, 3 epochs.
+    private func settings(_ name: String = "m.aemodel") -> TrainingJob.Settings {
+        var s = TrainingJob.Settings()
+        s.data = ["synthetic:96,seed=3"]
+        s.output = folder + "/" + name
+        s.latentDim = 4
+        s.options.epochs = 3
+        s.options.batchSize = 32
+        s.options.validationSplit = 0.25
+        s.options.seed = 5
+        s.initSeed = 5
+        s.threads = 2
+        return s
+    }
+
+    private func run(_ s: TrainingJob.Settings, stopAfterBatches: Int? = nil) throws -> TrainingJob.Result {
+        var batches = 0
+        return try TrainingJob(settings: s).run(output: TerminalOutput(mode: .quiet), shouldStop: {
+            batches += 1
+            return stopAfterBatches.map { batches > $0 } ?? false
+        })
+    }
+
+    private func assertRefused(_ s: TrainingJob.Settings, containing text: String, outputExisted: Bool = false,
+                               file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try run(s), file: file, line: line) { error in
+            let message = ToolReporter.message(tool: "aetrain", error: error)
+            XCTAssertTrue(message.contains(text), "message: \(message)", file: file, line: line)
+            XCTAssertFalse(message.contains("\n"), "one line", file: file, line: line)
+        }
+        if !outputExisted {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: s.output), "no output written", file: file, line: line)
+        }
+    }
+
+    func testWritesBundleHistoryAndRemovesCheckpoint() throws {
+        var s = settings()
+        s.test = "synthetic:20,seed=9"
+        let result = try run(s)
+        XCTAssertEqual(result.history.count, 3)
+        XCTAssertNotNil(result.testMSE)
+        let bundle = try ModelBundle.read(path: s.output)
+        XCTAssertEqual(bundle.fingerprint, result.fingerprint)
+        XCTAssertEqual(bundle.metadata.metrics?.epochs.count, 3)
+        XCTAssertEqual(bundle.metadata.training?.dataSource?.trainCount, 72)
+        XCTAssertEqual(bundle.metadata.training?.dataSource?.validationCount, 24)
+        XCTAssertEqual(bundle.metadata.metrics?.testMSE, result.testMSE)
+        let csv = try String(contentsOfFile: folder + "/m.history.csv", encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 4)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.output + ".checkpoint"))
+        // Same settings, same seed: the same weights.
+        var again = settings("again.aemodel")
+        again.test = s.test
+        XCTAssertEqual(try run(again).fingerprint, result.fingerprint)
+    }
+
+    func testResumeGivesTheSameModelAsAnUninterruptedRun() throws {
+        let uninterrupted = try run(settings("full.aemodel"))
+
+        let s = settings("resumed.aemodel")
+        // 72 training images / 32 = 3 batches per epoch: stop inside epoch 2.
+        XCTAssertThrowsError(try run(s, stopAfterBatches: 4)) { error in
+            XCTAssertTrue(error is TrainingInterrupted, "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: s.output), "no bundle from an interrupted run")
+        let checkpoint = try ModelBundle.read(path: s.output + ".checkpoint")
+        XCTAssertTrue(checkpoint.isCheckpoint)
+        XCTAssertEqual(checkpoint.metadata.checkpoint?.completedEpochs, 1)
+
+        // Without --resume the unfinished run is not silently overwritten.
+        assertRefused(s, containing: "--resume")
+        var resumed = s
+        resumed.resume = true
+        let result = try run(resumed)
+        XCTAssertEqual(result.history.count, 3)
+        XCTAssertEqual(result.fingerprint, uninterrupted.fingerprint, "resumed weights differ")
+        XCTAssertEqual(result.history.map(\.trainLoss), uninterrupted.history.map(\.trainLoss))
+    }
+
+    func testResumeRefusesDifferentOptions() throws {
+        let s = settings()
+        XCTAssertThrowsError(try run(s, stopAfterBatches: 4))
+        var other = s
+        other.resume = true
+        other.options.batchSize = 16
+        assertRefused(other, containing: "--batch-size")
+    }
+
+    func testRefusesBadInputBeforeTraining() throws {
+        var s = settings()
+        s.data = [folder + "/missing.mat"]
+        assertRefused(s, containing: "missing.mat")
+
+        s = settings()
+        s.data = [dataFixtures + "/no_x.mat"]
+        assertRefused(s, containing: "'X'")
+
+        s = settings()
+        s.data = [dataFixtures + "/wrong_dims.mat"]
+        assertRefused(s, containing: "shape")
+
+        s = settings()
+        s.data = [dataFixtures + "/wrong_shape.npy"]
+        assertRefused(s, containing: "shape")
+
+        s = settings()
+        s.output = folder + "/no/such/folder/m.aemodel"
+        assertRefused(s, containing: "does not exist")
+
+        s = settings()
+        s.data = ["synthetic:3"]
+        s.options.validationSplit = 0.9
+        assertRefused(s, containing: "no training images")
+
+        s = settings()
+        s.data = []
+        assertRefused(s, containing: "no training data")
+
+        s = settings()
+        s.resume = true
+        assertRefused(s, containing: "no checkpoint")
+    }
+
+    func testDoesNotOverwriteWithoutForce() throws {
+        let s = settings()
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: s.output))
+        assertRefused(s, containing: "already exists", outputExisted: true)
+        XCTAssertEqual(try String(contentsOfFile: s.output, encoding: .utf8), "precious")
+        var forced = s
+        forced.force = true
+        forced.options.epochs = 1
+        XCTAssertNoThrow(try run(forced))
+        XCTAssertNoThrow(try ModelBundle.read(path: s.output))
+    }
+}
