@@ -13,6 +13,10 @@ public struct TrainingJob {
         public var options = TrainingOptions()
         /// Number of images kept from the data (the first ones).
         public var limit: Int? = 20_000
+        /// Shuffle the loaded images once (seeded by `initSeed`) before the limit and
+        /// the validation split, so validation mixes every source; off by default,
+        /// as Keras's validation_split takes the last images as given.
+        public var shuffleData = false
         /// Seed of the initial weights and of random data sources.
         public var initSeed: UInt64 = 0
         public var threads = Parallelism.availableCores
@@ -76,8 +80,9 @@ public struct TrainingJob {
     public func loadData() throws -> (train: LoadedData, test: LoadedData?) {
         guard !settings.data.isEmpty else { throw ToolError(path: "DATA", reason: "no training data given") }
         let specs = try settings.data.flatMap { try DataSourceSpec.parse($0) }
-        let train = try DataSource.load(specs: specs, limit: settings.limit, seed: settings.initSeed,
-                                        threads: settings.threads)
+        let train = try DataSource.load(specs: specs, limit: settings.limit,
+                                        shuffleSeed: settings.shuffleData ? settings.initSeed : nil,
+                                        seed: settings.initSeed, threads: settings.threads)
         guard train.images.count > 0 else {
             throw ToolError(path: settings.data.joined(separator: " "), reason: "the data set is empty")
         }
@@ -90,6 +95,7 @@ public struct TrainingJob {
     /// A one-line description of the training data for the bundle's provenance.
     static func describe(_ data: LoadedData) -> String {
         data.sources.map(\.description).joined(separator: " + ")
+            + (data.shuffleSeed.map { ", shuffled (seed \($0))" } ?? "")
             + (data.limit.flatMap { $0 < data.totalBeforeLimit ? ", first \($0) images" : nil } ?? "")
     }
 

@@ -57,6 +57,7 @@ struct AEBench: ParsableCommand {
         let trainRate = Double(trainCount) / trainSeconds
         print(String(format: "train_images_per_s: %.1f", trainRate))
         print(String(format: "train_gflops: %.1f", trainRate * flops.training / 1e9))
+        print(String(format: "train_peak_rss_mb: %.1f", peakResidentMB()))
 
         // Inference at inferBatch.
         func timeInference(_ name: String, flopsPerImage: Double, _ body: (Tensor) -> Void, input: (Int) -> Tensor) {
@@ -82,9 +83,14 @@ struct AEBench: ParsableCommand {
 
         if layers { profileLayers(model, data: data) }
 
+        print(String(format: "peak_rss_mb: %.1f", peakResidentMB()))
+    }
+
+    /// Peak resident memory of this process so far, in MiB.
+    func peakResidentMB() -> Double {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        print(String(format: "peak_rss_mb: %.1f", Double(usage.ru_maxrss) / 1024))
+        return Double(usage.ru_maxrss) / 1024
     }
 }
 

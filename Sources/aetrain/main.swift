@@ -29,7 +29,7 @@ struct AETrain: ParsableCommand {
 
             Example (the seed recipe on the SVHN data beside this checkout):
               aetrain ../shared/datasets/svhn/cropped_subset/train_32x32_subset.mat+svhn-photos:../shared/datasets/svhn/format1_subset,count=15566,seed=1 \\
-                      -o svhn-64.aemodel --test ../shared/datasets/svhn/cropped_subset/test_32x32_subset.mat
+                      --shuffle -o svhn-64.aemodel --test ../shared/datasets/svhn/cropped_subset/test_32x32_subset.mat
 
             Exit status: 0 done, 1 bad input or failure, 130 interrupted (checkpoint kept).
             """)
@@ -57,6 +57,9 @@ struct AETrain: ParsableCommand {
 
     @Option(help: "Use only the first N images of the data (0: all).")
     var limit = 20_000
+
+    @Flag(help: "Shuffle the images once (seeded) before --limit and the validation split, so validation mixes all sources.")
+    var shuffle = false
 
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
     var learningRate: Float = 1e-3
@@ -114,6 +117,7 @@ struct AETrain: ParsableCommand {
         settings.options.learningRate = learningRate
         settings.options.seed = seed
         settings.limit = limit == 0 ? nil : limit
+        settings.shuffleData = shuffle
         settings.initSeed = seed
         settings.threads = threads
         settings.test = test
