@@ -4,6 +4,8 @@ import Foundation
 public enum FileKind: Equatable, Sendable {
     /// A model bundle (.aemodel), including one whose signature is damaged after "\x89AEM".
     case modelBundle
+    /// A latent file (.ael).
+    case latentFile
     /// Anything else; carries the first bytes for the error message.
     case unknown(signature: [UInt8])
 
@@ -12,6 +14,7 @@ public enum FileKind: Equatable, Sendable {
 
     public static func detect(prefix: [UInt8]) -> FileKind {
         if prefix.count >= 4 && Array(prefix[0..<4]) == Array(BundleHeader.magic[0..<4]) { return .modelBundle }
+        if prefix.count >= 4 && Array(prefix[0..<4]) == LatentFile.magic { return .latentFile }
         return .unknown(signature: Array(prefix.prefix(signatureLength)))
     }
 
@@ -31,8 +34,8 @@ public enum FileKind: Equatable, Sendable {
 
     /// The error for a file of an unknown kind.
     public static func unrecognized(path: String, signature: [UInt8]) -> ToolError {
-        if signature.isEmpty { return ToolError(path: path, reason: "empty file, not a model bundle") }
+        if signature.isEmpty { return ToolError(path: path, reason: "empty file, not a model bundle or latent file") }
         let shown = signature.map { SHA256.hex([$0]) }.joined(separator: " ")
-        return ToolError(path: path, reason: "unrecognised file (starts with \(shown)): not a model bundle (.aemodel)")
+        return ToolError(path: path, reason: "unrecognised file (starts with \(shown)): not a model bundle (.aemodel) or latent file (.ael)")
     }
 }

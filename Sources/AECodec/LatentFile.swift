@@ -60,9 +60,31 @@ public struct LatentFile: Equatable, Sendable {
         self.tileSize = tileSize
         self.latentDim = latentDim
         self.encoding = encoding
-        self.latents = latents
-        self.quantization = quantization
+        self.quantization = encoding == .uint8 ? quantization : nil
         self.alpha = alpha
+        self.latents = Self.representable(latents, encoding: encoding, latentDim: latentDim,
+                                          quantization: self.quantization)
+    }
+
+    /// `latents` as the file will hold them: rounded to float16, or to the nearest point of
+    /// the uint8 grid. Values the format cannot hold (and everything when the table does
+    /// not fit) are left for `encoded()` to refuse.
+    static func representable(_ latents: [Float], encoding: LatentEncoding, latentDim: Int,
+                              quantization: LatentQuantization?) -> [Float] {
+        switch encoding {
+        case .float16:
+            return latents.map { v in
+                let h = Float16(v)
+                return h.isFinite ? Float(h) : v
+            }
+        case .uint8:
+            guard let q = quantization, latentDim > 0, q.scale.count == latentDim, q.offset.count == latentDim,
+                  (try? LatentFileCodec.checkQuantization(q, latentDim: latentDim, path: "", request: true)) != nil
+            else { return latents }
+            return latents.enumerated().map { i, v in
+                v.isFinite ? q.value(q.code(v, dimension: i % latentDim), dimension: i % latentDim) : v
+            }
+        }
     }
 
     /// As above, with the fingerprint as the bundle's 32 hex digits (`ModelBundle.fingerprint`).
@@ -113,24 +135,60 @@ public struct LatentFile: Equatable, Sendable {
     /// The file's bytes. Throws `LatentFileError.invalidRequest` for values the format
     /// cannot hold (sizes over the limits, wrong latent count, non-finite latents, ...).
     public func encoded() throws -> [UInt8] {
-        throw LatentFileError.invalidRequest(path: "<memory>", reason: "TODO: not implemented yet")
+        try LatentFileCodec.encode(self)
     }
 
-    /// Decodes and checks a whole file. `quantization` is needed for `.uint8` files.
+    /// Decodes and checks a whole file. `quantization` (from the model bundle) is needed
+    /// for `.uint8` files and ignored for `.float16` ones.
     public static func decode(_ bytes: [UInt8], path: String = "<memory>",
                               quantization: LatentQuantization? = nil) throws -> LatentFile {
-        throw LatentFileError.invalidRequest(path: path, reason: "TODO: not implemented yet")
+        try LatentFileCodec.decode(bytes, path: path, quantization: quantization)
     }
 
-    /// Reads and decodes the file at `path` ("-" is not special here).
+    /// Checks a whole file (checksum, sizes, payload) and returns its header and section
+    /// sizes, without converting the latents: works for `.uint8` files without the model.
+    public static func inspect(_ bytes: [UInt8], path: String = "<memory>") throws -> Header {
+        try LatentFileCodec.parse(bytes, path: path).header
+    }
+
+    /// Reads and decodes the file at `path` ("-" is not special here: the tools read
+    /// standard input themselves and call `decode`).
     public static func read(path: String, quantization: LatentQuantization? = nil) throws -> LatentFile {
-        throw LatentFileError.invalidRequest(path: path, reason: "TODO: not implemented yet")
+        try decode(readBytes(path: path), path: path, quantization: quantization)
     }
 
-    /// Writes atomically (temporary file, fsync, rename); refuses to replace an existing
-    /// file unless `force`.
+    /// The bytes of the file at `path`, refusing folders and files over `Limits.fileBytes`.
+    public static func readBytes(path: String) throws -> [UInt8] {
+        do {
+            return try FileBytes.read(path, limit: Limits.fileBytes)
+        } catch let error as DataSourceError {
+            switch error {
+            case .missingFile: throw LatentFileError.cannotRead(path: path, reason: "no such file")
+            case let .unreadable(_, reason): throw LatentFileError.cannotRead(path: path, reason: reason)
+            default: throw LatentFileError.cannotRead(path: path, reason: error.reason)
+            }
+        }
+    }
+
+    /// Writes atomically (temporary file `.<name>.tmp-<pid>-<random>`, fsync, rename);
+    /// refuses to replace an existing file unless `force`. The bytes are built before
+    /// anything touches the disk.
     public func write(to path: String, force: Bool = false) throws {
-        throw LatentFileError.invalidRequest(path: path, reason: "TODO: not implemented yet")
+        let bytes: [UInt8]
+        do {
+            bytes = try encoded()
+        } catch let LatentFileError.invalidRequest(_, reason) {
+            throw LatentFileError.invalidRequest(path: path, reason: reason)
+        }
+        do {
+            try AtomicFile.store(bytes, at: path, force: force)
+        } catch let error as BundleError {
+            switch error {
+            case .alreadyExists: throw LatentFileError.alreadyExists(path: path)
+            case let .cannotWrite(_, reason): throw LatentFileError.cannotWrite(path: path, reason: reason)
+            default: throw LatentFileError.cannotWrite(path: path, reason: error.reason)
+            }
+        }
     }
 }
 

@@ -2,11 +2,11 @@ import AECodec
 import ArgumentParser
 
 /// Prints what a file holds. Dispatches on the file's signature; model bundles
-/// (.aemodel) today, latent files (.ael) with the codec.
+/// (.aemodel) and latent files (.ael).
 struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
-        abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel).",
+        abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel), or the header and sizes of a latent file (.ael).",
         discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>', with exit status 1.")
 
     @Argument(help: "Files to inspect.")
@@ -23,6 +23,9 @@ struct AEinfo: ParsableCommand {
                 switch try FileKind.detect(path: path) {
                 case .modelBundle:
                     let info = try BundleInfo(path: path)
+                    output = json ? try info.json() : info.text()
+                case .latentFile:
+                    let info = try LatentInfo(path: path)
                     output = json ? try info.json() : info.text()
                 case let .unknown(signature):
                     throw FileKind.unrecognized(path: path, signature: signature)

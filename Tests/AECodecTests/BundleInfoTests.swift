@@ -49,8 +49,9 @@ final class BundleInfoTests: XCTestCase {
         guard case let .unknown(signature) = try FileKind.detect(path: text) else { return XCTFail() }
         let error = FileKind.unrecognized(path: text, signature: signature)
         XCTAssertEqual(ToolReporter.message(tool: "aeinfo", error: error),
-                       "aeinfo: \(text): unrecognised file (starts with 68 65 6c 6c 6f): not a model bundle (.aemodel)")
+                       "aeinfo: \(text): unrecognised file (starts with 68 65 6c 6c 6f): not a model bundle (.aemodel) or latent file (.ael)")
         XCTAssertEqual(FileKind.detect(prefix: BundleHeader.magic), .modelBundle)
+        XCTAssertEqual(FileKind.detect(prefix: LatentFile.magic), .latentFile)
         let missing = BundleError.truncated(path: "m.aemodel", expected: 100, found: 7)
         XCTAssertEqual(ToolReporter.message(tool: "aeinfo", error: missing),
                        "aeinfo: m.aemodel: truncated: expected 100 bytes, found 7")
