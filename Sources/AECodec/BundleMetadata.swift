@@ -182,14 +182,18 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         /// "adam".
         public var name: String
         public var learningRate: Float
+        /// Format 1.1: with a value, the rate decays by a cosine from `learningRate`
+        /// (first epoch) to this (last epoch); absent, it is constant.
+        public var finalLearningRate: Float?
         public var beta1: Float
         public var beta2: Float
         public var epsilon: Float
 
-        public init(name: String = "adam", learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999,
-                    epsilon: Float = 1e-7) {
+        public init(name: String = "adam", learningRate: Float, finalLearningRate: Float? = nil,
+                    beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
             self.name = name
             self.learningRate = learningRate
+            self.finalLearningRate = finalLearningRate
             self.beta1 = beta1
             self.beta2 = beta2
             self.epsilon = epsilon
@@ -235,7 +239,8 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
                     threads: Int? = nil, wallTimeSeconds: Double? = nil) {
             self.init(dataSource: dataSource, epochs: options.epochs, batchSize: options.batchSize,
                       validationSplit: options.validationSplit,
-                      optimizer: OptimizerInfo(learningRate: options.learningRate), seed: options.seed,
+                      optimizer: OptimizerInfo(learningRate: options.learningRate,
+                                               finalLearningRate: options.finalLearningRate), seed: options.seed,
                       initSeed: initSeed, threads: threads, wallTimeSeconds: wallTimeSeconds)
         }
 
@@ -246,6 +251,7 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             o.batchSize = batchSize
             o.validationSplit = validationSplit
             o.learningRate = optimizer.learningRate
+            o.finalLearningRate = optimizer.finalLearningRate
             o.seed = seed
             return o
         }

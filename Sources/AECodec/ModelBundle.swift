@@ -84,8 +84,12 @@ public struct ModelBundle {
         let payloads = storedTensors(weights: weights).map {
             BundleContainer.Payload(name: $0.name, elementType: $0.elementType, shape: $0.shape, bytes: $0.bytes)
         }
+        // Writers use the lowest version with the features they need: 1.1 only
+        // for a learning-rate schedule (metadata key optimizer.finalLearningRate).
+        let minor: UInt16 = metadata.training?.optimizer.finalLearningRate == nil ? 0 : 1
         return BundleContainer.assemble(metadataJSON: try metadata.jsonBytes(), tensors: payloads,
-                                        flags: isCheckpoint ? BundleHeader.checkpointFlag : 0)
+                                        flags: isCheckpoint ? BundleHeader.checkpointFlag : 0,
+                                        minorVersion: minor)
     }
 
     /// Writes the bundle atomically (temporary file in the same folder, then renamed).

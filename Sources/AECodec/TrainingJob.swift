@@ -184,6 +184,10 @@ public struct TrainingJob {
             throw differs("--learning-rate", "\(t.optimizer.learningRate)", "\(o.learningRate)")
         }
         if t.seed != o.seed { throw differs("--seed", "\(t.seed)", "\(o.seed)") }
+        if t.optimizer.finalLearningRate != o.finalLearningRate {
+            throw differs("--final-learning-rate", "\(t.optimizer.finalLearningRate.map { "\($0)" } ?? "none")",
+                          "\(o.finalLearningRate.map { "\($0)" } ?? "none")")
+        }
         let description = TrainingJob.describe(data)
         if let recorded = t.dataSource?.description, recorded != description {
             throw differs("data", recorded, description)

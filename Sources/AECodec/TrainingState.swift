@@ -38,7 +38,11 @@ extension ModelBundle {
         var training = BundleMetadata.TrainingProvenance(
             options: trainer.options, dataSource: old?.dataSource, initSeed: old?.initSeed,
             threads: old?.threads, wallTimeSeconds: old?.wallTimeSeconds)
-        training.optimizer = BundleMetadata.OptimizerInfo(trainer.optimizer)
+        // The recipe's rates (Adam's current rate follows the schedule), Adam's constants.
+        let adam = trainer.optimizer
+        training.optimizer = BundleMetadata.OptimizerInfo(
+            learningRate: trainer.options.learningRate, finalLearningRate: trainer.options.finalLearningRate,
+            beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon)
         self.metadata.kind = .checkpoint
         self.metadata.training = training
         var metrics = self.metadata.metrics ?? BundleMetadata.Metrics()

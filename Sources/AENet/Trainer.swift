@@ -8,6 +8,9 @@ public struct TrainingOptions: Sendable {
     /// `validation_split` does (taken before any shuffling).
     public var validationSplit = 0.1
     public var learningRate: Float = 1e-3
+    /// With a value, the learning rate follows a cosine from `learningRate` in the
+    /// first epoch down to this in the last (constant per epoch); nil keeps it constant.
+    public var finalLearningRate: Float? = nil
     /// Seeds the per-epoch shuffles (the model's initial weights take their own seed).
     public var seed: UInt64 = 0
 
@@ -100,6 +103,15 @@ public final class Trainer {
         return indices
     }
 
+    /// The learning rate used during `epoch` (0-based): a pure function of the
+    /// options and the epoch, so a resumed run uses the same schedule.
+    public func learningRate(epoch: Int) -> Float {
+        guard let final = options.finalLearningRate, options.epochs > 1 else { return options.learningRate }
+        let t = Double(epoch) / Double(options.epochs - 1)
+        let cosine = 0.5 * (1 + cos(Double.pi * min(t, 1)))
+        return Float(Double(final) + (Double(options.learningRate) - Double(final)) * cosine)
+    }
+
     /// Trains for the remaining epochs (from `history.count` to `options.epochs`).
     @discardableResult
     public func fit(_ data: ImageSet, observer: TrainingObserver? = nil) throws -> [EpochRecord] {
@@ -108,6 +120,7 @@ public final class Trainer {
         let batches = (train.count + batchSize - 1) / batchSize
         while history.count < options.epochs {
             let epoch = history.count
+            optimizer.learningRate = learningRate(epoch: epoch)
             observer?.trainingWillStartEpoch(epoch, of: options.epochs, batches: batches)
             let start = Date()
             let order = self.order(epoch: epoch, count: train.count)

@@ -64,6 +64,10 @@ struct AETrain: ParsableCommand {
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
     var learningRate: Float = 1e-3
 
+    @Option(name: .customLong("final-learning-rate"),
+            help: "Decay the learning rate by a cosine to this value in the last epoch (default: constant).")
+    var finalLearningRate: Float?
+
     @Option(help: "Seed of the initial weights, the shuffles and random data sources.")
     var seed: UInt64 = 0
 
@@ -97,6 +101,7 @@ struct AETrain: ParsableCommand {
         }
         guard limit >= 0 else { throw ValidationError("--limit must be positive, or 0 for all images") }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+        if let f = finalLearningRate, !(f > 0 && f.isFinite) { throw ValidationError("--final-learning-rate must be positive") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         guard ["f32", "f16"].contains(weights) else { throw ValidationError("--weights must be f32 or f16") }
     }
@@ -115,6 +120,7 @@ struct AETrain: ParsableCommand {
         settings.options.batchSize = batchSize
         settings.options.validationSplit = validationSplit
         settings.options.learningRate = learningRate
+        settings.options.finalLearningRate = finalLearningRate
         settings.options.seed = seed
         settings.limit = limit == 0 ? nil : limit
         settings.shuffleData = shuffle

@@ -31,6 +31,7 @@ final class TrainingJobTests: XCTestCase {
         s.options.batchSize = 32
         s.options.validationSplit = 0.25
         s.options.seed = 5
+        s.options.finalLearningRate = 1e-4
         s.initSeed = 5
         s.threads = 2
         return s
@@ -68,6 +69,10 @@ final class TrainingJobTests: XCTestCase {
         XCTAssertEqual(bundle.metadata.training?.dataSource?.trainCount, 72)
         XCTAssertEqual(bundle.metadata.training?.dataSource?.validationCount, 24)
         XCTAssertEqual(bundle.metadata.metrics?.testMSE, result.testMSE)
+        // A learning-rate schedule is recorded, in format 1.1.
+        XCTAssertEqual(bundle.metadata.training?.optimizer.finalLearningRate, 1e-4)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: s.output)))
+        XCTAssertEqual(try BundleContainer.parseHeader(bytes, fileSize: bytes.count, path: s.output).version, "1.1")
         let csv = try String(contentsOfFile: folder + "/m.history.csv", encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 4)
         XCTAssertFalse(FileManager.default.fileExists(atPath: s.output + ".checkpoint"))

@@ -86,4 +86,19 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(a.order(epoch: 3, count: 100), b.order(epoch: 3, count: 100))
         XCTAssertNotEqual(a.order(epoch: 3, count: 100), a.order(epoch: 4, count: 100))
     }
+
+    func testCosineLearningRateSchedule() {
+        var options = TrainingOptions()
+        options.epochs = 5
+        options.learningRate = 1e-3
+        let constant = Trainer(model: ReferenceModel.build(latentDim: 4), options: options)
+        XCTAssertEqual((0..<5).map { constant.learningRate(epoch: $0) }, [Float](repeating: 1e-3, count: 5))
+        options.finalLearningRate = 1e-5
+        let trainer = Trainer(model: ReferenceModel.build(latentDim: 4), options: options)
+        let rates = (0..<5).map { trainer.learningRate(epoch: $0) }
+        XCTAssertEqual(rates.first!, 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(rates.last!, 1e-5, accuracy: 1e-9)
+        XCTAssertEqual(rates[2], (1e-3 + 1e-5) / 2, accuracy: 1e-9)  // the cosine's midpoint
+        XCTAssertEqual(rates, rates.sorted(by: >))
+    }
 }
