@@ -27,8 +27,11 @@ public enum PNGError: Error, CustomStringConvertible, Equatable, Sendable {
 /// Decoding goes through libpng's simplified `png_image` API, which accepts every
 /// PNG colour type, bit depth and interlacing, and converts to the requested
 /// 8-bit sRGB layout: palette and gray expand to RGB, 16-bit samples are reduced
-/// to 8 bits (libpng's sRGB conversion), files with an unusual gAMA are converted
-/// to sRGB, and when alpha is dropped the image is composited onto `background`.
+/// to 8 bits, files with an unusual gAMA are converted to sRGB, and when alpha is
+/// dropped the image is composited onto `background`. 16-bit files without a gAMA or
+/// sRGB chunk are taken as sRGB-encoded (`PNG_IMAGE_FLAG_16BIT_sRGB`), as written by
+/// most tools, so a 16-bit sample `v` becomes about `v / 257` (libpng's default would
+/// treat them as linear light and brighten them).
 ///
 /// `bitDepth` is 8 for everything this version decodes; the field is there so a
 /// 16-bit path (samples stored big-endian, two bytes each) can be added without
@@ -61,6 +64,14 @@ public struct PNGImage: Equatable, Sendable {
         /// 8, or 16 for 16-bit files (libpng's simplified API reports no finer detail).
         public var bitDepth: Int
         public var hasPalette: Bool
+        /// The IHDR colour type: 0 gray, 2 RGB, 3 palette, 4 gray+alpha, 6 RGBA.
+        public var colorType: Int
+        /// The IHDR bit depth: 1, 2, 4, 8 or 16 bits per sample (per index for palettes).
+        public var sampleDepth: Int
+        /// Adam7 interlacing.
+        public var interlaced: Bool
+        /// Whether the image has an alpha channel or a tRNS chunk (`channels` 2 or 4).
+        public var hasAlpha: Bool { channels == 2 || channels == 4 }
     }
 
     /// The default limit on width x height when decoding (about 134 megapixels), so a
@@ -74,7 +85,7 @@ public struct PNGImage: Equatable, Sendable {
         try data.withUnsafeBytes { raw in
             try withControl { image in
                 try begin(image, raw)
-                return header(of: image.pointee)
+                return header(of: image.pointee, raw)
             }
         }
     }
@@ -88,16 +99,22 @@ public struct PNGImage: Equatable, Sendable {
                               background: (red: UInt8, green: UInt8, blue: UInt8) = (0, 0, 0),
                               maxPixels: Int = defaultMaxPixels) throws -> PNGImage {
         precondition(channels.map { (1...4).contains($0) } ?? true, "channels must be 1...4")
+        if data.starts(with: signature) && PNGDeinterlace.isNeeded(data) {
+            // libpng's simplified reader scrambles 16-bit Adam7 images reduced to 8 bits.
+            return try decode(try PNGDeinterlace.deinterlaced(data, maxPixels: maxPixels), channels: channels,
+                              background: background, maxPixels: maxPixels)
+        }
         return try data.withUnsafeBytes { raw in
             try withControl { image in
                 try begin(image, raw)
-                let info = header(of: image.pointee)
+                let info = header(of: image.pointee, raw)
                 let (area, overflow) = info.width.multipliedReportingOverflow(by: info.height)
                 guard !overflow, area <= maxPixels else {
                     throw PNGError.tooLarge(width: info.width, height: info.height, limit: maxPixels)
                 }
                 let outChannels = channels ?? info.channels
                 image.pointee.format = Self.format(channels: outChannels)
+                image.pointee.flags |= flag16BitSRGB
                 var color = png_color(red: background.red, green: background.green, blue: background.blue)
                 var pixels = [UInt8](repeating: 0, count: area * outChannels)
                 let ok = pixels.withUnsafeMutableBytes { out in
@@ -149,6 +166,8 @@ public struct PNGImage: Equatable, Sendable {
     /// PNG_FORMAT_FLAG_* (macros built from other macros do not all import into Swift).
     private static let flagAlpha: UInt32 = 0x01, flagColor: UInt32 = 0x02
     private static let flagLinear: UInt32 = 0x04, flagColormap: UInt32 = 0x08
+    /// PNG_IMAGE_FLAG_16BIT_sRGB: 16-bit files without colour-space chunks are sRGB.
+    private static let flag16BitSRGB: UInt32 = 0x04
 
     private static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
@@ -162,11 +181,20 @@ public struct PNGImage: Equatable, Sendable {
         }
     }
 
-    private static func header(of image: png_image) -> Header {
+    /// The header from libpng's view of the image and the IHDR chunk, which libpng has
+    /// checked by now and which the PNG specification puts first, at byte 8:
+    /// length, "IHDR", width, height, bit depth (24), colour type (25), compression,
+    /// filter, interlace method (28).
+    private static func header(of image: png_image, _ raw: UnsafeRawBufferPointer) -> Header {
         let f = image.format
         let channels = (f & flagColor != 0 ? 3 : 1) + (f & flagAlpha != 0 ? 1 : 0)
+        let ihdr = raw.count >= 29 && Array(raw[12..<16]) == Array("IHDR".utf8)
+        let depth = ihdr ? Int(raw[24]) : (f & flagLinear != 0 ? 16 : 8)
+        let colorType = ihdr ? Int(raw[25])
+            : (f & flagColormap != 0 ? 3 : (f & flagColor != 0 ? 2 : 0) + (f & flagAlpha != 0 ? 4 : 0))
         return Header(width: Int(image.width), height: Int(image.height), channels: channels,
-                      bitDepth: f & flagLinear != 0 ? 16 : 8, hasPalette: f & flagColormap != 0)
+                      bitDepth: f & flagLinear != 0 ? 16 : 8, hasPalette: f & flagColormap != 0,
+                      colorType: colorType, sampleDepth: depth, interlaced: ihdr && raw[28] != 0)
     }
 
     /// Runs `body` with a zeroed `png_image` (version set) at a fixed heap address, and
