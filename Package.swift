@@ -32,8 +32,11 @@ let package = Package(
         // The network library: tensors, layers (forward and backward), loss, optimizer, training.
         .target(name: "AENet", dependencies: ["CBLAS", "CMalloc"]),
 
+        // The built-in model bundles (Sources/CModels/models), embedded with C23 #embed.
+        .target(name: "CModels"),
+
         // The codec library: image I/O, tiling, model bundle, latent file, datasets.
-        .target(name: "AECodec", dependencies: ["AENet", "CZlib", "CPNG"]),
+        .target(name: "AECodec", dependencies: ["AENet", "CZlib", "CPNG", "CModels"]),
 
         // Thin executables.
         .executableTarget(name: "aeenc", dependencies: [

@@ -1,0 +1,308 @@
+import AENet
+import Dispatch
+import Foundation
+
+/// Why an image could not be encoded, or a latent file decoded, with a model
+/// (PNG decoding, file format and I/O problems come with their own errors).
+public enum CodecError: PathReportable, CustomStringConvertible, Equatable, Sendable {
+    /// The input is not a PNG, or libpng refused it.
+    case unreadableImage(path: String, reason: String)
+    /// The image exceeds `ImageCodec.maxSide` or `ImageCodec.maxPixels`.
+    case imageTooLarge(path: String, width: Int, height: Int)
+    /// The latent file was made by another model. `file`: the file's fingerprint prefix
+    /// (16 hex digits); `model`: the model in use (32 hex digits); `suggestion`: a
+    /// built-in model whose fingerprint matches the file, if any.
+    case modelMismatch(path: String, file: String, model: String, modelName: String, suggestion: String?)
+    /// The file or the model does not fit the codec (tile size, latent size, pixel layout).
+    case incompatible(path: String, reason: String)
+    /// `--reference` image that cannot be compared with the decoded one.
+    case referenceMismatch(path: String, reason: String)
+
+    public var path: String {
+        switch self {
+        case let .unreadableImage(path, _), let .imageTooLarge(path, _, _),
+             let .modelMismatch(path, _, _, _, _), let .incompatible(path, _), let .referenceMismatch(path, _):
+            return path
+        }
+    }
+
+    public var reason: String {
+        switch self {
+        case let .unreadableImage(_, reason):
+            return reason
+        case let .imageTooLarge(_, w, h):
+            return "image is \(w)x\(h), over the codec's limit of \(ImageCodec.maxSide) pixels a side "
+                + "and \(ImageCodec.maxPixels) pixels in all"
+        case let .modelMismatch(_, file, model, name, suggestion):
+            let hint = suggestion.map { "; it matches the built-in model \($0): use --model \($0)" }
+                ?? "; no built-in model matches it: pass the bundle that encoded it with --model PATH"
+            return "was encoded with model \(file) but the model in use (\(name)) is \(model)\(hint)"
+        case let .incompatible(_, reason), let .referenceMismatch(_, reason):
+            return reason
+        }
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// An image as the codec takes it: 8-bit samples (gray, gray+alpha, RGB or RGBA, the
+/// original's own layout) and what the original PNG was.
+public struct CodecImage: Equatable, Sendable {
+    public var image: PNGImage
+    /// The original PNG's colour type and bit depth (kept in the latent file).
+    public var colorType: LatentFile.ColorType
+    public var bitDepth: Int
+
+    public init(image: PNGImage, colorType: LatentFile.ColorType, bitDepth: Int) {
+        precondition(image.bitDepth == 8, "the codec takes 8-bit samples")
+        self.image = image
+        self.colorType = colorType
+        self.bitDepth = bitDepth
+    }
+
+    /// Decodes any PNG libpng reads (every colour type and bit depth, interlaced or not),
+    /// keeping its layout: gray stays gray, palette becomes RGB (RGBA with a tRNS chunk),
+    /// a tRNS chunk on gray or RGB becomes an alpha channel, 16-bit samples are reduced to
+    /// 8 bits. Refuses images over the codec's limits before allocating their pixels.
+    public static func decodePNG(_ data: [UInt8], path: String) throws -> CodecImage {
+        do {
+            let header = try PNGImage.header(of: data)
+            guard ImageCodec.accepts(width: header.width, height: header.height) else {
+                throw CodecError.imageTooLarge(path: path, width: header.width, height: header.height)
+            }
+            guard let colorType = LatentFile.ColorType(rawValue: UInt8(truncatingIfNeeded: header.colorType)) else {
+                throw CodecError.unreadableImage(path: path, reason: "unknown PNG colour type \(header.colorType)")
+            }
+            let image = try PNGImage.decode(data, channels: header.channels, maxPixels: ImageCodec.maxPixels)
+            return CodecImage(image: image, colorType: colorType, bitDepth: header.sampleDepth)
+        } catch let error as PNGError {
+            throw CodecError.unreadableImage(path: path, reason: error.description)
+        }
+    }
+}
+
+/// The image codec: PNG pixels to a latent file and back, with one model.
+///
+/// Images are cut into the model's square tiles (`ImageTiling`: edge-replicated
+/// padding, cropped again on decoding). Gray images go in as R = G = B and come back
+/// gray (the mean of the three channels); palette images come back RGB; alpha (an
+/// alpha channel, or a tRNS chunk) is stored losslessly beside the latents and put
+/// back unchanged; everything comes back at 8 bits per sample, whatever the original
+/// depth (the network's error is far above 8-bit quantisation).
+///
+/// **Determinism.** The network does not give bitwise-identical outputs for a tile
+/// in batches of different sizes (OpenBLAS picks its kernels and blocking by matrix
+/// size, and the convolutions lower several images into one matrix), so the codec
+/// never lets batching depend on anything but the image: each image's tiles go
+/// through the network in fixed chunks of `chunkTiles` consecutive tiles (the last
+/// one shorter), each chunk on a single-threaded model copy. Threads share out whole
+/// chunks. The same PNG therefore encodes to the same bytes at any thread count,
+/// alone or with other files, and a latent file decodes to the same PNG.
+///
+/// Not thread-safe itself (it owns models with scratch buffers): use one per thread,
+/// or give it `threads` and let it spread chunks over them.
+public final class ImageCodec {
+    /// Largest width or height (the latent file's limit).
+    public static let maxSide = LatentFile.Limits.side
+    /// Largest width x height (the latent file's limit, 2^27).
+    public static let maxPixels = LatentFile.Limits.pixels
+    /// Tiles per network call: fixed, so results never depend on how work is split.
+    /// 64 is about as fast per tile as 256 for both halves of the network and splits
+    /// a 768x512 photo (384 tiles) evenly over two cores.
+    public static let chunkTiles = 64
+
+    public static func accepts(width: Int, height: Int) -> Bool {
+        width > 0 && height > 0 && width <= maxSide && height <= maxSide
+            && width.multipliedReportingOverflow(by: height).partialValue <= maxPixels
+    }
+
+    /// One single-threaded model copy per thread.
+    private let models: [Autoencoder]
+    public var model: Autoencoder { models[0] }
+    public var threads: Int { models.count }
+    /// The model's fingerprint (32 hex digits) and its 16 bytes.
+    public let fingerprint: String
+    public let fingerprintBytes: [UInt8]
+    /// How errors name the model: "built-in svhn-64" or the bundle's path.
+    public let modelName: String
+    public let normalization: ImageTiling.Normalization
+    public let tileSize: Int
+    public var latentDim: Int { model.latentDim }
+
+    /// A codec over the model in `bundle`, spreading chunks of tiles over `threads` threads.
+    public init(bundle: ModelBundle, name: String? = nil, threads: Int = 1) throws {
+        let path = bundle.path ?? "<memory>"
+        let n = bundle.metadata.normalization
+        guard n.layout == "NHWC", n.channels == "RGB", n.scale.isFinite, n.scale > 0, n.offset.isFinite else {
+            throw CodecError.incompatible(path: path, reason:
+                "pixel normalisation \(n.layout)/\(n.channels) scale \(n.scale) offset \(n.offset) is not one the codec supports (NHWC RGB, positive scale)")
+        }
+        var models = [try bundle.makeModel(threads: 1)]
+        let shape = models[0].imageShape
+        guard shape.count == 3, shape[0] == shape[1], shape[2] == 3 else {
+            throw CodecError.incompatible(path: path, reason: "the model takes \(shape) images, the codec needs square RGB tiles")
+        }
+        for _ in 1..<max(1, threads) { models.append(try bundle.makeModel(threads: 1)) }
+        self.models = models
+        self.fingerprintBytes = ModelFingerprint.bytes(of: bundle.tensors)
+        self.fingerprint = SHA256.hex(fingerprintBytes)
+        self.modelName = name ?? path
+        self.normalization = ImageTiling.Normalization(scale: Float(n.scale), offset: Float(n.offset))
+        self.tileSize = shape[0]
+    }
+
+    // MARK: Encoding
+
+    /// The latent file of one image.
+    public func encode(_ image: CodecImage) -> LatentFile {
+        encode([image])[0]
+    }
+
+    /// The latent files of several images (their chunks shared out over the threads).
+    public func encode(_ images: [CodecImage]) -> [LatentFile] {
+        let tilings = images.map { ImageTiling(width: $0.image.width, height: $0.image.height, tileSize: tileSize) }
+        let dim = latentDim
+        let buffers = tilings.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: $0.count * dim) }
+        defer { buffers.forEach { $0.deallocate() } }
+        forEachChunk(tilings) { chunk, model in
+            let tiling = tilings[chunk.image]
+            let input = Tensor(uninitializedShape: [chunk.tiles.count, tileSize, tileSize, 3]) { out in
+                tiling.extract(chunk.tiles, from: images[chunk.image].image, normalization: normalization, into: out)
+            }
+            let codes = model.encode(input)
+            codes.data.withUnsafeBufferPointer { z in
+                let target = buffers[chunk.image].baseAddress! + chunk.tiles.lowerBound * dim
+                target.update(from: z.baseAddress!, count: chunk.tiles.count * dim)
+            }
+        }
+        return images.indices.map { i in
+            let image = images[i].image
+            var alpha: [UInt8]? = nil
+            if image.channels == 2 || image.channels == 4 {
+                let c = image.channels
+                alpha = [UInt8](unsafeUninitializedCapacity: image.width * image.height) { buffer, count in
+                    image.pixels.withUnsafeBufferPointer { p in
+                        for k in 0..<buffer.count { buffer[k] = p[k * c + c - 1] }
+                    }
+                    count = buffer.count
+                }
+            }
+            return LatentFile(modelFingerprint: fingerprintBytes, width: image.width, height: image.height,
+                              colorType: images[i].colorType, bitDepth: images[i].bitDepth, tileSize: tileSize,
+                              latentDim: dim, encoding: .float16, latents: Array(buffers[i]), alpha: alpha)
+        }
+    }
+
+    // MARK: Decoding
+
+    /// Channels of the decoded PNG: gray stays gray, palette and RGB give RGB, plus
+    /// alpha when the original had any (an alpha channel or a tRNS chunk).
+    public static func outputChannels(colorType: LatentFile.ColorType, hasAlpha: Bool) -> Int {
+        switch colorType {
+        case .gray: return hasAlpha ? 2 : 1
+        case .grayAlpha: return 2
+        case .rgb, .palette: return hasAlpha ? 4 : 3
+        case .rgba: return 4
+        }
+    }
+
+    /// Throws unless `file` was made by this codec's model and fits it.
+    public func check(_ file: LatentFile, path: String) throws {
+        guard file.matches(modelFingerprint: fingerprint) else {
+            throw CodecError.modelMismatch(path: path, file: file.modelFingerprintHex, model: fingerprint,
+                                           modelName: modelName,
+                                           suggestion: EmbeddedModels.name(matching: file.modelFingerprint))
+        }
+        guard file.tileSize == tileSize, file.latentDim == latentDim else {
+            throw CodecError.incompatible(path: path, reason:
+                "holds \(file.tileSize)x\(file.tileSize) tiles of \(file.latentDim) latents, the model takes \(tileSize)x\(tileSize) tiles of \(latentDim)")
+        }
+        guard Self.accepts(width: file.width, height: file.height) else {
+            throw CodecError.imageTooLarge(path: path, width: file.width, height: file.height)
+        }
+        guard file.latents.count == file.tileCount * latentDim else {
+            throw CodecError.incompatible(path: path, reason: "holds \(file.latents.count) latent values, \(file.tileCount) tiles need \(file.tileCount * latentDim)")
+        }
+        if let alpha = file.alpha, alpha.count != file.width * file.height {
+            throw CodecError.incompatible(path: path, reason: "its alpha plane has \(alpha.count) bytes for \(file.width * file.height) pixels")
+        }
+    }
+
+    /// The 8-bit image of one latent file (see `outputChannels`).
+    public func decode(_ file: LatentFile, path: String = "<memory>") throws -> PNGImage {
+        try decode([file], paths: [path])[0]
+    }
+
+    /// The images of several latent files (their chunks shared out over the threads).
+    public func decode(_ files: [LatentFile], paths: [String]) throws -> [PNGImage] {
+        for (file, path) in zip(files, paths) { try check(file, path: path) }
+        let tilings = files.map { ImageTiling(width: $0.width, height: $0.height, tileSize: tileSize) }
+        let channels = files.map { Self.outputChannels(colorType: $0.colorType, hasAlpha: $0.alpha != nil) }
+        let buffers = files.indices.map { i -> UnsafeMutableBufferPointer<UInt8> in
+            let f = files[i], c = channels[i]
+            let b = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: f.width * f.height * c)
+            b.initialize(repeating: 255)  // opaque where a colour type with alpha lost its plane
+            if let alpha = f.alpha, c == 2 || c == 4 {
+                for k in 0..<(f.width * f.height) { b[k * c + c - 1] = alpha[k] }
+            }
+            return b
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        let dim = latentDim
+        forEachChunk(tilings) { chunk, model in
+            let file = files[chunk.image]
+            let codes = Tensor(shape: [chunk.tiles.count, dim],
+                               data: Array(file.latents[(chunk.tiles.lowerBound * dim)..<(chunk.tiles.upperBound * dim)]))
+            let output = model.decode(codes)
+            output.data.withUnsafeBufferPointer { out in
+                tilings[chunk.image].place(chunk.tiles, from: out, normalization: normalization,
+                                           into: buffers[chunk.image], channels: channels[chunk.image])
+            }
+        }
+        return files.indices.map { i in
+            PNGImage(width: files[i].width, height: files[i].height, channels: channels[i], pixels: Array(buffers[i]))
+        }
+    }
+
+    // MARK: Chunks
+
+    /// `chunkTiles` consecutive tiles of one image.
+    private struct Chunk {
+        var image: Int
+        var tiles: Range<Int>
+    }
+
+    /// Runs `body` on every chunk of every image, spread over the model copies
+    /// (chunks write disjoint parts of their image's buffers).
+    private func forEachChunk(_ tilings: [ImageTiling], _ body: (Chunk, Autoencoder) -> Void) {
+        var chunks: [Chunk] = []
+        for (i, tiling) in tilings.enumerated() {
+            for start in stride(from: 0, to: tiling.count, by: Self.chunkTiles) {
+                chunks.append(Chunk(image: i, tiles: start..<min(start + Self.chunkTiles, tiling.count)))
+            }
+        }
+        let workers = min(models.count, chunks.count)
+        if workers <= 1 {
+            for c in chunks { body(c, models[0]) }
+            return
+        }
+        let next = ChunkCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            while let k = next.take(below: chunks.count) { body(chunks[k], models[w]) }
+        }
+    }
+}
+
+/// A shared "next chunk" index.
+private final class ChunkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}

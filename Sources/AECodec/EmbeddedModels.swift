@@ -1,0 +1,74 @@
+import CModels
+import Foundation
+
+/// The model bundles built into the executables (Sources/CModels/models, embedded
+/// by Sources/CModels/models.c), so the tools work with no flags, from any folder,
+/// and from a copied binary. `--model NAME` picks one; `aeinfo --models` lists them.
+public enum EmbeddedModels {
+    /// The model the tools use when `--model` is not given.
+    public static let defaultName = "svhn-64"
+
+    /// One built-in model.
+    public struct Entry: Sendable {
+        public let name: String
+        /// The bundle's bytes.
+        public let bytes: [UInt8]
+
+        /// The bundle, read and checked like a file (its path is "built-in NAME").
+        public func bundle() throws -> ModelBundle {
+            try ModelBundle.decode(bytes, path: "built-in \(name)")
+        }
+    }
+
+    /// Every built-in model, in the order models.c lists them.
+    public static let all: [Entry] = (0..<aecodec_embedded_model_count()).compactMap { i in
+        guard let m = aecodec_embedded_model_at(i)?.pointee, let name = m.name, let start = m.bytes else { return nil }
+        return Entry(name: String(cString: name), bytes: Array(UnsafeBufferPointer(start: start, count: m.size)))
+    }
+
+    public static var names: [String] { all.map(\.name) }
+
+    /// The built-in model called `name`.
+    public static func entry(named name: String) -> Entry? {
+        all.first { $0.name == name }
+    }
+
+    /// The bundle of the built-in model `name`; nil when there is none by that name.
+    public static func bundle(named name: String) throws -> ModelBundle? {
+        try entry(named: name)?.bundle()
+    }
+
+    /// Fingerprints of the built-in models (32 hex digits; nil for one that does not read).
+    private static let fingerprints: [String?] = all.map { try? $0.bundle().fingerprint }
+
+    /// The built-in model whose fingerprint starts with `prefix` (the 8 bytes a latent
+    /// file keeps, or all 16), if any.
+    public static func name(matching prefix: [UInt8]) -> String? {
+        let hex = SHA256.hex(prefix)
+        guard !hex.isEmpty else { return nil }
+        return zip(all, fingerprints).first { $0.1?.hasPrefix(hex) == true }?.0.name
+    }
+
+    /// The `aeinfo --models` listing: one line per model with its latent size, weight
+    /// type, bundle size, test PSNR when recorded, and fingerprint.
+    public static func listing() -> String {
+        var lines = ["Built-in models (aeenc/aedec --model NAME; default \(defaultName)):"]
+        for (entry, fingerprint) in zip(all, fingerprints) {
+            guard let bundle = try? entry.bundle(), let fingerprint else {
+                lines.append("  \(entry.name)  (unreadable bundle, \(entry.bytes.count) bytes)")
+                continue
+            }
+            let m = bundle.metadata
+            var line = "  \(entry.name)  latent \(m.architecture.latentDim), \(bundle.weightType.name) weights, "
+                + "\(entry.bytes.count) bytes"
+            if let mse = m.metrics?.testMSE, mse > 0 {
+                line += String(format: ", test PSNR %.2f dB", 10 * log10(1 / mse))
+            }
+            line += ", fingerprint \(fingerprint)"
+            if entry.name == defaultName { line += "  (default)" }
+            lines.append(line)
+        }
+        if all.isEmpty { lines.append("  (none)") }
+        return lines.joined(separator: "\n")
+    }
+}
