@@ -1,17 +1,81 @@
+import AECodec
+import AENet
 import ArgumentParser
+import Foundation
 
-/// Placeholder: the command line is defined; the codec arrives with a later issue.
+/// Decodes latent files back into PNG images. Argument parsing only: the work is
+/// `CodecJob` in AECodec.
 struct AEdec: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aedec",
         abstract: "Decode latent files (.ael) back into PNG images.",
-        discussion: "Not available yet in this build: it needs the model bundle and latent file formats.")
+        usage: """
+            aedec IN.ael [-o OUT.png] [--stats [--reference ORIGINAL.png]] [options]
+            aedec IN1.ael IN2.ael ... | FOLDER [-o OUTFOLDER] [options]
+            aedec - < IN.ael > OUT.png
+            """,
+        discussion: """
+            The PNG has the original's size and, where the model can represent it, its colour \
+            type: gray stays gray, palette images come back as RGB, alpha is restored exactly from \
+            the latent file; samples are 8 bits (16-bit originals come back at 8 bits).
 
-    @Argument(help: "Latent files to decode ('-' for standard input).")
+            The latent file must have been made by the model in use: its fingerprint is checked, \
+            and a file from another model is refused, naming both (and the built-in model that \
+            matches, if one does). --model takes a bundle file (.aemodel) or a built-in model name \
+            (default \(EmbeddedModels.defaultName); `aeinfo --models` lists them).
+
+            --stats prints the latent file's size, bits per pixel and compression ratio against \
+            raw RGB; with --reference ORIGINAL.png (or a folder of originals, matched by name) also \
+            the MSE and PSNR over RGB, pixels in [0, 1].
+
+            Outputs: IN.ael -> IN.png next to it; -o names the output file, or the output folder \
+            (created if needed) when there are several inputs or a folder (every .ael in it); '-' \
+            reads standard input / writes standard output. Existing files are never replaced without \
+            --force, inputs never; no partial outputs on errors or Ctrl-C.
+
+            Errors are one line, 'aedec: <path>: <reason>'; the other files go on. Exit status: 0 \
+            done, 1 if any file failed, 130 interrupted (between files; finished outputs kept).
+            """)
+
+    @Argument(help: "Latent files or folders to decode ('-' for standard input).")
     var inputs: [String] = []
 
+    @Option(name: .shortAndLong, help: "Output file, or output folder for several inputs ('-' for standard output).")
+    var output: String?
+
+    @Option(help: "Model bundle file or built-in model name.")
+    var model: String?
+
+    @Flag(help: "Overwrite existing output files.")
+    var force = false
+
+    @Flag(help: "Print size, bits per pixel and compression ratio (and MSE/PSNR with --reference) for each file.")
+    var stats = false
+
+    @Option(help: "The original PNG (or a folder of originals) to measure MSE and PSNR against; implies --stats.")
+    var reference: String?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads = Parallelism.availableCores
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("no input given (a latent file, a folder, or '-')") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+    }
+
     func run() throws {
-        throw ValidationError("aedec is not available yet in this build")
+        var settings = CodecJob.Settings(direction: .decode)
+        settings.inputs = inputs
+        settings.output = output
+        settings.model = model
+        settings.force = force
+        settings.stats = stats || reference != nil
+        settings.reference = reference
+        settings.threads = threads
+        throw ExitCode(CodecCommand.run(settings, quiet: quiet))
     }
 }
 

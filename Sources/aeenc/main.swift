@@ -1,17 +1,81 @@
+import AECodec
+import AENet
 import ArgumentParser
+import Foundation
 
-/// Placeholder: the command line is defined; the codec arrives with a later issue.
+/// Encodes PNG images into latent files. Argument parsing only: the work is
+/// `CodecJob` in AECodec.
 struct AEenc: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeenc",
         abstract: "Encode PNG images into compact latent files (.ael) with a trained autoencoder.",
-        discussion: "Not available yet in this build: it needs the model bundle and latent file formats.")
+        usage: """
+            aeenc IN.png [-o OUT.ael] [options]
+            aeenc IN1.png IN2.png ... | FOLDER [-o OUTFOLDER] [options]
+            aeenc - < IN.png > OUT.ael
+            """,
+        discussion: """
+            Any PNG libpng reads is accepted: gray, palette, RGB, with or without alpha (or a \
+            tRNS chunk), 1 to 16 bits, interlaced or not, up to \(ImageCodec.maxSide) pixels a side \
+            and \(ImageCodec.maxPixels) pixels in all. The image is cut into 32x32 tiles (padded at \
+            the right and bottom edges by replicating the edge pixels; the padding is cropped on \
+            decoding) and each tile becomes one latent vector (stored as float16, zlib-compressed).
 
-    @Argument(help: "PNG files to encode ('-' for standard input).")
+            What comes back from aedec: gray stays gray (fed to the RGB model as R=G=B, averaged \
+            back); palette images come back as RGB; alpha (an alpha channel, or tRNS transparency) \
+            is stored losslessly in the latent file and restored exactly; 16-bit images come back \
+            at 8 bits (their alpha too).
+
+            Outputs: IN.png -> IN.ael next to it; -o names the output file, or the output folder \
+            (created if needed) when there are several inputs or a folder (every .png in it, not \
+            recursing); '-' reads standard input / writes standard output. Existing files are never \
+            replaced without --force, inputs never; outputs are written to a temporary file and \
+            renamed, so an error or Ctrl-C leaves no partial file. Several files are spread over \
+            --threads workers.
+
+            Models: --model takes a bundle file (.aemodel) or the name of a built-in model \
+            (default \(EmbeddedModels.defaultName); `aeinfo --models` lists them). The same PNG and \
+            model always give the same bytes.
+
+            Errors are one line, 'aeenc: <path>: <reason>'; the other files go on. Exit status: 0 \
+            done, 1 if any file failed, 130 interrupted (between files; finished outputs kept).
+            """)
+
+    @Argument(help: "PNG files or folders to encode ('-' for standard input).")
     var inputs: [String] = []
 
+    @Option(name: .shortAndLong, help: "Output file, or output folder for several inputs ('-' for standard output).")
+    var output: String?
+
+    @Option(help: "Model bundle file or built-in model name.")
+    var model: String?
+
+    @Flag(help: "Overwrite existing output files.")
+    var force = false
+
+    @Flag(help: "Print size, bits per pixel and compression ratio against raw RGB for each file.")
+    var stats = false
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads = Parallelism.availableCores
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("no input given (a PNG file, a folder, or '-')") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+    }
+
     func run() throws {
-        throw ValidationError("aeenc is not available yet in this build")
+        var settings = CodecJob.Settings(direction: .encode)
+        settings.inputs = inputs
+        settings.output = output
+        settings.model = model
+        settings.force = force
+        settings.stats = stats
+        settings.threads = threads
+        throw ExitCode(CodecCommand.run(settings, quiet: quiet))
     }
 }
 

@@ -10,12 +10,24 @@ struct AEinfo: ParsableCommand {
         discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>', with exit status 1.")
 
     @Argument(help: "Files to inspect.")
-    var inputs: [String]
+    var inputs: [String] = []
+
+    @Flag(help: "List the models built into aeenc/aedec (their --model names).")
+    var models = false
 
     @Flag(help: "Print one JSON object per file instead of text.")
     var json = false
 
+    func validate() throws {
+        if inputs.isEmpty && !models { throw ValidationError("no files given (or --models)") }
+    }
+
     func run() throws {
+        if models {
+            print(EmbeddedModels.listing())
+            if inputs.isEmpty { return }
+            print("")
+        }
         var failed = false
         for (index, path) in inputs.enumerated() {
             do {
