@@ -25,7 +25,7 @@ public struct LatentInfo {
         var out: [String] = []
         out.append("file: \(path)")
         out.append("kind: latent file")
-        out.append("format: version \(h.majorVersion).\(h.minorVersion), signature \(SHA256.hex(LatentFile.magic))"
+        out.append("format: version \(h.majorVersion).\(h.minorVersion), signature \(BundleContainer.hexBytes(LatentFile.magic[...]))"
                    + (h.extensionLength > 0 ? ", \(h.extensionLength) bytes of header extension skipped" : ""))
         out.append("model fingerprint: \(SHA256.hex(h.modelFingerprint)) (first \(LatentFile.fingerprintLength) bytes)")
         out.append("image: \(h.width)x\(h.height), PNG colour type \(h.colorType.rawValue) (\(h.colorType.name)), \(h.bitDepth)-bit")
