@@ -217,7 +217,7 @@ public struct CodecJob {
                     continue
                 }
             }
-            tasks.append(Task(input: .file(input), output: output, reference: reference(for: input, several: several)))
+            tasks.append(Task(input: .file(input), output: output, reference: reference(for: input)))
         }
         return (tasks, refused)
     }
@@ -232,7 +232,7 @@ public struct CodecJob {
     }
 
     /// The reference image for `input`: the file given, or FOLDER/<name>.png.
-    func reference(for input: String, several: Bool) -> String? {
+    func reference(for input: String) -> String? {
         guard let r = settings.reference else { return nil }
         guard FileBytes.kind(of: r).isFolder else { return r }
         let name = (input as NSString).lastPathComponent
@@ -277,9 +277,24 @@ public struct CodecJob {
         let work: (Int) -> Void = { w in
             guard let codec = w == 0 ? first : try? ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
             else { return }
+            // Outputs are written in groups (GroupCommit: one disk flush per group).
+            var group: [Converted] = []
+            var groupBytes = 0
+            var groupStart = Date()
             while !shouldStop(), let index = state.next() {
-                self.process(index, codec: codec, state: state, reporter: reporter, statsLine: statsLine)
+                guard let done = self.convert(index, codec: codec, state: state, reporter: reporter) else { continue }
+                if group.isEmpty { groupStart = Date() }
+                group.append(done)
+                groupBytes += done.bytes.count
+                if group.count >= Self.groupFiles || groupBytes >= Self.groupBytes
+                    || Date().timeIntervalSince(groupStart) >= Self.groupSeconds {
+                    self.commit(group, state: state, reporter: reporter, statsLine: statsLine)
+                    group.removeAll()
+                    groupBytes = 0
+                }
             }
+            // Finished outputs are written even after Ctrl-C: they are complete.
+            self.commit(group, state: state, reporter: reporter, statsLine: statsLine)
         }
         if workers == 1 {
             work(0)
@@ -296,12 +311,22 @@ public struct CodecJob {
                        interrupted: interrupted, seconds: Date().timeIntervalSince(start))
     }
 
-    /// Reads, converts and writes one file; reports its error, if any.
-    private func process(_ index: Int, codec: ImageCodec, state: RunState, reporter: FailureReporter,
-                         statsLine: (String) -> Void) {
+    /// Outputs are committed in groups of this many files, bytes or seconds, whichever comes first.
+    static let groupFiles = 32
+    static let groupBytes = 64 << 20
+    static let groupSeconds = 1.0
+
+    /// One converted file, waiting to be written.
+    struct Converted {
+        var index: Int
+        var bytes: [UInt8]
+        var result: FileResult
+    }
+
+    /// Reads and converts one file; reports its error (returning nil), if any.
+    private func convert(_ index: Int, codec: ImageCodec, state: RunState, reporter: FailureReporter) -> Converted? {
         let task = state.tasks[index]
         let name = task.input.displayName == "-" ? "<stdin>" : task.input.displayName
-        var failedPath = name
         do {
             let bytes: [UInt8]
             switch task.input {
@@ -311,40 +336,57 @@ public struct CodecJob {
                 bytes = settings.direction == .encode ? try FileBytes.read(path, limit: 1 << 31)
                                                       : try LatentFile.readBytes(path: path)
             }
-            let output: [UInt8]
-            var result: FileResult
             switch settings.direction {
             case .encode:
                 if bytes.starts(with: LatentFile.magic) {
                     throw ToolError(path: name, reason: "is a latent file (.ael), not a PNG: decode it with aedec")
                 }
                 let file = codec.encode(try CodecImage.decodePNG(bytes, path: name))
-                output = try file.encoded()
-                result = FileResult(task: task, width: file.width, height: file.height, latentBytes: output.count)
+                let output = try file.encoded()
+                return Converted(index: index, bytes: output, result: FileResult(
+                    task: task, width: file.width, height: file.height, latentBytes: output.count))
             case .decode:
                 if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
                     throw ToolError(path: name, reason: "is a PNG image, not a latent file: encode it with aeenc")
                 }
                 let file = try LatentFile.decode(bytes, path: name)
                 let image = try codec.decode(file, path: name)
-                output = try image.encoded()
-                result = FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
+                let output = try image.encoded()
+                var result = FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
                 if let reference = task.reference {
                     (result.squaredError, result.comparedValues) = try Self.compare(png: output, reference: reference)
                 }
+                return Converted(index: index, bytes: output, result: result)
             }
-            failedPath = task.output.displayName
-            switch task.output {
-            case .standardStream:
-                FileHandle.standardOutput.write(Data(output))
-            case .file(let path):
-                try AtomicFile.store(output, at: path, force: settings.force)
-            }
-            if settings.stats { statsLine(Self.statsLine(result, direction: settings.direction)) }
-            state.succeed(index, result)
         } catch {
-            reporter.report(error, path: failedPath)
+            reporter.report(error, path: name)
             state.fail(index)
+            return nil
+        }
+    }
+
+    /// Writes a group of converted files (see `GroupCommit`), then reports them.
+    private func commit(_ group: [Converted], state: RunState, reporter: FailureReporter, statsLine: (String) -> Void) {
+        var files: [(path: String, bytes: [UInt8])] = []
+        var fileIndices: [Int] = []
+        for (k, c) in group.enumerated() {
+            switch state.tasks[c.index].output {
+            case .standardStream: FileHandle.standardOutput.write(Data(c.bytes))
+            case .file(let path):
+                files.append((path, c.bytes))
+                fileIndices.append(k)
+            }
+        }
+        var errors = [Error?](repeating: nil, count: group.count)
+        for (k, error) in zip(fileIndices, GroupCommit.store(files, force: settings.force)) { errors[k] = error }
+        for (c, error) in zip(group, errors) {
+            if let error {
+                reporter.report(error, path: state.tasks[c.index].output.displayName)
+                state.fail(c.index)
+            } else {
+                if settings.stats { statsLine(Self.statsLine(c.result, direction: settings.direction)) }
+                state.succeed(c.index, c.result)
+            }
         }
     }
 

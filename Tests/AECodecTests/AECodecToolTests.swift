@@ -25,10 +25,10 @@ final class AECodecToolTests: XCTestCase {
         throw XCTSkip("\(name) is not built next to the tests (\(Self.binFolder.path))")
     }
 
-    /// Runs a tool to the end (or, with `interruptAfter`, sends SIGINT after that many seconds).
+    /// Runs a tool to the end (or, with `interruptWhen`, sends SIGINT as soon as it returns true).
     @discardableResult
     func run(_ name: String, _ arguments: [String], stdin: String? = nil, in folder: String? = nil,
-             interruptAfter: Double? = nil) throws -> Run {
+             interruptWhen: (() -> Bool)? = nil) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try tool(name))
         process.arguments = arguments
@@ -44,8 +44,9 @@ final class AECodecToolTests: XCTestCase {
         let group = DispatchGroup()
         DispatchQueue.global().async(group: group) { outData.data = out.fileHandleForReading.readDataToEndOfFile() }
         DispatchQueue.global().async(group: group) { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
-        if let delay = interruptAfter {
-            Thread.sleep(forTimeInterval: delay)
+        if let condition = interruptWhen {
+            let deadline = Date().addingTimeInterval(60)
+            while process.isRunning && !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
             if process.isRunning { kill(process.processIdentifier, SIGINT) }
         }
         process.waitUntilExit()
@@ -260,7 +261,10 @@ final class AECodecToolTests: XCTestCase {
         let dir = try folder()
         try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
         for i in 0..<40 { try writePNG(dir + "/in/f\(String(format: "%02d", i)).png", width: 256, height: 256, seed: i) }
-        let r = try run("aeenc", ["in", "-o", "out"], in: dir, interruptAfter: 1.5)
+        // Interrupt once the first outputs exist (the signal handler is installed by then).
+        let r = try run("aeenc", ["in", "-o", "out"], in: dir, interruptWhen: {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/out")) ?? []).contains { $0.hasSuffix(".ael") }
+        })
         let written = try listing(dir + "/out")
         XCTAssertFalse(written.contains { $0.hasPrefix(".") }, "temporary files left: \(written)")
         for name in written { XCTAssertNoThrow(try LatentFile.read(path: dir + "/out/" + name), name) }
