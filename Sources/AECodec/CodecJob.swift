@@ -179,6 +179,9 @@ public struct CodecJob {
             if kind.exists && !kind.isFolder {
                 throw ToolError(path: folder, reason: "is a file: with several inputs, -o names an output folder")
             }
+            if !kind.exists && (folder as NSString).pathExtension.lowercased() == outputExtension {
+                throw ToolError(path: folder, reason: "with several inputs, -o names an output folder, not a .\(outputExtension) file")
+            }
             if !kind.exists {
                 do {
                     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -164,6 +164,12 @@ final class AECodecToolTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: input + "/img0.ael"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: input + "/img2.ael"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/broken.ael"))
+
+        // Several inputs need an output folder, not a file name.
+        let notFolder = try run("aeenc", ["in/img0.png", "in/img1.png", "-o", "both.ael"], in: dir)
+        XCTAssertEqual(notFolder.status, 1)
+        XCTAssertEqual(notFolder.stderr, "aeenc: both.ael: with several inputs, -o names an output folder, not a .ael file\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/both.ael"))
     }
 
     // MARK: Overwriting
