@@ -12,7 +12,7 @@ public struct BundleHeader: Equatable, Sendable {
     /// "\x89AEM\r\n\x1a\n": a non-ASCII first byte, the letters, then PNG's line-ending traps.
     public static let magic: [UInt8] = [0x89, 0x41, 0x45, 0x4D, 0x0D, 0x0A, 0x1A, 0x0A]
     public static let currentMajorVersion: UInt16 = 1
-    public static let currentMinorVersion: UInt16 = 1
+    public static let currentMinorVersion: UInt16 = 2
     /// Header length written by this version and the minimum a 1.x reader accepts.
     public static let minimumLength = 96
     /// Alignment of the data section and of every tensor inside it.

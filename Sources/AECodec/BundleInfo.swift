@@ -59,6 +59,9 @@ public struct BundleInfo {
         out.append("fingerprint: \(bundle.fingerprint)")
         let weights = bundle.weightTensors
         out.append("weights: \(bundle.weightType.name), \(weights.count) tensors, \(grouped(weights.reduce(0) { $0 + $1.values.count })) values")
+        if let q = bundle.quantization {
+            out.append("latent quantisation table: \(q.latentDim) dimensions (aeenc --bits 8; not in the fingerprint)")
+        }
         out.append("")
         out.append("architecture: \(a.family), input \(a.inputShape), latent \(a.latentDim), hidden activation \(a.hiddenActivation), \(grouped(a.parameterCount)) parameters")
         var rows = [["part", "layer", "kind", "activation", "input", "output", "parameters"]]

@@ -17,8 +17,13 @@ public struct BundleTensor: Equatable, Sendable {
         self.elementType = elementType
     }
 
-    /// Whether this is a model weight (not optimizer state): it counts for the fingerprint.
-    public var isWeight: Bool { !name.hasPrefix(Self.optimizerPrefix) }
+    /// Prefix of the latent quantisation table (`quantization/scale`, `quantization/offset`,
+    /// since format 1.2): float32, not a weight, not part of the fingerprint.
+    public static let quantizationPrefix = "quantization/"
+
+    /// Whether this is a model weight (not optimizer state nor the quantisation table):
+    /// it counts for the fingerprint.
+    public var isWeight: Bool { !name.hasPrefix(Self.optimizerPrefix) && !name.hasPrefix(Self.quantizationPrefix) }
 
     /// This tensor stored as `type` (float16 rounds to nearest, ties to even).
     public func stored(as type: BundleElementType) -> BundleTensor {

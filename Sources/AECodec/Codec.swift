@@ -128,6 +128,8 @@ public final class ImageCodec {
     public let normalization: ImageTiling.Normalization
     public let tileSize: Int
     public var latentDim: Int { model.latentDim }
+    /// The model's latent quantisation table (for `.uint8` files), if its bundle has one.
+    public let quantization: LatentQuantization?
 
     /// A codec over the model in `bundle`, spreading chunks of tiles over `threads` threads.
     public init(bundle: ModelBundle, name: String? = nil, threads: Int = 1) throws {
@@ -149,17 +151,39 @@ public final class ImageCodec {
         self.modelName = name ?? path
         self.normalization = ImageTiling.Normalization(scale: Float(n.scale), offset: Float(n.offset))
         self.tileSize = shape[0]
+        self.quantization = bundle.quantization
     }
 
     // MARK: Encoding
 
-    /// The latent file of one image.
+    /// The latent file of one image, float16.
     public func encode(_ image: CodecImage) -> LatentFile {
         encode([image])[0]
     }
 
-    /// The latent files of several images (their chunks shared out over the threads).
+    /// The latent files of several images, float16 (their chunks shared out over the threads).
     public func encode(_ images: [CodecImage]) -> [LatentFile] {
+        latentFiles(images, encoding: .float16)
+    }
+
+    /// The latent file of one image with `encoding`.
+    public func encode(_ image: CodecImage, encoding: LatentFile.LatentEncoding) throws -> LatentFile {
+        try encode([image], encoding: encoding)[0]
+    }
+
+    /// The latent files of several images with `encoding`; `.uint8` needs the model's
+    /// quantisation table (`quantization`).
+    public func encode(_ images: [CodecImage], encoding: LatentFile.LatentEncoding) throws -> [LatentFile] {
+        if encoding == .uint8 && quantization == nil {
+            throw CodecError.incompatible(path: modelName, reason: Self.noTableReason)
+        }
+        return latentFiles(images, encoding: encoding)
+    }
+
+    static let noTableReason = "the model has no latent quantisation table, so it cannot encode 8-bit latents "
+        + "(use --bits 16, or add a table with aetrain --quantize-from)"
+
+    private func latentFiles(_ images: [CodecImage], encoding: LatentFile.LatentEncoding) -> [LatentFile] {
         let tilings = images.map { ImageTiling(width: $0.image.width, height: $0.image.height, tileSize: tileSize) }
         let dim = latentDim
         let buffers = tilings.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: $0.count * dim) }
@@ -189,7 +213,8 @@ public final class ImageCodec {
             }
             return LatentFile(modelFingerprint: fingerprintBytes, width: image.width, height: image.height,
                               colorType: images[i].colorType, bitDepth: images[i].bitDepth, tileSize: tileSize,
-                              latentDim: dim, encoding: .float16, latents: Array(buffers[i]), alpha: alpha)
+                              latentDim: dim, encoding: encoding, latents: Array(buffers[i]),
+                              quantization: quantization, alpha: alpha)
         }
     }
 

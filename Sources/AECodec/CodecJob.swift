@@ -30,6 +30,9 @@ public struct CodecJob {
         /// Decoding: the original PNG (or a folder of originals, matched by name) to
         /// measure MSE and PSNR against.
         public var reference: String?
+        /// Encoding: bits per latent value, 16 (float16) or 8 (one byte with the model's
+        /// quantisation table).
+        public var bits = 16
 
         public init(direction: Direction) { self.direction = direction }
     }
@@ -89,6 +92,7 @@ public struct CodecJob {
     public init(settings: Settings) { self.settings = settings }
 
     public var tool: String { settings.direction == .encode ? "aeenc" : "aedec" }
+    var encoding: LatentFile.LatentEncoding { settings.bits == 8 ? .uint8 : .float16 }
     var inputExtension: String { settings.direction == .encode ? "png" : LatentFile.fileExtension }
     var outputExtension: String { settings.direction == .encode ? LatentFile.fileExtension : "png" }
 
@@ -275,6 +279,9 @@ public struct CodecJob {
         let codecThreads = workers == 1 ? max(1, settings.threads) : 1
         // Build the first codec here, so a model that does not fit fails the run once.
         let first = try ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
+        if settings.direction == .encode && encoding == .uint8 && first.quantization == nil {
+            throw CodecError.incompatible(path: modelName, reason: ImageCodec.noTableReason)
+        }
         let state = RunState(tasks: tasks, output: output, total: total, alreadyFailed: refused.count)
 
         let work: (Int) -> Void = { w in
@@ -344,7 +351,7 @@ public struct CodecJob {
                 if bytes.starts(with: LatentFile.magic) {
                     throw ToolError(path: name, reason: "is a latent file (.ael), not a PNG: decode it with aedec")
                 }
-                let file = codec.encode(try CodecImage.decodePNG(bytes, path: name))
+                let file = try codec.encode(try CodecImage.decodePNG(bytes, path: name), encoding: encoding)
                 let output = try file.encoded()
                 return Converted(index: index, bytes: output, result: FileResult(
                     task: task, width: file.width, height: file.height, latentBytes: output.count))
@@ -352,7 +359,19 @@ public struct CodecJob {
                 if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
                     throw ToolError(path: name, reason: "is a PNG image, not a latent file: encode it with aeenc")
                 }
-                let file = try LatentFile.decode(bytes, path: name)
+                let file: LatentFile
+                do {
+                    file = try LatentFile.decode(bytes, path: name, quantization: codec.quantization)
+                } catch LatentFileError.quantizationRequired(let path, let reason) {
+                    // A uint8 file the model's table does not fit: from another model?
+                    let header = try LatentFile.inspect(bytes, path: name)
+                    guard header.modelFingerprint.elementsEqual(codec.fingerprintBytes.prefix(LatentFile.fingerprintLength)) else {
+                        throw CodecError.modelMismatch(path: name, file: SHA256.hex(header.modelFingerprint),
+                                                       model: codec.fingerprint, modelName: codec.modelName,
+                                                       suggestion: EmbeddedModels.name(matching: header.modelFingerprint))
+                    }
+                    throw LatentFileError.quantizationRequired(path: path, reason: reason)
+                }
                 let image = try codec.decode(file, path: name)
                 let output = try image.encoded()
                 var result = FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)

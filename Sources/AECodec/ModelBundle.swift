@@ -52,8 +52,33 @@ public struct ModelBundle {
 
     var displayPath: String { path ?? "<memory>" }
 
+    // MARK: - Latent quantisation table
+
+    /// Names of the per-dimension table of `.uint8` latents (format 1.2; float32, shape [latentDim]).
+    public static let quantizationScaleName = BundleTensor.quantizationPrefix + "scale"
+    public static let quantizationOffsetName = BundleTensor.quantizationPrefix + "offset"
+
+    /// The latent quantisation table (`aeenc --bits 8`), when the bundle holds one:
+    /// `value = offset[d] + scale[d] * byte`. Not part of the fingerprint.
+    public var quantization: LatentQuantization? {
+        guard let s = self[Self.quantizationScaleName], let o = self[Self.quantizationOffsetName] else { return nil }
+        return LatentQuantization(scale: s.values, offset: o.values)
+    }
+
+    /// This bundle with `table` as its quantisation table (nil: without one). The weights,
+    /// and so the fingerprint, are unchanged.
+    public func withQuantization(_ table: LatentQuantization?) -> ModelBundle {
+        var b = self
+        b.tensors.removeAll { $0.name.hasPrefix(BundleTensor.quantizationPrefix) }
+        if let table {
+            b.tensors.append(BundleTensor(name: Self.quantizationScaleName, shape: [table.scale.count], values: table.scale))
+            b.tensors.append(BundleTensor(name: Self.quantizationOffsetName, shape: [table.offset.count], values: table.offset))
+        }
+        return b
+    }
+
     /// The tensors as `write(weights:)` stores them: weights as `weights`, optimizer
-    /// state always float32.
+    /// state and the quantisation table always float32.
     func storedTensors(weights: BundleElementType) -> [BundleTensor] {
         tensors.map { $0.stored(as: $0.isWeight ? weights : .f32) }
     }
@@ -84,9 +109,15 @@ public struct ModelBundle {
         let payloads = storedTensors(weights: weights).map {
             BundleContainer.Payload(name: $0.name, elementType: $0.elementType, shape: $0.shape, bytes: $0.bytes)
         }
-        // Writers use the lowest version with the features they need: 1.1 only
-        // for a learning-rate schedule (metadata key optimizer.finalLearningRate).
-        let minor: UInt16 = metadata.training?.optimizer.finalLearningRate == nil ? 0 : 1
+        if let q = quantization {
+            try LatentFileCodec.checkQuantization(q, latentDim: metadata.architecture.latentDim,
+                                                  path: displayPath, request: true)
+        }
+        // Writers use the lowest version with the features they need: 1.2 for a
+        // quantisation table (tensors under quantization/), 1.1 for a learning-rate
+        // schedule (metadata key optimizer.finalLearningRate), else 1.0.
+        let minor: UInt16 = quantization != nil ? 2
+            : metadata.training?.optimizer.finalLearningRate == nil ? 0 : 1
         return BundleContainer.assemble(metadataJSON: try metadata.jsonBytes(), tensors: payloads,
                                         flags: isCheckpoint ? BundleHeader.checkpointFlag : 0,
                                         minorVersion: minor)

@@ -1,7 +1,8 @@
 /// The model fingerprint: identifies a model's weights exactly as stored, so a latent
 /// file is never decoded with another model (Specs/model-bundle.md, "Fingerprint").
 ///
-/// SHA-256 over the weight tensors (names not starting with "optimizer/"), taken in
+/// SHA-256 over the weight tensors (names not starting with "optimizer/" or
+/// "quantization/"), taken in
 /// ascending byte order of their UTF-8 names, each contributing
 ///
 ///     u32 name length | name (UTF-8) | u8 element type code | u8 rank |
@@ -13,7 +14,7 @@
 public enum ModelFingerprint {
     public static let byteCount = 16
 
-    /// The fingerprint's 16 bytes for `tensors` (optimizer tensors are skipped).
+    /// The fingerprint's 16 bytes for `tensors` (optimizer and quantisation tensors are skipped).
     public static func bytes(of tensors: [BundleTensor]) -> [UInt8] {
         var sha = SHA256()
         let weights = tensors.filter(\.isWeight)

@@ -25,6 +25,9 @@ public struct TrainingJob {
         public var weights: BundleElementType = .f32
         public var resume = false
         public var force = false
+        /// Instead of training: read this bundle, measure its latent quantisation table on
+        /// the data (`LatentQuantization.measure`) and write the bundle with it to `output`.
+        public var quantizeFrom: String?
 
         public init() {}
     }
@@ -156,12 +159,45 @@ public struct TrainingJob {
         let testMSE = test.map { Trainer.evaluate(trainer.model, on: $0.images) }
         var final = metadata(kind: .model, testMSE: testMSE)
         final.createdAt = BundleMetadata.timestamp()
-        let fingerprint = try ModelBundle(model: trainer.model, metadata: final)
+        // The latent quantisation table (aeenc --bits 8), measured on the training images.
+        let table = LatentQuantization.measure(model: trainer.model, images: train.images)
+        let fingerprint = try ModelBundle(model: trainer.model, metadata: final).withQuantization(table)
             .write(to: settings.output, weights: settings.weights, force: settings.force || settings.resume)
         try writeHistory(trainer.history)
         try? FileManager.default.removeItem(atPath: checkpointPath)
         return Result(bundlePath: settings.output, fingerprint: fingerprint, history: trainer.history,
                       testMSE: testMSE, wallSeconds: previousSeconds + Date().timeIntervalSince(start))
+    }
+
+    /// The `--quantize-from` run: reads the bundle `settings.quantizeFrom`, measures its
+    /// latent quantisation table on the training data (with `limit` and `shuffleData`) and
+    /// writes the bundle with the table to `settings.output`, weights stored as they were
+    /// (so the fingerprint, which does not cover the table, stays the same).
+    /// Returns the output path, the fingerprint and the table.
+    public func quantize(output: TerminalOutput) throws -> (path: String, fingerprint: String, table: LatentQuantization) {
+        guard let source = settings.quantizeFrom else { throw ToolError(path: "--quantize-from", reason: "no model given") }
+        let out = settings.output
+        guard !out.isEmpty else { throw ToolError(path: "-o", reason: "no output path given") }
+        if FileBytes.kind(of: out).exists && !settings.force {
+            throw ToolError(path: out, reason: "already exists (use --force to overwrite)")
+        }
+        let (bundle, _) = try CodecJob.loadModel(source)
+        guard !bundle.isCheckpoint else {
+            throw ToolError(path: source, reason: "is a training checkpoint, not a finished model bundle")
+        }
+        let model = try bundle.makeModel(threads: settings.threads)
+        let specs = try settings.data.flatMap { try DataSourceSpec.parse($0) }
+        let train = try DataSource.load(specs: specs, limit: settings.limit,
+                                        shuffleSeed: settings.shuffleData ? settings.initSeed : nil,
+                                        seed: settings.initSeed, threads: settings.threads)
+        guard train.images.count > 0 else {
+            throw ToolError(path: settings.data.joined(separator: " "), reason: "the data set is empty")
+        }
+        output.line("Data: \(train.images.count) images (\(TrainingJob.describe(train)))")
+        let table = LatentQuantization.measure(model: model, images: train.images)
+        let fingerprint = try bundle.withQuantization(table)
+            .write(to: out, weights: bundle.weightType, force: settings.force)
+        return (out, fingerprint, table)
     }
 
     /// A checkpoint continues only the run that made it: same model, options and data.

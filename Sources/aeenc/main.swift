@@ -19,7 +19,9 @@ struct AEenc: ParsableCommand {
             tRNS chunk), 1 to 16 bits, interlaced or not, up to \(ImageCodec.maxSide) pixels a side \
             and \(ImageCodec.maxPixels) pixels in all. The image is cut into 32x32 tiles (padded at \
             the right and bottom edges by replicating the edge pixels; the padding is cropped on \
-            decoding) and each tile becomes one latent vector (stored as float16, zlib-compressed).
+            decoding) and each tile becomes one latent vector (stored as float16, zlib-compressed; \
+            with --bits 8, one byte per value through the model's quantisation table, about half \
+            the size).
 
             What comes back from aedec: gray stays gray (fed to the RGB model as R=G=B, averaged \
             back); palette images come back as RGB; alpha (an alpha channel, or tRNS transparency) \
@@ -50,6 +52,9 @@ struct AEenc: ParsableCommand {
     @Option(help: "Model bundle file or built-in model name.")
     var model: String?
 
+    @Option(help: "Bits per latent value: 16 (float16) or 8 (one byte, with the model's quantisation table).")
+    var bits = 16
+
     @Flag(help: "Overwrite existing output files.")
     var force = false
 
@@ -65,6 +70,7 @@ struct AEenc: ParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("no input given (a PNG file, a folder, or '-')") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard bits == 8 || bits == 16 else { throw ValidationError("--bits must be 8 or 16, got \(bits)") }
     }
 
     func run() throws {
@@ -74,6 +80,7 @@ struct AEenc: ParsableCommand {
         settings.model = model
         settings.force = force
         settings.stats = stats
+        settings.bits = bits
         settings.threads = threads
         throw ExitCode(CodecCommand.run(settings, quiet: quiet))
     }

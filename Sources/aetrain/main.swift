@@ -11,6 +11,7 @@ struct AETrain: ParsableCommand {
         abstract: "Train the SVHN convolutional autoencoder used by aeenc/aedec and write a model bundle.",
         usage: """
             aetrain DATA... -o MODEL.aemodel [options]
+            aetrain --quantize-from MODEL.aemodel DATA... -o OUT.aemodel [--limit N] [--shuffle]
             aetrain --summary [--latent-dim N]
             """,
         discussion: """
@@ -39,6 +40,10 @@ struct AETrain: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Output model bundle (.aemodel).")
     var output: String?
+
+    @Option(name: .customLong("quantize-from"),
+            help: "Do not train: measure the latent quantisation table of this bundle on DATA and write the bundle with it to -o.")
+    var quantizeFrom: String?
 
     @Flag(help: "Print the model's layer table (Keras-style) and exit.")
     var summary = false
@@ -130,7 +135,19 @@ struct AETrain: ParsableCommand {
         settings.weights = weights == "f16" ? .f16 : .f32
         settings.resume = resume
         settings.force = force
+        settings.quantizeFrom = quantizeFrom
 
+        if quantizeFrom != nil {
+            do {
+                let r = try TrainingJob(settings: settings).quantize(output: TerminalOutput.standardError(quiet: quiet))
+                TerminalOutput.standardError(quiet: quiet).line(
+                    "Wrote \(r.path) with a latent quantisation table (fingerprint \(r.fingerprint), unchanged)")
+            } catch {
+                ToolReporter.report(tool: "aetrain", error: error)
+                throw ExitCode.failure
+            }
+            return
+        }
         let interrupt = InterruptFlag()
         interrupt.install()
         let output = TerminalOutput.standardError(quiet: quiet)

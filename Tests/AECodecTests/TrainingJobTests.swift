@@ -69,10 +69,12 @@ final class TrainingJobTests: XCTestCase {
         XCTAssertEqual(bundle.metadata.training?.dataSource?.trainCount, 72)
         XCTAssertEqual(bundle.metadata.training?.dataSource?.validationCount, 24)
         XCTAssertEqual(bundle.metadata.metrics?.testMSE, result.testMSE)
-        // A learning-rate schedule is recorded, in format 1.1.
+        // A learning-rate schedule is recorded (format 1.1), and the latent quantisation
+        // table measured on the training images (format 1.2).
         XCTAssertEqual(bundle.metadata.training?.optimizer.finalLearningRate, 1e-4)
+        XCTAssertEqual(bundle.quantization?.latentDim, bundle.metadata.architecture.latentDim)
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: s.output)))
-        XCTAssertEqual(try BundleContainer.parseHeader(bytes, fileSize: bytes.count, path: s.output).version, "1.1")
+        XCTAssertEqual(try BundleContainer.parseHeader(bytes, fileSize: bytes.count, path: s.output).version, "1.2")
         let csv = try String(contentsOfFile: folder + "/m.history.csv", encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 4)
         XCTAssertFalse(FileManager.default.fileExists(atPath: s.output + ".checkpoint"))
