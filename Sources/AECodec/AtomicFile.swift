@@ -21,49 +21,9 @@ enum AtomicFile {
         return "\(folder).\(name).tmp-\(getpid())-\(random)"
     }
 
+    /// Stores one file: the one-item case of `GroupCommit.store`, which holds the
+    /// mechanism (temporary file, flush, rename or hard link, folder flush).
     static func store(_ bytes: [UInt8], at path: String, force: Bool) throws {
-        func failure(_ what: String) -> BundleError {
-            .cannotWrite(path: path, reason: "\(what): \(String(cString: strerror(errno)))")
-        }
-        if !force && access(path, F_OK) == 0 { throw BundleError.alreadyExists(path: path) }
-        let temp = temporaryPath(for: path)
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw failure("cannot create a temporary file in its folder") }
-        var committed = false
-        defer { if !committed { unlink(temp) } }
-        do {
-            defer { close(fd) }
-            var written = 0
-            while written < bytes.count {
-                let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw failure("write failed") }
-                written += n
-            }
-            guard fsync(fd) == 0 else { throw failure("fsync failed") }
-        }
-        if force {
-            guard rename(temp, path) == 0 else { throw failure("cannot move the temporary file into place") }
-        } else if link(temp, path) == 0 {
-            unlink(temp)
-        } else if errno == EEXIST {
-            throw BundleError.alreadyExists(path: path)
-        } else {
-            // Filesystems without hard links: check, then rename (a small race remains).
-            if access(path, F_OK) == 0 { throw BundleError.alreadyExists(path: path) }
-            guard rename(temp, path) == 0 else { throw failure("cannot move the temporary file into place") }
-        }
-        committed = true
-        syncFolder(of: path)
-    }
-
-    /// Flushes the folder entry so the rename survives a crash (best effort).
-    private static func syncFolder(of path: String) {
-        let folder = path.lastIndex(of: "/").map { String(path[...$0]) } ?? "."
-        let fd = open(folder, O_RDONLY)
-        if fd >= 0 {
-            _ = fsync(fd)
-            close(fd)
-        }
+        if let error = GroupCommit.store([(path: path, bytes: bytes)], force: force)[0] { throw error }
     }
 }

@@ -116,8 +116,8 @@ public struct BundleContainer {
             tableOffset: UInt64(tableOffset), tableLength: UInt64(table.count),
             dataOffset: UInt64(dataOffset), dataLength: UInt64(dataLength),
             tensorCount: UInt32(tensors.count), flags: flags,
-            metadataCRC: CRC32.checksum(metadata), tableCRC: CRC32.checksum(table),
-            dataCRC: CRC32.checksum(data))
+            metadataCRC: Zlib.crc32(metadata), tableCRC: Zlib.crc32(table),
+            dataCRC: Zlib.crc32(data))
         return header.encoded(extraFields: extraHeaderFields) + metadata + table + data
     }
 
@@ -204,7 +204,7 @@ public struct BundleContainer {
             throw BundleError.truncated(path: path, expected: expected, found: fileSize)
         }
         let stored = BundleBytes.u32(prefix, headerLength - 4)
-        let computed = prefix.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(headerLength - 4)])) }
+        let computed = prefix.withUnsafeBytes { Zlib.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(headerLength - 4)])) }
         guard stored == computed else {
             throw BundleError.checksumMismatch(path: path, section: "header", stored: stored, computed: computed)
         }
@@ -255,7 +255,7 @@ public struct BundleContainer {
         for (name, offset, length, stored) in [("metadata", h.metadataOffset, h.metadataLength, h.metadataCRC),
                                                ("tensor table", h.tableOffset, h.tableLength, h.tableCRC),
                                                ("tensor data", h.dataOffset, h.dataLength, h.dataCRC)] {
-            let computed = section(offset, length).withUnsafeBytes { CRC32.checksum($0) }
+            let computed = section(offset, length).withUnsafeBytes { Zlib.crc32($0) }
             guard computed == stored else {
                 throw BundleError.checksumMismatch(path: path, section: name, stored: stored, computed: computed)
             }

@@ -104,7 +104,7 @@ public struct BundleHeader: Equatable, Sendable {
         BundleBytes.put(tableCRC, into: &b, at: 84)
         BundleBytes.put(dataCRC, into: &b, at: 88)
         for (i, byte) in extraFields.enumerated() { b[92 + i] = byte }
-        let crc = b.withUnsafeBytes { CRC32.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<(b.count - 4)])) }
+        let crc = b.withUnsafeBytes { Zlib.crc32(UnsafeRawBufferPointer(rebasing: $0[0..<(b.count - 4)])) }
         BundleBytes.put(crc, into: &b, at: b.count - 4)
         return b
     }

@@ -7,7 +7,7 @@ import Musl
 import Darwin
 #endif
 
-/// Writes a group of files with `AtomicFile.store`'s guarantees — each goes to a
+/// Writes a group of files atomically (`AtomicFile.store` is the one-file case) — each goes to a
 /// temporary file in its folder, reaches the disk, and only then appears under its
 /// name (renamed, or hard-linked when it must not replace an existing file), the
 /// folder entry flushed afterwards; a failure leaves no trace — but with one disk

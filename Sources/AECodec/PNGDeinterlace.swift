@@ -33,7 +33,7 @@ enum PNGDeinterlace {
             let end = at + 12 + length
             let body = Array(data[(at + 4)..<(at + 8 + length)])
             if type == "IHDR" || type == "IDAT" {
-                guard CRC32.checksum(body) == UInt32(be32(at + 8 + length)) else { throw fail("\(type): CRC error") }
+                guard Zlib.crc32(body) == UInt32(be32(at + 8 + length)) else { throw fail("\(type): CRC error") }
             }
             switch type {
             case "IHDR": ihdr = Array(body.dropFirst(4))
@@ -118,7 +118,7 @@ enum PNGDeinterlace {
             for k in (0..<4).reversed() { png.append(UInt8(truncatingIfNeeded: body.count >> (8 * k))) }
             let typed = Array(type.utf8) + body
             png += typed
-            let crc = CRC32.checksum(typed)
+            let crc = Zlib.crc32(typed)
             for k in (0..<4).reversed() { png.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt32(k)))) }
         }
         chunk("IHDR", header)

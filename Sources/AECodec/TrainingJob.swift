@@ -128,11 +128,16 @@ public struct TrainingJob {
                                              threads: settings.threads)
             trainer = Trainer(model: model, options: settings.options)
         }
-        let (trainPart, validation) = try trainer.split(train.images)  // fails early on a bad split
+        // Fail before training on a bad split; `fit` does the split itself.
+        let counts = trainer.splitCounts(train.images.count)
+        guard counts.train > 0 else {
+            throw TrainingError.emptyTrainingSet(images: train.images.count,
+                                                 validationSplit: trainer.options.validationSplit)
+        }
         let source = BundleMetadata.DataSourceInfo(
             kind: train.sources.map(\.kind.rawValue).joined(separator: "+"),
             description: TrainingJob.describe(train), sampleCount: train.images.count,
-            trainCount: trainPart.count, validationCount: validation?.count ?? 0,
+            trainCount: counts.train, validationCount: counts.validation,
             testCount: test?.images.count)
         func metadata(kind: BundleMetadata.Kind, testMSE: Double? = nil) -> BundleMetadata {
             var m = BundleMetadata(describing: trainer.model,

@@ -43,19 +43,20 @@ public final class Conv2DTranspose: Layer {
     private var inChannels: Int { inputShape[2] }
     private var filters: Int { outputShape[2] }
 
-    /// Index of K[i, j, o, c] in the Keras kernel and of W[2-i, 2-j, c, o] in the flipped one.
+    /// Calls `body(k, w)` for every kernel entry, k indexing K[i, j, o, c] in the
+    /// Keras kernel and w indexing W[2-i, 2-j, c, o] in the flipped one.
     @inline(__always)
-    private func indices(_ i: Int, _ j: Int, _ o: Int, _ c: Int) -> (keras: Int, flipped: Int) {
-        let keras = ((i * 3 + j) * filters + o) * inChannels + c
-        let flip = (((2 - i) * 3 + (2 - j)) * inChannels + c) * filters + o
-        return (keras, flip)
+    private func forEachEntry(_ body: (Int, Int) -> Void) {
+        let (cin, cout) = (inChannels, filters)
+        for i in 0..<3 { for j in 0..<3 { for o in 0..<cout { for c in 0..<cin {
+            body(((i * 3 + j) * cout + o) * cin + c, (((2 - i) * 3 + (2 - j)) * cin + c) * cout + o)
+        } } } }
     }
 
     private func buildFlippedKernel() {
-        for i in 0..<3 { for j in 0..<3 { for o in 0..<filters { for c in 0..<inChannels {
-            let (kk, ff) = indices(i, j, o, c)
-            flipped[ff] = kernel.value.data[kk]
-        } } } }
+        kernel.value.data.withUnsafeBufferPointer { k in
+            flipped.withUnsafeMutableBufferPointer { w in forEachEntry { w[$1] = k[$0] } }
+        }
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -67,14 +68,13 @@ public final class Conv2DTranspose: Layer {
     }
 
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
-        for i in 0..<flippedGrad.count { flippedGrad[i] = 0 }
+        flippedGrad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         let gradInput = engine.backward(input: savedInput, output: savedOutput, gradOutput: gradOutput,
                                         weight: flipped, gradWeight: &flippedGrad,
                                         gradBias: &bias.grad.data, needInputGradient: needInputGradient)
-        for i in 0..<3 { for j in 0..<3 { for o in 0..<filters { for c in 0..<inChannels {
-            let (kk, ff) = indices(i, j, o, c)
-            kernel.grad.data[kk] += flippedGrad[ff]
-        } } } }
+        kernel.grad.data.withUnsafeMutableBufferPointer { gk in
+            flippedGrad.withUnsafeBufferPointer { gw in forEachEntry { gk[$0] += gw[$1] } }
+        }
         return gradInput
     }
 }

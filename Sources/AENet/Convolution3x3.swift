@@ -53,9 +53,11 @@ final class Convolution3x3 {
     private func reorder(_ weight: UnsafePointer<Float>) {
         let (cin, cout) = (inChannels, outChannels)
         if reordered.count != 9 * cin * cout { reordered = [Float](repeating: 0, count: 9 * cin * cout) }
-        for t in 0..<9 { for c in 0..<cin { for o in 0..<cout {
-            reordered[c * 9 * cout + t * cout + o] = weight[((8 - t) * cin + c) * cout + o]
-        } } }
+        reordered.withUnsafeMutableBufferPointer { w in
+            for t in 0..<9 { for c in 0..<cin { for o in 0..<cout {
+                w[c * 9 * cout + t * cout + o] = weight[((8 - t) * cin + c) * cout + o]
+            } } }
+        }
     }
 
     /// output[n] = activation(conv(input[n], weight) + bias) for `batch` images.

@@ -27,7 +27,8 @@ public final class MaxPool2D: Layer {
         let (oh, ow) = (h / 2, w / 2)
         let batch = input.batch
         savedInputShape = input.shape
-        argmax = [UInt8](repeating: 0, count: batch * oh * ow * c)
+        // Every entry is written below, so skip zeroing it.
+        argmax = [UInt8](unsafeUninitializedCapacity: batch * oh * ow * c) { _, n in n = batch * oh * ow * c }
         let output = Tensor(uninitializedShape: [batch] + outputShape) { out in
             input.data.withUnsafeBufferPointer { xb in
                 argmax.withUnsafeMutableBufferPointer { ab in

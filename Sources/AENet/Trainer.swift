@@ -79,14 +79,19 @@ public final class Trainer {
         self.optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
     }
 
+    /// Keras's split of `total` images: the first floor(n * (1 - split)) train,
+    /// the rest validate.
+    public func splitCounts(_ total: Int) -> (train: Int, validation: Int) {
+        let train = Int((Double(total) * (1 - options.validationSplit)).rounded(.down))
+        return (train, total - train)
+    }
+
     /// Splits `data` into training and validation parts as Keras does.
     public func split(_ data: ImageSet) throws -> (train: ImageSet, validation: ImageSet?) {
         guard data.imageShape == model.imageShape else {
             throw TrainingError.shapeMismatch(data: data.imageShape, model: model.imageShape)
         }
-        // Keras: the first floor(n * (1 - split)) images train, the rest validate.
-        let trainCount = Int((Double(data.count) * (1 - options.validationSplit)).rounded(.down))
-        let validationCount = data.count - trainCount
+        let (trainCount, validationCount) = splitCounts(data.count)
         guard trainCount > 0 else {
             throw TrainingError.emptyTrainingSet(images: data.count, validationSplit: options.validationSplit)
         }

@@ -44,9 +44,9 @@ enum BundleTesting {
         for (offsetAt, lengthAt, crcAt) in [(24, 32, 80), (40, 48, 84), (56, 64, 88)] {
             let offset = Int(u64(b, offsetAt)), length = Int(u64(b, lengthAt))
             guard offset + length <= b.count else { continue }
-            put(CRC32.checksum(Array(b[offset..<(offset + length)])), &b, at: crcAt)
+            put(Zlib.crc32(Array(b[offset..<(offset + length)])), &b, at: crcAt)
         }
-        put(CRC32.checksum(Array(b[0..<(headerLength - 4)])), &b, at: headerLength - 4)
+        put(Zlib.crc32(Array(b[0..<(headerLength - 4)])), &b, at: headerLength - 4)
     }
 
     /// Largest absolute difference between two equally shaped tensors.

@@ -102,7 +102,7 @@ enum TestPNG {
         be32(data.count, &out)
         let body = Array(type.utf8) + data
         out += body
-        be32(Int(CRC32.checksum(body)), &out)
+        be32(Int(Zlib.crc32(body)), &out)
     }
 
     /// The valid (colour type, bit depth) pairs of the PNG specification.

@@ -22,11 +22,4 @@ final class SHA256Tests: XCTestCase {
             XCTAssertEqual(h.finalize(), SHA256.hash(bytes), "split at \(split)")
         }
     }
-
-    func testCRC32() {
-        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)
-        XCTAssertEqual(CRC32.checksum([UInt8]()), 0)
-        let a = Array("hello ".utf8), b = Array("world".utf8)
-        XCTAssertEqual(CRC32.checksum(b, initial: CRC32.checksum(a)), CRC32.checksum(a + b))
-    }
 }
