@@ -3,11 +3,25 @@ import AENet
 import ArgumentParser
 import Foundation
 
-/// Trains the reference autoencoder and writes a model bundle. Argument parsing
-/// only: the work is `TrainingJob` in AECodec.
+/// `aetrain`: training (the default subcommand) and the report on trained models.
 struct AETrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aetrain",
+        abstract: "Train the SVHN convolutional autoencoder used by aeenc/aedec, and report on trained models.",
+        discussion: """
+            `aetrain DATA... -o MODEL.aemodel` trains (the `train` subcommand is the default); \
+            `aetrain report` writes an HTML report on one or more model bundles. \
+            See `aetrain train --help` and `aetrain report --help`.
+            """,
+        subcommands: [Train.self, Report.self],
+        defaultSubcommand: Train.self)
+}
+
+/// Trains the reference autoencoder and writes a model bundle. Argument parsing
+/// only: the work is `TrainingJob` in AECodec.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
         abstract: "Train the SVHN convolutional autoencoder used by aeenc/aedec and write a model bundle.",
         usage: """
             aetrain DATA... -o MODEL.aemodel [options]

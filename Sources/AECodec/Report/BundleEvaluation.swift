@@ -1,0 +1,137 @@
+import AENet
+import Foundation
+
+/// One model measured on a test set, two ways:
+/// - the network itself (float32 latents, float reconstructions): the figure the
+///   published results and `aetrain --test` report;
+/// - the codec as a user meets it: each image encoded to a latent file (float16, and
+///   8-bit when the bundle has a quantisation table), its bytes counted, decoded back to
+///   an 8-bit PNG image and compared with the original.
+/// All errors are on pixels scaled to [0, 1].
+public struct BundleEvaluation: Sendable {
+    /// How one latent-file encoding did.
+    public struct CodecFigures: Sendable {
+        public var encoding: LatentFile.LatentEncoding
+        /// Mean bytes per latent file.
+        public var meanBytes: Double
+        /// Mean bits per pixel of the files.
+        public var bitsPerPixel: Double
+        /// Mean squared error of the decoded 8-bit images.
+        public var mse: Double
+        public var psnr: Double { CodecJob.psnr(mse) }
+        /// Decoded images of the sample indices, in order (for the grid).
+        public var samples: [PNGImage]
+    }
+
+    public var name: String
+    public var fingerprint: String
+    public var metadata: BundleMetadata
+    public var latentDim: Int
+    public var parameterCount: Int
+    /// Values in one input image (height x width x channels).
+    public var imageValues: Int
+    /// Mean squared error of the network's float reconstructions.
+    public var networkMSE: Double
+    public var networkPSNR: Double { CodecJob.psnr(networkMSE) }
+    /// The latent vectors of every test image, image after image.
+    public var latents: [Float]
+    public var statistics: LatentStatistics
+    /// float16, then uint8 when the bundle has a table.
+    public var codec: [CodecFigures]
+
+    /// Measures `bundle` on `images`; `sampleIndices` pick the images whose decoded
+    /// versions are kept for the pictures.
+    public static func measure(bundle: ModelBundle, name: String, on images: ImageSet, sampleIndices: [Int],
+                               threads: Int, progress: (String) -> Void = { _ in }) throws -> BundleEvaluation {
+        let path = bundle.path ?? name
+        let model = try bundle.makeModel(threads: threads)
+        guard model.imageShape == images.imageShape else {
+            throw ToolError(path: path, reason: "the model takes \(model.imageShape) images, the test images are \(images.imageShape)")
+        }
+        progress("\(name): network on \(images.count) images")
+        let (mse, latents) = networkFigures(model, normalization: bundle.metadata.normalization, images: images)
+
+        let codec = try ImageCodec(bundle: bundle, name: name, threads: threads)
+        var encodings: [LatentFile.LatentEncoding] = [.float16]
+        if codec.quantization != nil { encodings.append(.uint8) }
+        var figures: [CodecFigures] = []
+        for encoding in encodings {
+            progress("\(name): codec, \(encoding == .uint8 ? "8-bit" : "float16") latent files")
+            figures.append(try codecFigures(codec, encoding: encoding, images: images, sampleIndices: sampleIndices))
+        }
+        return BundleEvaluation(
+            name: name, fingerprint: bundle.fingerprint, metadata: bundle.metadata, latentDim: model.latentDim,
+            parameterCount: model.parameterCount, imageValues: images.imageSize, networkMSE: mse,
+            latents: latents, statistics: LatentStatistics(latents: latents, dimensions: model.latentDim),
+            codec: figures)
+    }
+
+    /// Mean squared error over all images and the latent vectors, in batches of 256.
+    static func networkFigures(_ model: Autoencoder, normalization n: BundleMetadata.PixelNormalization,
+                               images: ImageSet) -> (mse: Double, latents: [Float]) {
+        // The bundle says how pixels become network inputs: x = (pixel - offset) / scale.
+        // ImageSet.batch gives b = pixel / 255, so x = b * 255 / scale - offset / scale,
+        // and an output y maps back to b = (y * scale + offset) / 255.
+        let gain = Float(255 / n.scale), shift = Float(n.offset / n.scale)
+        let identity = gain == 1 && shift == 0
+        var latents = [Float]()
+        latents.reserveCapacity(images.count * model.latentDim)
+        var sum = 0.0
+        var start = 0
+        while start < images.count {
+            let end = min(start + 256, images.count)
+            let target = images.batch(start..<end)
+            var input = target
+            if !identity { input.data = input.data.map { $0 * gain - shift } }
+            let z = model.encode(input)
+            latents.append(contentsOf: z.data)
+            let y = model.decode(z)
+            y.data.withUnsafeBufferPointer { out in
+                target.data.withUnsafeBufferPointer { t in
+                    var batchSum = 0.0
+                    for k in 0..<t.count {
+                        let value = identity ? out[k] : (out[k] + shift) / gain
+                        let e = Double(value - t[k])
+                        batchSum += e * e
+                    }
+                    sum += batchSum
+                }
+            }
+            start = end
+        }
+        let count = Double(images.count * images.imageSize)
+        return (count > 0 ? sum / count : .nan, latents)
+    }
+
+    /// Every image through a latent file and back, exactly as aeenc and aedec would.
+    static func codecFigures(_ codec: ImageCodec, encoding: LatentFile.LatentEncoding, images: ImageSet,
+                             sampleIndices: [Int]) throws -> CodecFigures {
+        let size = images.imageSize
+        let inputs = (0..<images.count).map { i in
+            CodecImage(image: PNGImage(width: images.width, height: images.height, channels: images.channels,
+                                       pixels: Array(images.pixels[(i * size)..<((i + 1) * size)])),
+                       colorType: images.channels == 1 ? .gray : .rgb, bitDepth: 8)
+        }
+        let files = try codec.encode(inputs, encoding: encoding)
+        var totalBytes = 0
+        var decodedFiles: [LatentFile] = []
+        decodedFiles.reserveCapacity(files.count)
+        for file in files {
+            let bytes = try file.encoded()
+            totalBytes += bytes.count
+            decodedFiles.append(try LatentFile.decode(bytes, quantization: codec.quantization))
+        }
+        let outputs = try codec.decode(decodedFiles, paths: decodedFiles.indices.map { "<test image \($0)>" })
+        var sum = 0.0
+        for (input, output) in zip(inputs, outputs) {
+            for (a, b) in zip(input.image.pixels, output.pixels) {
+                let e = Double(Int(a) - Int(b)) / 255
+                sum += e * e
+            }
+        }
+        let n = Double(max(1, images.count))
+        return CodecFigures(encoding: encoding, meanBytes: Double(totalBytes) / n,
+                            bitsPerPixel: Double(totalBytes * 8) / (n * Double(images.width * images.height)),
+                            mse: sum / (n * Double(size)), samples: sampleIndices.map { outputs[$0] })
+    }
+}

@@ -1,0 +1,83 @@
+import AECodec
+import AENet
+import ArgumentParser
+import Foundation
+
+/// `aetrain report`: measures model bundles on a test set and writes an HTML report.
+/// Argument parsing only: the work is `ReportJob` in AECodec.
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Measure model bundles on a test set and write a report folder with a self-contained index.html.",
+        usage: "aetrain report [MODEL...] --test DATA -o FOLDER [options]",
+        discussion: """
+            For every model (a bundle file or a built-in name; default: every built-in model) the \
+            report shows: the test MSE and PSNR of the network and of the codec (float16 and, with a \
+            quantisation table, 8-bit latent files: bytes, bits per pixel, MSE, PSNR); a grid of \
+            test images above their reconstructions; per-dimension latent statistics, a picture of \
+            latent vectors and histograms; and the training curves from the bundle's metadata. \
+            Charts are inline SVG, pictures PNG files beside the page: it opens offline. \
+            figures.csv holds the table for scripts.
+
+            \(DataSource.syntaxHelp)
+
+            Example (the built-in models on the SVHN test crops beside this checkout):
+              aetrain report svhn-64 svhn-16 --test ../shared/datasets/svhn/cropped_subset/test_32x32_subset.mat -o report
+
+            Exit status: 0 done, 1 bad input or failure.
+            """)
+
+    @Argument(help: "Model bundles or built-in model names (default: all built-in models).")
+    var models: [String] = []
+
+    @Option(help: "Test data (never training data), e.g. the SVHN test crops.")
+    var test: String
+
+    @Option(name: .shortAndLong, help: "Output folder (created; written whole or not at all).")
+    var output: String
+
+    @Option(help: "Use only the first N test images (0: all).")
+    var limit = 0
+
+    @Option(name: .customLong("grid-images"), help: "Test images in the reconstruction grid.")
+    var gridImages = 16
+
+    @Option(name: .customLong("latent-images"), help: "Test images in the latent-vector picture.")
+    var latentImages = 32
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads = Parallelism.availableCores
+
+    @Flag(help: "Replace an existing report folder.")
+    var force = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard limit >= 0 else { throw ValidationError("--limit must be positive, or 0 for all images") }
+        guard gridImages > 0 && gridImages <= 256 else { throw ValidationError("--grid-images must be in 1...256") }
+        guard latentImages > 0 && latentImages <= 256 else { throw ValidationError("--latent-images must be in 1...256") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+    }
+
+    func run() throws {
+        var settings = ReportJob.Settings()
+        settings.models = models
+        settings.test = test
+        settings.output = output
+        settings.limit = limit == 0 ? nil : limit
+        settings.gridImages = gridImages
+        settings.latentImages = latentImages
+        settings.threads = threads
+        settings.force = force
+        let terminal = TerminalOutput.standardError(quiet: quiet)
+        do {
+            let result = try ReportJob(settings: settings).run(output: terminal)
+            terminal.line("Wrote \(result.folder)/\(ReportJob.pageFile) (\(result.evaluations.count) models, \(result.testCount) test images)")
+        } catch {
+            ToolReporter.report(tool: "aetrain", error: error)
+            throw ExitCode.failure
+        }
+    }
+}
