@@ -50,7 +50,7 @@ public struct BundleInfo {
         out.append("kind: model bundle, \(m.kind.rawValue)")
         out.append("format: version \(h.version), signature \(BundleContainer.hexBytes(BundleHeader.magic[...]))")
         out.append("header: \(h.headerLength) bytes, flags \(hex32(h.flags))\(h.isCheckpoint ? " (checkpoint)" : ""), header CRC-32 \(hex32(h.headerCRC))")
-        out.append("file length: \(grouped(Int(h.fileLength))) bytes")
+        out.append("file length: \(Summary.grouped(Int(h.fileLength))) bytes")
         out.append(table([["section", "offset", "length", "CRC-32"],
                           ["metadata", "\(h.metadataOffset)", "\(h.metadataLength)", hex32(h.metadataCRC)],
                           ["tensor table", "\(h.tableOffset)", "\(h.tableLength)", hex32(h.tableCRC)],
@@ -58,12 +58,12 @@ public struct BundleInfo {
                          right: [1, 2], indent: "  "))
         out.append("fingerprint: \(bundle.fingerprint)")
         let weights = bundle.weightTensors
-        out.append("weights: \(bundle.weightType.name), \(weights.count) tensors, \(grouped(weights.reduce(0) { $0 + $1.values.count })) values")
+        out.append("weights: \(bundle.weightType.name), \(weights.count) tensors, \(Summary.grouped(weights.reduce(0) { $0 + $1.values.count })) values")
         if let q = bundle.quantization {
             out.append("latent quantisation table: \(q.latentDim) dimensions (aeenc --bits 8; not in the fingerprint)")
         }
         out.append("")
-        out.append("architecture: \(a.family), input \(a.inputShape), latent \(a.latentDim), hidden activation \(a.hiddenActivation), \(grouped(a.parameterCount)) parameters")
+        out.append("architecture: \(a.family), input \(a.inputShape), latent \(a.latentDim), hidden activation \(a.hiddenActivation), \(Summary.grouped(a.parameterCount)) parameters")
         var rows = [["part", "layer", "kind", "activation", "input", "output", "parameters"]]
         for l in a.layers {
             rows.append([l.part.rawValue, l.name, l.kind, l.activation ?? "-", shape(l.inputShape),
@@ -77,10 +77,10 @@ public struct BundleInfo {
         if let t = m.training {
             out.append("training:")
             if let d = t.dataSource {
-                var counts = ["\(grouped(d.sampleCount)) images"]
-                if let c = d.trainCount { counts.append("train \(grouped(c))") }
-                if let c = d.validationCount { counts.append("validation \(grouped(c))") }
-                if let c = d.testCount { counts.append("test \(grouped(c))") }
+                var counts = ["\(Summary.grouped(d.sampleCount)) images"]
+                if let c = d.trainCount { counts.append("train \(Summary.grouped(c))") }
+                if let c = d.validationCount { counts.append("validation \(Summary.grouped(c))") }
+                if let c = d.testCount { counts.append("test \(Summary.grouped(c))") }
                 out.append("  data source: \(d.kind): \(d.description) (\(counts.joined(separator: ", ")))")
             } else {
                 out.append("  data source: unknown")
@@ -186,15 +186,6 @@ public struct BundleInfo {
 
     func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
 
-    func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
 
     func fixed(_ v: Double, _ places: Int) -> String {
         v.isFinite ? String(format: "%.\(places)f", v) : "\(v)"

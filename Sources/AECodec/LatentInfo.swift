@@ -1,3 +1,4 @@
+import AENet
 import Foundation
 
 /// What `aeinfo` shows about a latent file (`.ael`): its header, section sizes and
@@ -29,20 +30,20 @@ public struct LatentInfo {
                    + (h.extensionLength > 0 ? ", \(h.extensionLength) bytes of header extension skipped" : ""))
         out.append("model fingerprint: \(SHA256.hex(h.modelFingerprint)) (first \(LatentFile.fingerprintLength) bytes)")
         out.append("image: \(h.width)x\(h.height), PNG colour type \(h.colorType.rawValue) (\(h.colorType.name)), \(h.bitDepth)-bit")
-        out.append("tiles: \(h.tilesAcross)x\(h.tilesDown) = \(b.grouped(h.tileCount)) tiles of \(h.tileSize)x\(h.tileSize)")
-        out.append("latents: \(h.latentDim) per tile, \(h.encoding.name), \(b.grouped(h.latentCount)) values")
+        out.append("tiles: \(h.tilesAcross)x\(h.tilesDown) = \(Summary.grouped(h.tileCount)) tiles of \(h.tileSize)x\(h.tileSize)")
+        out.append("latents: \(h.latentDim) per tile, \(h.encoding.name), \(Summary.grouped(h.latentCount)) values")
         if h.payloadCompressed {
-            out.append("payload: \(b.grouped(h.payloadRawLength)) bytes, zlib-compressed to \(b.grouped(h.payloadLength)) bytes (\(b.percent(h.payloadLength, of: h.payloadRawLength)))")
+            out.append("payload: \(Summary.grouped(h.payloadRawLength)) bytes, zlib-compressed to \(Summary.grouped(h.payloadLength)) bytes (\(b.percent(h.payloadLength, of: h.payloadRawLength)))")
         } else {
-            out.append("payload: \(b.grouped(h.payloadRawLength)) bytes, stored (zlib would not make it smaller)")
+            out.append("payload: \(Summary.grouped(h.payloadRawLength)) bytes, stored (zlib would not make it smaller)")
         }
         if h.hasAlpha {
-            out.append("alpha: \(b.grouped(h.alphaRawLength)) bytes, zlib-compressed to \(b.grouped(h.alphaLength)) bytes (\(b.percent(h.alphaLength, of: h.alphaRawLength)))")
+            out.append("alpha: \(Summary.grouped(h.alphaRawLength)) bytes, zlib-compressed to \(Summary.grouped(h.alphaLength)) bytes (\(b.percent(h.alphaLength, of: h.alphaRawLength)))")
         } else {
             out.append("alpha: none")
         }
         out.append("header: \(h.payloadOffset) bytes, CRC-32 \(BundleError.hex32(h.crc32))")
-        out.append("file length: \(b.grouped(h.fileLength)) bytes, \(String(format: "%.3f", h.bitsPerPixel)) bits per pixel")
+        out.append("file length: \(Summary.grouped(h.fileLength)) bytes, \(String(format: "%.3f", h.bitsPerPixel)) bits per pixel")
         return out.joined(separator: "\n")
     }
 
@@ -100,18 +101,8 @@ extension LatentFile.LatentEncoding {
     public var name: String { self == .float16 ? "float16" : "uint8" }
 }
 
-/// Number formatting shared with `BundleInfo`'s style.
+/// Percentages in `aeinfo` output (numbers are grouped by `Summary.grouped`).
 enum BundleInfoFormat {
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
-
     static func percent(_ part: Int, of whole: Int) -> String {
         whole == 0 ? "-" : String(format: "%.1f%%", 100 * Double(part) / Double(whole))
     }

@@ -103,7 +103,7 @@ public struct ReportJob {
             files.append((name, try picture.encoded()))
             latentFiles.append(name)
         }
-        let page = ReportPage(evaluations: evaluations, testDescription: data.summary, testCount: images.count,
+        let page = ReportPage(evaluations: evaluations, testDescription: data.argument, testCount: images.count,
                               sampleIndices: gridIndices, latentPictureFiles: latentFiles,
                               latentPictureCount: latentIndices.count, gridFile: Self.gridFile, gridRows: gridRows,
                               created: BundleMetadata.timestamp())

@@ -133,8 +133,15 @@ struct ReportPage {
             let t = e.metadata.training
             var rate = t.map { String(format: "%g", Double($0.optimizer.learningRate)) } ?? "-"
             if let final = t?.optimizer.finalLearningRate { rate += String(format: " &rarr; %g (cosine)", Double(final)) }
-            let data = t?.dataSource.map { "\($0.description) (\($0.sampleCount) images)" } ?? "not recorded"
-            h += "<tr><td class=\"l\">\(esc(e.name))</td><td class=\"l\"><code>\(e.fingerprint)</code></td><td class=\"l\">\(esc(data))</td>"
+            // The full description (every source with its options) folds away under a short summary.
+            let data = t?.dataSource.map { d in
+                var counts = "\(Summary.grouped(d.sampleCount)) images"
+                if let train = d.trainCount, let validation = d.validationCount {
+                    counts += " (\(Summary.grouped(train)) training, \(Summary.grouped(validation)) validation)"
+                }
+                return "<details><summary>\(esc(d.kind)), \(counts)</summary>\(esc(d.description))</details>"
+            } ?? "not recorded"
+            h += "<tr><td class=\"l\">\(esc(e.name))</td><td class=\"l\"><code>\(e.fingerprint)</code></td><td class=\"l\">\(data)</td>"
             h += "<td>\(t.map { String($0.epochs) } ?? "-")</td><td>\(t.map { String($0.batchSize) } ?? "-")</td><td>\(rate)</td>"
             h += "<td>\(e.metadata.metrics?.testMSE.map(mse) ?? "-")</td></tr>\n"
         }
