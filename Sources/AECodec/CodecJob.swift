@@ -24,6 +24,10 @@ public struct CodecJob {
         /// A bundle path or a built-in model name; nil for `EmbeddedModels.defaultName`.
         public var model: String?
         public var force = false
+        /// Keep outputs that already exist and are valid (a complete file of this model)
+        /// instead of refusing them: a rerun after a killed or interrupted run finishes
+        /// only the rest. An existing output that is not valid is an error (never replaced).
+        public var skipExisting = false
         public var threads = Parallelism.availableCores
         /// Print size, bits per pixel and compression ratio per file (and PSNR with `reference`).
         public var stats = false
@@ -80,6 +84,8 @@ public struct CodecJob {
     public struct Summary: Sendable {
         public var results: [FileResult]
         public var failed: Int
+        /// Existing valid outputs kept (`skipExisting`).
+        public var kept: Int = 0
         public var total: Int
         public var interrupted: Bool
         public var seconds: Double
@@ -119,9 +125,10 @@ public struct CodecJob {
 
     // MARK: - Planning
 
-    /// The tasks, and the inputs that cannot be used (each with its error).
+    /// The tasks, the inputs that cannot be used (each with its error), and with
+    /// `skipExisting` the tasks whose output already exists (to be checked, not redone).
     /// Throws for problems that concern the whole run (no inputs, a bad `-o`).
-    public func plan() throws -> (tasks: [Task], refused: [Error]) {
+    public func plan() throws -> (tasks: [Task], refused: [Error], existing: [Task]) {
         let inputs = settings.inputs
         guard !inputs.isEmpty else { throw ToolError(path: "INPUT", reason: "no input files given") }
         if inputs.contains("-") {
@@ -137,7 +144,7 @@ public struct CodecJob {
             } else {
                 out = .standardStream
             }
-            return ([Task(input: .standardStream, output: out, reference: settings.reference)], [])
+            return ([Task(input: .standardStream, output: out, reference: settings.reference)], [], [])
         }
 
         // Expand folders.
@@ -196,6 +203,7 @@ public struct CodecJob {
         }
 
         var tasks: [Task] = []
+        var existing: [Task] = []
         var claimed: [String: String] = [:]  // output identity -> input that claimed it
         let inputIDs = Set(files.compactMap { Self.identity(of: $0) })
         for input in files {
@@ -220,13 +228,17 @@ public struct CodecJob {
                 }
                 claimed[key] = input
                 if !settings.force && FileBytes.kind(of: path).exists {
+                    if settings.skipExisting {
+                        existing.append(Task(input: .file(input), output: output, reference: reference(for: input)))
+                        continue
+                    }
                     refused.append(ToolError(path: path, reason: "already exists (use --force to overwrite)"))
                     continue
                 }
             }
             tasks.append(Task(input: .file(input), output: output, reference: reference(for: input)))
         }
-        return (tasks, refused)
+        return (tasks, refused, existing)
     }
 
     /// `name.png` -> `name.ael` (the last extension replaced, or the new one appended).
@@ -267,10 +279,18 @@ public struct CodecJob {
             throw ToolError(path: settings.reference!, reason: "--reference is for aedec")
         }
         let (bundle, modelName) = try Self.loadModel(settings.model)
-        let (tasks, refused) = try plan()
+        if settings.skipExisting && settings.force {
+            throw ToolError(path: "--skip-existing", reason: "cannot be used with --force")
+        }
+        let (tasks, refused, existing) = try plan()
         let reporter = FailureReporter(tool: tool, output: output)
         for error in refused { reporter.report(error) }
-        let total = tasks.count + refused.count
+        let total = tasks.count + refused.count + existing.count
+        // A killed run may have left temporary files beside the outputs: remove them.
+        let outputPaths = (tasks + existing).compactMap { task -> String? in
+            if case .file(let path) = task.output { return path } else { return nil }
+        }
+        AtomicFile.removeStaleTemporaries(for: outputPaths)
 
         // One file: its chunks spread over all threads. Several: one worker per thread,
         // each with its own single-threaded codec, taking whole files (the bytes are the
@@ -282,7 +302,17 @@ public struct CodecJob {
         if settings.direction == .encode && encoding == .uint8 && first.quantization == nil {
             throw CodecError.incompatible(path: modelName, reason: ImageCodec.noTableReason)
         }
-        let state = RunState(tasks: tasks, output: output, total: total, alreadyFailed: refused.count)
+        // Existing outputs (skipExisting): kept when valid, an error otherwise.
+        var kept = 0, invalid = 0
+        for task in existing {
+            if let error = verifyExisting(task, codec: first) {
+                reporter.report(error)
+                invalid += 1
+            } else {
+                kept += 1
+            }
+        }
+        let state = RunState(tasks: tasks, output: output, total: total, alreadyDone: refused.count + existing.count)
 
         let work: (Int) -> Void = { w in
             guard let codec = w == 0 ? first : try? ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
@@ -314,11 +344,38 @@ public struct CodecJob {
         state.finishProgress()
 
         let results = state.results.compactMap { $0 }
-        let failed = refused.count + state.failures
-        let interrupted = shouldStop() && results.count + failed < total
+        let failed = refused.count + invalid + state.failures
+        let interrupted = shouldStop() && results.count + failed + kept < total
         if settings.stats && results.count > 1 { statsLine(Self.totalLine(results)) }
-        return Summary(results: results, failed: failed, total: total,
+        return Summary(results: results, failed: failed, kept: kept, total: total,
                        interrupted: interrupted, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Why an existing output cannot be kept (nil: it is a complete, valid file of
+    /// this run: a latent file of this model and bit depth, or a PNG that decodes).
+    func verifyExisting(_ task: Task, codec: ImageCodec) -> Error? {
+        guard case .file(let path) = task.output else { return nil }
+        func invalid(_ reason: String) -> Error {
+            ToolError(path: path, reason: "already exists and \(reason) (use --force to replace it)")
+        }
+        do {
+            switch settings.direction {
+            case .encode:
+                let header = try LatentFile.inspect(try LatentFile.readBytes(path: path), path: path)
+                guard header.modelFingerprint.elementsEqual(codec.fingerprintBytes.prefix(LatentFile.fingerprintLength)) else {
+                    return invalid("was encoded with another model")
+                }
+                guard header.encoding == encoding else {
+                    return invalid("holds \(header.encoding == .uint8 ? 8 : 16)-bit latents, not \(settings.bits)-bit")
+                }
+            case .decode:
+                _ = try PNGImage.decode(try FileBytes.read(path, limit: 1 << 31), maxPixels: ImageCodec.maxPixels)
+            }
+            return nil
+        } catch {
+            let reason = (error as? PathReportable)?.reason ?? "\(error)"
+            return invalid("is not a valid \(settings.direction == .encode ? "latent file" : "PNG"): \(reason)")
+        }
     }
 
     /// Outputs are committed in groups of this many files, bytes or seconds, whichever comes first.
@@ -498,11 +555,11 @@ final class RunState: @unchecked Sendable {
     private let start = Date()
     private var lastDraw = Date.distantPast
 
-    init(tasks: [CodecJob.Task], output: TerminalOutput, total: Int, alreadyFailed: Int) {
+    init(tasks: [CodecJob.Task], output: TerminalOutput, total: Int, alreadyDone: Int) {
         self.tasks = tasks
         self.output = output
         self.total = total
-        self.done = alreadyFailed
+        self.done = alreadyDone
         self.results = Array(repeating: nil, count: tasks.count)
     }
 
@@ -579,6 +636,9 @@ public enum CodecCommand {
                 say("interrupted: \(summary.results.count) of \(summary.total) files written, each complete; the rest not started")
             } else if summary.failed > 0 && summary.total > 1 {
                 say("\(summary.failed) of \(summary.total) files failed")
+            }
+            if summary.kept > 0 {
+                say("kept \(summary.kept) existing output\(summary.kept == 1 ? "" : "s") (--skip-existing)")
             }
             return summary.exitCode
         } catch {

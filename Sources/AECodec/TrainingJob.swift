@@ -67,7 +67,12 @@ public struct TrainingJob {
         }
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
             if isDir.boolValue { throw ToolError(path: out, reason: "is a folder, not a bundle path") }
-            if !settings.force { throw ToolError(path: out, reason: "already exists (use --force to overwrite)") }
+            // With --resume the bundle may be the resumed run's own, written just before a
+            // kill that left its checkpoint: resuming writes it again.
+            let resumable = settings.resume && FileManager.default.fileExists(atPath: checkpointPath)
+            if !settings.force && !resumable {
+                throw ToolError(path: out, reason: "already exists (use --force to overwrite)")
+            }
         }
         if settings.resume {
             guard FileManager.default.fileExists(atPath: checkpointPath) else {
@@ -107,6 +112,8 @@ public struct TrainingJob {
     public func run(output: TerminalOutput, shouldStop: @escaping () -> Bool = { false }) throws -> Result {
         let start = Date()
         try checkOutput()
+        // A killed run may have left temporary files beside its outputs: remove them.
+        AtomicFile.removeStaleTemporaries(for: [settings.output, checkpointPath, historyPath])
         let (train, test) = try loadData()
         output.line("Data: \(train.images.count) images (\(TrainingJob.describe(train)))"
                     + (test.map { "; test: \($0.images.count) images" } ?? ""))

@@ -31,7 +31,9 @@ struct AEdec: ParsableCommand {
             Outputs: IN.ael -> IN.png next to it; -o names the output file, or the output folder \
             (created if needed) when there are several inputs or a folder (every .ael in it); '-' \
             reads standard input / writes standard output. Existing files are never replaced without \
-            --force, inputs never; no partial outputs on errors or Ctrl-C.
+            --force, inputs never; no partial outputs on errors or Ctrl-C. With --skip-existing, \
+            existing outputs that are valid PNGs are kept untouched and only the missing ones are \
+            written (a rerun after an interrupted or killed run).
 
             Errors are one line, 'aedec: <path>: <reason>'; the other files go on. Exit status: 0 \
             done, 1 if any file failed, 130 interrupted (between files; finished outputs kept).
@@ -49,6 +51,10 @@ struct AEdec: ParsableCommand {
     @Flag(help: "Overwrite existing output files.")
     var force = false
 
+    @Flag(name: .customLong("skip-existing"),
+          help: "Keep existing outputs that are valid and write only the missing ones (rerun after an interrupted or killed run).")
+    var skipExisting = false
+
     @Flag(help: "Print size, bits per pixel and compression ratio (and MSE/PSNR with --reference) for each file.")
     var stats = false
 
@@ -64,6 +70,7 @@ struct AEdec: ParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("no input given (a latent file, a folder, or '-')") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
     }
 
     func run() throws {
@@ -72,6 +79,7 @@ struct AEdec: ParsableCommand {
         settings.output = output
         settings.model = model
         settings.force = force
+        settings.skipExisting = skipExisting
         settings.stats = stats || reference != nil
         settings.reference = reference
         settings.threads = threads

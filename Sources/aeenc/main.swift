@@ -35,6 +35,11 @@ struct AEenc: ParsableCommand {
             renamed, so an error or Ctrl-C leaves no partial file. Several files are spread over \
             --threads workers.
 
+            Rerunning after an interrupted or killed run: with --skip-existing, outputs that already \
+            exist are checked (a complete latent file of this model and --bits) and kept untouched, \
+            and only the missing ones are written; an existing output that is not valid is an error \
+            (replace it with --force). Temporary files a killed run left behind are removed.
+
             Models: --model takes a bundle file (.aemodel) or the name of a built-in model \
             (default \(EmbeddedModels.defaultName); `aeinfo --models` lists them). The same PNG and \
             model always give the same bytes.
@@ -58,6 +63,10 @@ struct AEenc: ParsableCommand {
     @Flag(help: "Overwrite existing output files.")
     var force = false
 
+    @Flag(name: .customLong("skip-existing"),
+          help: "Keep existing outputs that are valid and write only the missing ones (rerun after an interrupted or killed run).")
+    var skipExisting = false
+
     @Flag(help: "Print size, bits per pixel and compression ratio against raw RGB for each file.")
     var stats = false
 
@@ -70,6 +79,7 @@ struct AEenc: ParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("no input given (a PNG file, a folder, or '-')") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
         guard bits == 8 || bits == 16 else { throw ValidationError("--bits must be 8 or 16, got \(bits)") }
     }
 
@@ -79,6 +89,7 @@ struct AEenc: ParsableCommand {
         settings.output = output
         settings.model = model
         settings.force = force
+        settings.skipExisting = skipExisting
         settings.stats = stats
         settings.bits = bits
         settings.threads = threads
