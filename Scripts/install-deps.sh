@@ -2,7 +2,8 @@
 # Installs the Debian packages this project builds against, if any are missing.
 # Idempotent and quiet when everything is already present.
 set -euo pipefail
-packages=(zlib1g-dev libpng-dev libopenblas-dev pkg-config)
+# python3-numpy and python3-h5py run the Keras converters (Scripts/keras2aemodel.py) in the tests.
+packages=(zlib1g-dev libpng-dev libopenblas-dev pkg-config python3-numpy python3-h5py)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -41,14 +41,30 @@ enum KerasFixtures {
     /// A python3 with numpy and h5py (the converters' needs): the one on PATH, else the
     /// system's (/usr/bin/python3, where apt installs python3-h5py). Skips the test when none has them.
     static func python() throws -> String {
+        guard let found = foundPython else {
+            throw XCTSkip("no python3 with numpy and h5py (Scripts/install-deps.sh installs python3-numpy python3-h5py)")
+        }
+        return found
+    }
+
+    private static let foundPython: String? = {
         let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
             .map { $0 + "/python3" } + ["/usr/bin/python3"]
-        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            if let run = try? runProcess(candidate, ["-c", "import numpy, h5py"]), run.status == 0 {
-                return candidate
-            }
+        return candidates.first { candidate in
+            guard FileManager.default.isExecutableFile(atPath: candidate),
+                  let run = try? runProcess(candidate, ["-c", "import numpy, h5py"]) else { return false }
+            return run.status == 0
         }
-        throw XCTSkip("no python3 with numpy and h5py (Scripts/install-deps.sh installs python3-numpy python3-h5py)")
+    }()
+
+    /// A built tool (`aeenc`, `aeinfo`, ...) next to the test binary; skips the test when absent.
+    static func tool(_ name: String) throws -> String {
+        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for folder in [bin, bin.deletingLastPathComponent()] {
+            let path = folder.appendingPathComponent(name).path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw XCTSkip("\(name) is not built next to the tests (\(bin.path))")
     }
 
     struct ProcessResult {
