@@ -18,12 +18,12 @@ What it does
        ``svhn/cropped_subset/test_images.npy`` (uint8 N x 32 x 32 x 3), written
        as PNGs to a temporary folder;
      * Kodak: the first ``--kodak N`` (default 24 = all) ``kodak/kodim*.png``.
-3. Ours: for each built-in model (svhn-64, svhn-16; float16 latents, the only
-   latent format there is: an 8-bit latent mode does not exist yet) every image
-   of a set goes through ``aeenc FILES -o FOLDER --model M --force --quiet`` and
-   ``aedec FOLDER -o FOLDER --model M --force --quiet`` (one invocation per set
-   and model). bytes = size of the .ael file.
-4. Peers: for each image and each of our two sizes, JPEG (Pillow, RGB,
+3. Ours: for each built-in model (svhn-64, svhn-16) and latent format (float16,
+   and 8-bit through the model's quantisation table: ``--bits 8``) every image
+   of a set goes through ``aeenc FOLDER -o FOLDER --model M --bits B --force --quiet``
+   and ``aedec FOLDER -o FOLDER --model M --force --quiet`` (one invocation per
+   set, model and format). bytes = size of the .ael file.
+4. Peers: for each image and each of our four sizes, JPEG (Pillow, RGB,
    ``optimize=True``, default 4:2:0 subsampling) and WebP (Pillow, RGB,
    ``method=6``) at the quality in 1..100 whose file size is nearest to our
    file's size for that image. The quality is found by bisection on the file
@@ -58,7 +58,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-MODELS = ("svhn-64", "svhn-16")
+# (model, latent bits) in the order the tables list them; the label names the row.
+TARGETS = (("svhn-64", 16), ("svhn-64", 8), ("svhn-16", 16), ("svhn-16", 8))
+LABELS = tuple(m if b == 16 else m + " 8-bit" for m, b in TARGETS)
 PEERS = ("JPEG", "WebP")
 REEXEC_GUARD = "AECODEC_RD_IN_VENV"
 
@@ -167,22 +169,23 @@ def measure_set(name, pngs, bindir: Path, work: Path, jobs: int):
     """pngs: every .png of one folder, which aeenc gets whole. Rows: dicts with set, image, w, h, target, codec, quality, bytes, bpp, psnr."""
     rows = []
     origs = {p.stem: load_rgb(p) for p in pngs}
-    ours = {}  # (stem, model) -> bytes
-    for model in MODELS:
-        ael = work / name / model / "ael"
-        dec = work / name / model / "png"
-        run_tool([str(bindir / "aeenc"), str(pngs[0].parent), "-o", str(ael), "--model", model, "--force", "--quiet"])
+    ours = {}  # (stem, label) -> bytes
+    for (model, bits), label in zip(TARGETS, LABELS):
+        ael = work / name / label.replace(" ", "-") / "ael"
+        dec = work / name / label.replace(" ", "-") / "png"
+        run_tool([str(bindir / "aeenc"), str(pngs[0].parent), "-o", str(ael), "--model", model, "--bits", str(bits),
+                  "--force", "--quiet"])
         run_tool([str(bindir / "aedec"), str(ael), "-o", str(dec), "--model", model, "--force", "--quiet"])
         for p in pngs:
             o = origs[p.stem]
             h, w = o.shape[:2]
             nbytes = (ael / (p.stem + ".ael")).stat().st_size
-            ours[(p.stem, model)] = nbytes
-            rows.append(dict(set=name, image=p.name, width=w, height=h, target=model,
+            ours[(p.stem, label)] = nbytes
+            rows.append(dict(set=name, image=p.name, width=w, height=h, target=label,
                              codec="ours", quality="", bytes=nbytes, bpp=8.0 * nbytes / (w * h),
                              psnr=psnr(o, load_rgb(dec / (p.stem + ".png")))))
-        print("  %s: ours %s done" % (name, model), flush=True)
-    tasks = [(str(p), [(m, ours[(p.stem, m)]) for m in MODELS]) for p in pngs]
+        print("  %s: ours %s done" % (name, label), flush=True)
+    tasks = [(str(p), [(t, ours[(p.stem, t)]) for t in LABELS]) for p in pngs]
     with ProcessPoolExecutor(max_workers=jobs) as ex:
         results = list(ex.map(peer_job, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
     for p, res in zip(pngs, results):
@@ -214,12 +217,12 @@ def averages(rows):
 def report(rows, sets) -> str:
     avg = averages(rows)
     lines = ["Averages per set (mean bytes, mean bits per pixel, mean per-image PSNR over RGB).",
-             "Ours = float16 latents (the only mode; an 8-bit latent mode does not exist yet).",
+             "Ours = float16 latents, and 8-bit latents (aeenc --bits 8) through each model's quantisation table.",
              "JPEG/WebP rows: quality chosen per image for the size nearest to ours with that model.", ""]
     head = "| set | size of | codec | images | bytes | bpp | PSNR dB | note |"
     for s in sets:
         lines += ["%s:" % s, "", head, "|---|---|---|---:|---:|---:|---:|---|"]
-        for m in MODELS:
+        for m in LABELS:
             for c in ("ours",) + PEERS:
                 k = (s, m, c)
                 if k not in avg:
@@ -231,7 +234,7 @@ def report(rows, sets) -> str:
         lines.append("")
     lines += ["Where we lose / win (same-size comparison, mean over images):", ""]
     for s in sets:
-        for m in MODELS:
+        for m in LABELS:
             if (s, m, "ours") not in avg:
                 continue
             _, ob, obpp, odb, _ = avg[(s, m, "ours")]
@@ -277,7 +280,7 @@ def nice_ticks(lo, hi, n=5):
 
 def write_svg(rows, sets, path: Path):
     colours = {"ours": "#d62728", "JPEG": "#1f77b4", "WebP": "#2ca02c"}
-    marks = {"svhn-64": "circle", "svhn-16": "square"}
+    marks = dict(zip(LABELS, ("circle", "diamond", "square", "triangle")))
     avg = averages(rows)
     pw, ph, ml, mr, mt, mb = 460, 340, 60, 20, 40, 50
     width = len(sets) * (pw + ml + mr)
@@ -310,13 +313,19 @@ def write_svg(rows, sets, path: Path):
         for r in srows:  # per-image dots
             out.append('<circle cx="%.1f" cy="%.1f" r="1.8" fill="%s" fill-opacity="0.25"/>'
                        % (X(r["bpp"]), Y(r["psnr"]), colours[r["codec"]]))
-        for c in ("ours",) + PEERS:  # averages: line from the svhn-16 point to the svhn-64 point
-            pts = [(avg[(s, m, c)][2], avg[(s, m, c)][3], m) for m in reversed(MODELS) if (s, m, c) in avg]
+        for c in ("ours",) + PEERS:  # averages: a line through the four points, smallest files first
+            pts = sorted((avg[(s, m, c)][2], avg[(s, m, c)][3], m) for m in LABELS if (s, m, c) in avg)
             out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>'
                        % (" ".join("%.1f,%.1f" % (X(a), Y(b)) for a, b, _ in pts), colours[c]))
             for a, b, m in pts:
                 if marks[m] == "circle":
                     out.append('<circle cx="%.1f" cy="%.1f" r="5" fill="%s" stroke="black"/>' % (X(a), Y(b), colours[c]))
+                elif marks[m] == "diamond":
+                    out.append('<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s" stroke="black"/>'
+                               % (X(a), Y(b) - 6, X(a) + 6, Y(b), X(a), Y(b) + 6, X(a) - 6, Y(b), colours[c]))
+                elif marks[m] == "triangle":
+                    out.append('<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s" stroke="black"/>'
+                               % (X(a), Y(b) - 6, X(a) + 6, Y(b) + 5, X(a) - 6, Y(b) + 5, colours[c]))
                 else:
                     out.append('<rect x="%.1f" y="%.1f" width="9" height="9" fill="%s" stroke="black"/>'
                                % (X(a) - 4.5, Y(b) - 4.5, colours[c]))
@@ -326,8 +335,8 @@ def write_svg(rows, sets, path: Path):
         out.append('<circle cx="%d" cy="%d" r="5" fill="%s"/><text x="%d" y="%d">%s</text>'
                    % (lx, ly - 4, colours[c], lx + 9, ly, c))
         lx += 70
-    out.append('<text x="%d" y="%d">big circle: mean at svhn-64 size, big square: mean at svhn-16 size; '
-               'small dots: single images</text>' % (lx, ly))
+    out.append('<text x="%d" y="%d">means at the size of: svhn-64 (circle), svhn-64 8-bit (diamond), '
+               'svhn-16 (square), svhn-16 8-bit (triangle); small dots: single images</text>' % (lx, ly))
     out.append("</svg>")
     path.write_text("\n".join(out) + "\n")
 
