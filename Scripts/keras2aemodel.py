@@ -38,7 +38,6 @@ TOOL = {"name": "keras2aemodel", "version": "0.1.0"}
 # Format 1.3 adds the metadata key `source` (Specs/model-bundle.md, 5.8).
 MINOR_VERSION = 3
 CONTAINERS = ("Sequential", "Functional", "Model")
-WEIGHTED = ("Conv2D", "Conv2DTranspose", "Dense")
 
 
 class KerasFileError(Exception):
@@ -79,7 +78,8 @@ def _sublayers(node):
 
 
 def _flatten(node, model, on_layer, path=""):
-    """Walks the config tree in layer order, calling on_layer(class, config, path, top-level name)."""
+    """Walks the config tree in layer order, sub-models included, calling
+    on_layer(class name, config, path of the layer inside model.weights.h5)."""
     used = {}
     for layer in _sublayers(node):
         if not isinstance(layer, dict) or "class_name" not in layer:

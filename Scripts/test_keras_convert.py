@@ -125,6 +125,33 @@ class KerasConvertTests(unittest.TestCase):
         self.assertEqual(len(written), len(legacy))
         self.assertEqual(sorted(a.tobytes() for a in written.values()), sorted(a.tobytes() for a in legacy))
 
+    def test_keras2_legacy_h5_layout_converts_too(self):
+        # Keras 2 (tf.keras) names weights "<layer>/kernel:0" and writes batch_input_shape;
+        # rewrite the Keras 3 legacy fixture that way and expect the same bundle.
+        keras2 = self.path("keras2.h5")
+        with h5py.File(LEGACY, "r") as a, h5py.File(keras2, "w") as b:
+            config = a.attrs["model_config"]
+            config = config.decode() if isinstance(config, bytes) else config
+            b.attrs["model_config"] = config.replace('"batch_shape"', '"batch_input_shape"').encode()
+            b.attrs["keras_version"] = b"2.15.0"
+            weights = b.create_group("model_weights")
+            weights.attrs["layer_names"] = a["model_weights"].attrs["layer_names"]
+            for top in a["model_weights"].attrs["layer_names"]:
+                top = top.decode() if isinstance(top, bytes) else str(top)
+                source, group, names = a["model_weights"][top], weights.create_group(top), []
+                for name in source.attrs["weight_names"]:
+                    name = name.decode() if isinstance(name, bytes) else str(name)
+                    renamed = "/".join(name.split("/")[-2:]) + ":0"
+                    group.create_dataset(renamed, data=source[name][()])
+                    names.append(renamed.encode())
+                group.attrs["weight_names"] = names
+        fingerprint, latent = keras2aemodel.convert(keras2, self.path("k2.aemodel"))
+        committed = aemodel_bundle.read(os.path.join(FIXTURES, "reference-16.aemodel"))[2]
+        self.assertEqual((fingerprint, latent), (committed, 16))
+        metadata = aemodel_bundle.read(self.path("k2.aemodel"))[0]
+        self.assertEqual(metadata["source"]["kerasVersion"], "2.15.0")
+        self.assertEqual(metadata["source"]["format"], "keras-h5")
+
     def test_float16_weights_round_to_nearest(self):
         out = self.path("m16.aemodel")
         fp16, _ = keras2aemodel.convert(KERAS, out, weights="f16")

@@ -167,6 +167,6 @@ final class KerasConverterTests: XCTestCase {
                                                ["-m", "unittest", "discover", "-s", KerasFixtures.scripts,
                                                 "-p", "test_keras*.py"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(run.stderr.contains("Ran 6 tests") && run.stderr.contains("\nOK"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("Ran 7 tests") && run.stderr.contains("\nOK"), run.stderr)
     }
 }
