@@ -21,8 +21,7 @@ import zipfile
 from datetime import datetime, timezone
 
 try:
-    import h5py
-    import numpy as np
+    import h5py  # and numpy, which h5py needs
 except ImportError as missing:
     sys.exit(f"aemodel2keras: needs numpy and h5py ({missing}); on Debian/Ubuntu: apt-get install python3-numpy python3-h5py")
 
