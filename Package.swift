@@ -55,3 +55,13 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// libFuzzer targets, one per reader (Fuzz/README.md, Scripts/fuzz.sh). Declared only
+// with AECODEC_FUZZ=1: they link libFuzzer's main, so a plain build must not see them.
+if Context.environment["AECODEC_FUZZ"] == "1" {
+    package.targets.append(.systemLibrary(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"))
+    for name in ["FuzzLatentFile", "FuzzModelBundle", "FuzzMATFile", "FuzzNpyFile", "FuzzPNG"] {
+        package.targets.append(.executableTarget(name: name, dependencies: ["AECodec", "AENet", "CFuzzerDriver"],
+                                                 path: "Fuzz/\(name)"))
+    }
+}

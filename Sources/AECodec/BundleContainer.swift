@@ -42,6 +42,9 @@ public struct BundleContainer {
         public static let nameLength = 1024
         /// Fixed part of a table entry, before the dimensions and the name.
         public static let entryFixedLength = 24
+        /// Whole file, 1 GiB (the reference model takes 2.4 MB): checked against the
+        /// file's size before it is read.
+        public static let fileLength = 1 << 30
     }
 
     public let header: BundleHeader
@@ -128,6 +131,10 @@ public struct BundleContainer {
     /// before the rest is read.
     public static func read(path: String) throws -> BundleContainer {
         let fileSize = try Self.fileSize(path: path)
+        guard fileSize <= Limits.fileLength else {
+            throw BundleError.limitExceeded(path: path, what: "file size", value: UInt64(fileSize),
+                                            limit: UInt64(Limits.fileLength))
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw BundleError.cannotRead(path: path, reason: "permission denied")
         }
@@ -221,6 +228,7 @@ public struct BundleContainer {
                 throw BundleError.limitExceeded(path: path, what: what, value: value, limit: UInt64(max))
             }
         }
+        try limit("file length", h.fileLength, Limits.fileLength)
         try limit("metadata length", h.metadataLength, Limits.metadataLength)
         try limit("tensor table length", h.tableLength, Limits.tableLength)
         try limit("tensor count", UInt64(h.tensorCount), Limits.tensorCount)

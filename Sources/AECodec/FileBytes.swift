@@ -11,10 +11,15 @@ private func systemRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count:
 
 /// Whole-file reads for the data sources, with errors that name the path.
 enum FileBytes {
+    /// Default size limit of a whole-file read (MAT, .npy and PNG inputs), 4 GiB: checked
+    /// against the file's size before anything is allocated (and while reading a file
+    /// that grows), so no file, sparse or endless, can make a reader hold more.
+    static let defaultLimit = 1 << 32
+
     /// The bytes of the file at `path`. Throws `DataSourceError.missingFile`,
     /// `.unreadable` (a folder, permissions, I/O error) or `.unreadable` when the
     /// file is larger than `limit` bytes.
-    static func read(_ path: String, limit: Int = 1 << 34) throws -> [UInt8] {
+    static func read(_ path: String, limit: Int = defaultLimit) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         if fd < 0 {
             let code = errno

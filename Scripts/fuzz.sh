@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Builds one libFuzzer target (address sanitizer, coverage) and runs it for SECONDS.
+#
+#   Scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]
+#   TARGET: latent | bundle | mat | npy | png | all (each in turn, SECONDS apiece)
+#
+# Seeds: the committed fixtures of the format plus Fixtures/fuzz/TARGET (seeds and
+# every input that ever crashed). The growing corpus is kept in .build-fuzz/corpus/TARGET,
+# crashes, leaks, timeouts and over-limit allocations in .build-fuzz/artifacts/TARGET/.
+# A finding exits non-zero: copy the artifact into Fixtures/fuzz/TARGET/ (named
+# crash-<what>) and fix the reader; FuzzRegressionTests replays every file there.
+# One process, one job: the limits below are the resource budget of a reader.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ $# -lt 2 ]; then
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+fi
+target=$1 seconds=$2
+shift 2
+
+if [ "$target" = all ]; then
+    for t in latent bundle mat npy png; do "$0" "$t" "$seconds" "$@"; done
+    exit 0
+fi
+
+case $target in
+    latent) product=FuzzLatentFile; seeds="Fixtures/latent Fixtures/codec"; max_len=4096 ;;
+    bundle) product=FuzzModelBundle; seeds=""; max_len=16384 ;;
+    mat) product=FuzzMATFile; seeds="Fixtures/data"; max_len=16384 ;;
+    npy) product=FuzzNpyFile; seeds="Fixtures/data"; max_len=16384 ;;
+    png) product=FuzzPNG; seeds="Fixtures/samples Fixtures/codec Fixtures/data/svhn_photos"; max_len=16384 ;;
+    *) echo "fuzz.sh: unknown target '$target' (latent, bundle, mat, npy, png, all)" >&2; exit 2 ;;
+esac
+
+# -sanitize=fuzzer would also link libFuzzer's main, which clashes with the one SwiftPM
+# gives executables; so: coverage flags, and libFuzzer without its main.
+resources=$(dirname "$(readlink -f "$(command -v swiftc)")")/../lib/clang
+fuzzer_lib=$(ls "$resources"/*/lib/linux/libclang_rt.fuzzer_no_main-"$(uname -m)".a | head -n 1)
+AECODEC_FUZZ=1 swift build --scratch-path .build-fuzz -c debug --product "$product" \
+    -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
+    -Xlinker "$fuzzer_lib" -Xlinker -lstdc++ 2>&1 | grep -v "Cannot export local symbol" || true
+binary=.build-fuzz/debug/$product
+[ -x "$binary" ] || { echo "fuzz.sh: build of $product failed" >&2; exit 1; }
+
+corpus=.build-fuzz/corpus/$target artifacts=.build-fuzz/artifacts/$target
+mkdir -p "$corpus" "$artifacts" "Fixtures/fuzz/$target"
+# shellcheck disable=SC2086
+exec "$binary" "$corpus" "Fixtures/fuzz/$target" $seeds \
+    -max_total_time="$seconds" -max_len="$max_len" -timeout=5 -rss_limit_mb=512 -malloc_limit_mb=256 \
+    -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$artifacts/" "$@"
