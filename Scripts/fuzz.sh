@@ -44,6 +44,8 @@ AECODEC_FUZZ=1 swift build --scratch-path .build-fuzz -c debug --product "$produ
 binary=.build-fuzz/debug/$product
 [ -x "$binary" ] || { echo "fuzz.sh: build of $product failed" >&2; exit 1; }
 
+# A smaller quarantine keeps ASan's own memory well under -rss_limit_mb on long runs.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=64}
 corpus=.build-fuzz/corpus/$target artifacts=.build-fuzz/artifacts/$target
 mkdir -p "$corpus" "$artifacts" "Fixtures/fuzz/$target"
 # shellcheck disable=SC2086

@@ -137,6 +137,14 @@ final class ResourceLimitTests: XCTestCase {
         assertRefused(["tensor count is 4294967295"]) { _ = try ModelBundle.decode(count, path: "count.aemodel") }
     }
 
+    func testDeeplyNestedBundleMetadataIsRefusedWithoutExhaustingTheStack() throws {
+        for depth in [600, 100_000] {
+            let json = Array(String(repeating: "[", count: depth).utf8) + Array(String(repeating: "]", count: depth).utf8)
+            let b = BundleContainer.assemble(metadataJSON: json, tensors: [])
+            assertRefused(["nested.aemodel", "invalid metadata"]) { _ = try ModelBundle.decode(b, path: "nested.aemodel") }
+        }
+    }
+
     func testBundleFileOverTheFileLimitIsNotRead() throws {
         // A header that agrees with the file's (sparse) size of 1 GiB + 64 bytes.
         var b = try smallBundle()

@@ -1,0 +1,80 @@
+import AECodec
+import Foundation
+import XCTest
+
+/// Replays every committed fuzz input (Fixtures/fuzz/TARGET: the seeds and each input
+/// that once crashed, hung or over-allocated) through the reader its target fuzzes, as
+/// the target calls it (Fuzz/README.md). Each must be read or refused with the reader's
+/// typed error; a crash takes the whole test run down, so it cannot go unnoticed.
+final class FuzzRegressionTests: XCTestCase {
+    static let root = DataFixtures.repositoryRoot + "/Fixtures/fuzz/"
+
+    /// The committed inputs of `target`, by file name.
+    private func inputs(_ target: String) throws -> [(name: String, bytes: [UInt8])] {
+        let folder = Self.root + target
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return try names.filter { !$0.hasPrefix(".") }.sorted().map { name in
+            (name, try DataFixtures.bytes("../fuzz/\(target)/\(name)"))
+        }
+    }
+
+    /// Runs `read` on each input of `target`; an error must be one of `typed`.
+    private func replay(_ target: String, typed: (Error) -> Bool, _ read: ([UInt8]) throws -> Void) throws -> Int {
+        let all = try inputs(target)
+        for (name, bytes) in all {
+            let start = Date()
+            do {
+                try read(bytes)
+            } catch {
+                XCTAssertTrue(typed(error), "\(target)/\(name): untyped error \(type(of: error)): \(error)")
+            }
+            let seconds = Date().timeIntervalSince(start)
+            XCTAssertLessThan(seconds, 5, "\(target)/\(name) took \(seconds) s (the fuzzers' -timeout)")
+        }
+        return all.count
+    }
+
+    func testLatentFileInputs() throws {
+        _ = try replay("latent", typed: { $0 is LatentFileError }) { bytes in
+            let header = try LatentFile.inspect(bytes)
+            let table = LatentQuantization(scale: Array(repeating: 0.5, count: header.latentDim),
+                                           offset: Array(repeating: -1, count: header.latentDim))
+            let file = try LatentFile.decode(bytes, quantization: table)
+            XCTAssertEqual(try LatentFile.decode(try file.encoded(), quantization: table), file)
+        }
+    }
+
+    func testModelBundleInputs() throws {
+        let count = try replay("bundle", typed: { $0 is BundleError }) { bytes in
+            let bundle = try ModelBundle.decode(bytes)
+            XCTAssertEqual(bundle.fingerprint.count, 32)
+            _ = try bundle.makeModel()
+        }
+        XCTAssertGreaterThanOrEqual(count, 3, "the seed bundles are missing")
+    }
+
+    func testMATFileInputs() throws {
+        _ = try replay("mat", typed: { $0 is DataSourceError }) { bytes in
+            let file = try MATFile(bytes: bytes)
+            XCTAssertEqual(file.images.pixels.count % 3072, 0)
+        }
+    }
+
+    func testNpyFileInputs() throws {
+        _ = try replay("npy", typed: { $0 is DataSourceError }) { bytes in
+            let file = try NpyFile(bytes: bytes)
+            XCTAssertEqual(file.images.pixels.count % 3072, 0)
+        }
+    }
+
+    func testPNGInputs() throws {
+        var decoded = 0
+        let count = try replay("png", typed: { $0 is CodecError }) { bytes in
+            let image = try CodecImage.decodePNG(bytes, path: "<fuzz>")
+            XCTAssertEqual(image.image.pixels.count, image.image.width * image.image.height * image.image.channels)
+            decoded += 1
+        }
+        XCTAssertGreaterThanOrEqual(count, 6, "the seed PNGs are missing")
+        XCTAssertGreaterThanOrEqual(decoded, 6, "the seed PNGs should all decode")
+    }
+}
