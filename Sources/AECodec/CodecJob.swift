@@ -398,7 +398,7 @@ public struct CodecJob {
             let bytes: [UInt8]
             switch task.input {
             case .standardStream:
-                bytes = [UInt8](FileHandle.standardInput.readDataToEndOfFile())
+                bytes = try FileBytes.standardInput(limit: settings.direction == .encode ? 1 << 31 : LatentFile.Limits.fileBytes)
             case .file(let path):
                 bytes = settings.direction == .encode ? try FileBytes.read(path, limit: 1 << 31)
                                                       : try LatentFile.readBytes(path: path)

@@ -57,16 +57,37 @@ enum FileBytes {
             throw DataSourceError.unreadable(path: path, reason: String(cString: strerror(failure)))
         }
         // A file that grew while being read: take the rest too.
+        try readRest(fd, into: &bytes, limit: limit, path: path)
+        return bytes
+    }
+
+    /// All of standard input (`aeenc -`, `aedec -`), refused as soon as it passes `limit`
+    /// bytes: a pipe has no size to check first. Errors name it `<stdin>`.
+    static func standardInput(limit: Int) throws -> [UInt8] {
+        try readAll(0, limit: limit, path: "<stdin>")
+    }
+
+    /// Everything left to read from the open descriptor `fd`, at most `limit` bytes.
+    static func readAll(_ fd: Int32, limit: Int, path: String) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        try readRest(fd, into: &bytes, limit: limit, path: path)
+        return bytes
+    }
+
+    /// Appends what is left to read from `fd` to `bytes`, in 64 KiB steps, throwing
+    /// `.unreadable` once `bytes` holds more than `limit`.
+    private static func readRest(_ fd: Int32, into bytes: inout [UInt8], limit: Int, path: String) throws {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, $0.count) }
-            if n <= 0 { break }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw DataSourceError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { return }
             bytes.append(contentsOf: chunk[0..<n])
             if bytes.count > limit {
-                throw DataSourceError.unreadable(path: path, reason: "file is over the \(limit)-byte limit")
+                throw DataSourceError.unreadable(path: path, reason: "over the \(limit)-byte limit")
             }
         }
-        return bytes
     }
 
     /// Up to the first `count` bytes of the file at `path` (nil if it cannot be read).

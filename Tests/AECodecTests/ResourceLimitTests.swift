@@ -103,6 +103,16 @@ final class ResourceLimitTests: XCTestCase {
         assertRefused([path, "over the 1073741824-byte limit"]) { _ = try LatentFile.read(path: path) }
     }
 
+    func testStreamsAreCutOffAtTheirLimit() throws {
+        // Standard input has no size to check first: it is read up to the limit and refused.
+        let path = try write([UInt8](repeating: 7, count: 200_000), "stream")
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        assertRefused(["stream", "over the 100000-byte limit"]) { _ = try FileBytes.readAll(fd, limit: 100_000, path: "stream") }
+        XCTAssertEqual(lseek(fd, 0, SEEK_SET), 0)
+        XCTAssertEqual(try FileBytes.readAll(fd, limit: 200_000, path: "stream").count, 200_000)
+    }
+
     // MARK: - Model bundles
 
     /// A valid bundle with one float32 tensor of 4 values and minimal metadata.
