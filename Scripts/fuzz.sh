@@ -6,8 +6,8 @@
 #
 # Seeds: the committed fixtures of the format plus Fixtures/fuzz/TARGET (seeds and
 # every input that ever crashed). The growing corpus is kept in .build-fuzz/corpus/TARGET,
-# crashes, leaks, timeouts and over-limit allocations in .build-fuzz/artifacts/TARGET/.
-# A finding exits non-zero: copy the artifact into Fixtures/fuzz/TARGET/ (named
+# crashes, leaks, timeouts and over-limit allocations in .build-fuzz/findings/TARGET/.
+# A finding exits non-zero: copy the finding into Fixtures/fuzz/TARGET/ (named
 # crash-<what>) and fix the reader; FuzzRegressionTests replays every file there.
 # One process, one job: the limits below are the resource budget of a reader.
 set -euo pipefail
@@ -46,9 +46,10 @@ binary=.build-fuzz/debug/$product
 
 # A smaller quarantine keeps ASan's own memory well under -rss_limit_mb on long runs.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=64}
-corpus=.build-fuzz/corpus/$target artifacts=.build-fuzz/artifacts/$target
-mkdir -p "$corpus" "$artifacts" "Fixtures/fuzz/$target"
+# Not .build-fuzz/artifacts: SwiftPM empties that folder on every build.
+corpus=.build-fuzz/corpus/$target findings=.build-fuzz/findings/$target
+mkdir -p "$corpus" "$findings" "Fixtures/fuzz/$target"
 # shellcheck disable=SC2086
 exec "$binary" "$corpus" "Fixtures/fuzz/$target" $seeds \
     -max_total_time="$seconds" -max_len="$max_len" -timeout=5 -rss_limit_mb=512 -malloc_limit_mb=256 \
-    -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$artifacts/" "$@"
+    -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$findings/" "$@"

@@ -7,7 +7,8 @@ var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
 exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
 
-/// libFuzzer target: the latent file reader (`LatentFile.decode` / `inspect`).
+/// libFuzzer target: the latent file reader (`LatentFile.decode` / `inspect`, and
+/// `LatentInfo`, what `aeinfo` shows).
 ///
 /// Each input is tried twice: as it is, and with its trailing CRC-32 recomputed, so
 /// that mutations reach the header and payload checks instead of stopping at the
@@ -31,6 +32,11 @@ func withFixedCRC(_ bytes: [UInt8]) -> [UInt8] {
 
 func check(_ bytes: [UInt8]) {
     guard let header = try? LatentFile.inspect(bytes) else { return }
+    // What `aeinfo` prints about it.
+    if let info = try? LatentInfo(bytes: bytes) {
+        _ = info.text()
+        _ = try? info.json()
+    }
     // uint8 files need the model's table: any valid one of the right size will do.
     let table = LatentQuantization(scale: Array(repeating: 0.5, count: header.latentDim),
                                    offset: Array(repeating: -1, count: header.latentDim))

@@ -37,6 +37,9 @@ final class FuzzRegressionTests: XCTestCase {
     func testLatentFileInputs() throws {
         _ = try replay("latent", typed: { $0 is LatentFileError }) { bytes in
             let header = try LatentFile.inspect(bytes)
+            let info = try LatentInfo(bytes: bytes)
+            XCTAssertFalse(info.text().isEmpty)
+            XCTAssertFalse(try info.json().isEmpty)
             let table = LatentQuantization(scale: Array(repeating: 0.5, count: header.latentDim),
                                            offset: Array(repeating: -1, count: header.latentDim))
             let file = try LatentFile.decode(bytes, quantization: table)
