@@ -2,6 +2,7 @@ import AECodec
 import CFuzzerDriver
 import Glibc
 import AENet
+import Foundation
 
 // libFuzzer runs `fuzzOne` on each input (options: Scripts/fuzz.sh, Fuzz/README.md).
 var argc = CommandLine.argc
@@ -9,7 +10,8 @@ var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsa
 exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
 
 /// libFuzzer target: the model bundle reader (`ModelBundle.decode`) and, for bundles
-/// that decode, rebuilding their network (`makeModel`), as `aeenc`/`aedec` do.
+/// that decode, rebuilding their network (`makeModel`), as `aeenc`/`aedec` do, and
+/// what `aeinfo` prints (`BundleInfo`).
 ///
 /// Each input is tried as it is and "repaired": file length and the three section
 /// CRCs and the header CRC recomputed, so that mutations reach the table, metadata and
@@ -22,10 +24,26 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
+/// Where a bundle that decodes is written for `BundleInfo`, which reads files only. (A
+/// static, not a global: main.swift's globals after the driver call are never set.)
+enum InfoFile {
+    static let url: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("aecodec-fuzz-\(getpid()).aemodel")
+        atexit { unlink(InfoFile.url.path) }
+        return url
+    }()
+}
+
 func check(_ bytes: [UInt8]) {
     guard let bundle = try? ModelBundle.decode(bytes) else { return }
     _ = bundle.fingerprint
     _ = try? bundle.makeModel()
+    // What `aeinfo` prints about it.
+    guard (try? Data(bytes).write(to: InfoFile.url)) != nil, let info = try? BundleInfo(path: InfoFile.url.path) else {
+        fatalError("a bundle that decodes from memory does not read from a file")
+    }
+    _ = info.text()
+    _ = try? info.json()
 }
 
 func u32(_ b: [UInt8], _ at: Int) -> UInt32 {

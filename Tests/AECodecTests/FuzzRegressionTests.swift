@@ -51,6 +51,12 @@ final class FuzzRegressionTests: XCTestCase {
         let count = try replay("bundle", typed: { $0 is BundleError }) { bytes in
             let bundle = try ModelBundle.decode(bytes)
             XCTAssertEqual(bundle.fingerprint.count, 32)
+            // What `aeinfo` prints (BundleInfo reads files only).
+            let path = try DataFixtures.temporaryFolder(self) + "/input.aemodel"
+            try DataFixtures.write(bytes, to: path)
+            let info = try BundleInfo(path: path)
+            XCTAssertTrue(info.text().contains(bundle.fingerprint))
+            XCTAssertFalse(try info.json().isEmpty)
             _ = try bundle.makeModel()
         }
         XCTAssertGreaterThanOrEqual(count, 3, "the seed bundles are missing")
