@@ -2,8 +2,8 @@ import AECodec
 import Foundation
 import XCTest
 
-/// Replays every committed fuzz input (Fixtures/fuzz/TARGET: the seeds and each input
-/// that once crashed, hung or over-allocated) through the reader its target fuzzes, as
+/// Replays every committed fuzz input (Fixtures/fuzz/TARGET: seeds, the minimised corpus
+/// `corpus-*` and each input that once crashed, hung or over-allocated) through the reader its target fuzzes, as
 /// the target calls it (Fuzz/README.md). Each must be read or refused with the reader's
 /// typed error; a crash takes the whole test run down, so it cannot go unnoticed.
 final class FuzzRegressionTests: XCTestCase {
@@ -35,7 +35,7 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testLatentFileInputs() throws {
-        _ = try replay("latent", typed: { $0 is LatentFileError }) { bytes in
+        let count = try replay("latent", typed: { $0 is LatentFileError }) { bytes in
             let header = try LatentFile.inspect(bytes)
             let info = try LatentInfo(bytes: bytes)
             XCTAssertFalse(info.text().isEmpty)
@@ -45,6 +45,7 @@ final class FuzzRegressionTests: XCTestCase {
             let file = try LatentFile.decode(bytes, quantization: table)
             XCTAssertEqual(try LatentFile.decode(try file.encoded(), quantization: table), file)
         }
+        XCTAssertGreaterThan(count, 0, "Fixtures/fuzz/latent is empty")
     }
 
     func testModelBundleInputs() throws {
@@ -63,17 +64,19 @@ final class FuzzRegressionTests: XCTestCase {
     }
 
     func testMATFileInputs() throws {
-        _ = try replay("mat", typed: { $0 is DataSourceError }) { bytes in
+        let count = try replay("mat", typed: { $0 is DataSourceError }) { bytes in
             let file = try MATFile(bytes: bytes)
             XCTAssertEqual(file.images.pixels.count % 3072, 0)
         }
+        XCTAssertGreaterThan(count, 0, "Fixtures/fuzz/mat is empty")
     }
 
     func testNpyFileInputs() throws {
-        _ = try replay("npy", typed: { $0 is DataSourceError }) { bytes in
+        let count = try replay("npy", typed: { $0 is DataSourceError }) { bytes in
             let file = try NpyFile(bytes: bytes)
             XCTAssertEqual(file.images.pixels.count % 3072, 0)
         }
+        XCTAssertGreaterThan(count, 0, "Fixtures/fuzz/npy is empty")
     }
 
     func testPNGInputs() throws {
