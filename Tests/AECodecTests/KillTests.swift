@@ -33,10 +33,17 @@ final class KillTests: XCTestCase {
                                  "--batch-size", "32", "--validation-split", "0.25", "--seed", "5",
                                  "--threads", "2", "--quiet", "-o", "m.aemodel"]
 
-    /// Completed epochs recorded in the history file (written after each checkpoint).
-    func historyEpochs(_ path: String) -> Int {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
-        return max(0, text.split(separator: "\n").count - 1)
+    /// The rows of the history file (written after each checkpoint): one per completed epoch.
+    func historyRows(_ path: String) -> [[Substring]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+    }
+
+    func historyEpochs(_ path: String) -> Int { historyRows(path).count }
+
+    /// Seconds the last recorded epoch took (1 if none is recorded yet).
+    func lastEpochSeconds(_ path: String) -> Double {
+        historyRows(path).last.flatMap { $0.count == 5 ? Double($0[3]) : nil } ?? 1
     }
 
     /// Kills aetrain at several points in one run (each time after a seeded number of
@@ -49,17 +56,17 @@ final class KillTests: XCTestCase {
         var rng = RandomGenerator(seed: 7)
         var kills = 0, resumed = false
         var lastCompleted = 0
+        var killedAfter: [Int] = []
         var planted: String? = nil
         // At most 4 kill points; the run may finish first (then the chain ends).
         for round in 0..<4 {
             let tool = try ToolProcess("aetrain", Self.trainArguments + (resumed ? ["--resume"] : []), in: dir)
-            // Wait for one more checkpoint than we had (or up to two more), then a delay
-            // of up to about an epoch's time.
-            let target = min(Self.epochs, lastCompleted + 1 + rng.nextInt(below: 2))
-            let start = Date()
+            // Wait for one or two more checkpoints than we had (the last round: the final
+            // one, so the kill lands in the bundle's making), then a seeded delay of up
+            // to an epoch's time: the kill falls mid-epoch or in a checkpoint's writing.
+            let target = round == 3 ? Self.epochs : min(Self.epochs, lastCompleted + 1 + rng.nextInt(below: 2))
             let reached = tool.wait(until: { historyEpochs(history) >= target })
-            let epochSeconds = Date().timeIntervalSince(start) / Double(max(1, target - lastCompleted))
-            if reached { delay(&rng, upTo: epochSeconds) }
+            if reached { delay(&rng, upTo: lastEpochSeconds(history)) }
             let status = tool.killNow()
             if status == 0 { break }  // finished before the kill: the final checks below apply
             XCTAssertEqual(status, 128 + SIGKILL, "round \(round): \(tool.stderr)")
@@ -87,6 +94,7 @@ final class KillTests: XCTestCase {
             let rows = historyEpochs(history)
             XCTAssertTrue(rows == completed || rows == completed - 1, "history \(rows) rows, checkpoint \(completed)")
             lastCompleted = completed
+            killedAfter.append(completed)
             resumed = true
 
             // A temporary file as a killed writer leaves it (its process is gone): the
@@ -97,6 +105,7 @@ final class KillTests: XCTestCase {
             }
         }
         XCTAssertGreaterThanOrEqual(kills, 1, "no kill landed before the run finished")
+        print("KillTests: aetrain killed \(kills) times, with checkpoints after epochs \(killedAfter)")
 
         // Resume to the end (nothing left to do if the last kill came after the bundle).
         if FileManager.default.fileExists(atPath: checkpoint) {
