@@ -4,8 +4,8 @@
 #   Scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]
 #   TARGET: latent | bundle | mat | npy | png | all (each in turn, SECONDS apiece)
 #
-# Seeds: the committed fixtures of the format plus Fixtures/fuzz/TARGET (seeds and
-# every input that ever crashed). The growing corpus is kept in .build-fuzz/corpus/TARGET,
+# Seeds: the committed fixtures of the format plus Fixtures/fuzz/TARGET (seeds, the
+# minimised corpus and every input that ever failed). The growing corpus is kept in .build-fuzz/corpus/TARGET,
 # crashes, leaks, timeouts and over-limit allocations in .build-fuzz/findings/TARGET/.
 # A finding exits non-zero: copy the finding into Fixtures/fuzz/TARGET/ (named
 # crash-<what>) and fix the reader; FuzzRegressionTests replays every file there.
@@ -38,11 +38,18 @@ esac
 # gives executables; so: coverage flags, and libFuzzer without its main.
 resources=$(dirname "$(readlink -f "$(command -v swiftc)")")/../lib/clang
 fuzzer_lib=$(ls "$resources"/*/lib/linux/libclang_rt.fuzzer_no_main-"$(uname -m)".a | head -n 1)
-AECODEC_FUZZ=1 swift build --scratch-path .build-fuzz -c debug --product "$product" \
+mkdir -p .build-fuzz
+log=.build-fuzz/build-$target.log
+if ! AECODEC_FUZZ=1 swift build --scratch-path .build-fuzz -c debug --product "$product" \
     -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
-    -Xlinker "$fuzzer_lib" -Xlinker -lstdc++ 2>&1 | grep -v "Cannot export local symbol" || true
+    -Xlinker "$fuzzer_lib" -Xlinker -lstdc++ >"$log" 2>&1; then
+    # (gold's "Cannot export local symbol" warnings about ASan's own symbols are noise)
+    grep -v "Cannot export local symbol" "$log" >&2
+    echo "fuzz.sh: build of $product failed (log: $log)" >&2
+    exit 1
+fi
+tail -n 1 "$log"
 binary=.build-fuzz/debug/$product
-[ -x "$binary" ] || { echo "fuzz.sh: build of $product failed" >&2; exit 1; }
 
 # A smaller quarantine keeps ASan's own memory well under -rss_limit_mb on long runs.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=64}
