@@ -13,8 +13,10 @@ def chunk(kind, body):
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
-def png(width, height, depth, color, samples, pixel, interlace=False, extra=b""):
-    """pixel(x, y) -> list of sample values; rows use filter 1 (Sub) on even rows."""
+def png(width, height, depth, color, samples, pixel, interlace=False, extra=b"", raw_data=False):
+    """pixel(x, y) -> list of sample values; rows use filter 1 (Sub) on odd rows.
+    raw_data: signature and IHDR, then the filtered rows uncompressed (the PNG target
+    puts them in an IDAT itself, so mutations reach the rows)."""
     bits = depth * samples
 
     def row(xs, y, filt):
@@ -45,6 +47,8 @@ def png(width, height, depth, color, samples, pixel, interlace=False, extra=b"")
     else:
         raw = b"".join(row(range(width), y, y % 2) for y in range(height))
     ihdr = struct.pack(">IIBBBBB", width, height, depth, color, 0, 0, 1 if interlace else 0)
+    if raw_data:
+        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + raw
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + extra
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
@@ -60,6 +64,9 @@ seeds = {
     "seed-gray16-trns-gama.png": png(4, 4, 16, 0, 1, lambda x, y: [x * 16000 + y],
                                      extra=chunk(b"gAMA", struct.pack(">I", 100000))
                                      + chunk(b"tRNS", struct.pack(">H", 0))),
+    "seed-raw-rgb16-adam7": png(9, 7, 16, 2, 3, lambda x, y: [x * 7000, y * 9000, (x ^ y) * 4000], True,
+                                raw_data=True),
+    "seed-raw-rgba8": png(5, 4, 8, 6, 4, lambda x, y: [x * 50, y * 60, 7, 200], raw_data=True),
 }
 for name, data in seeds.items():
     with open("Fixtures/fuzz/png/" + name, "wb") as f:

@@ -98,12 +98,39 @@ final class FuzzRegressionTests: XCTestCase {
 
     func testPNGInputs() throws {
         var decoded = 0
+        var rawDecoded = 0
         let count = try replay("png", typed: { $0 is CodecError }) { bytes in
+            // As the target does: also with the bytes after the IHDR as uncompressed image data.
+            if bytes.count >= 33 {
+                do {
+                    let image = try CodecImage.decodePNG(Self.pngWithRawImageData(bytes), path: "<fuzz>")
+                    XCTAssertEqual(image.image.pixels.count, image.image.width * image.image.height * image.image.channels)
+                    rawDecoded += 1
+                } catch is CodecError {}  // other errors reach `replay`'s check
+            }
             let image = try CodecImage.decodePNG(bytes, path: "<fuzz>")
             XCTAssertEqual(image.image.pixels.count, image.image.width * image.image.height * image.image.channels)
             decoded += 1
         }
-        XCTAssertGreaterThanOrEqual(count, 6, "the seed PNGs are missing")
+        XCTAssertGreaterThanOrEqual(count, 8, "the seed PNGs are missing")
         XCTAssertGreaterThanOrEqual(decoded, 6, "the seed PNGs should all decode")
+        XCTAssertGreaterThanOrEqual(rawDecoded, 2, "the seed-raw-* inputs should decode as raw image data")
+    }
+
+    /// Signature and IHDR (CRC recomputed), then the rest as one IDAT, compressed (FuzzPNG).
+    static func pngWithRawImageData(_ bytes: [UInt8]) -> [UInt8] {
+        var png = Array(bytes[0..<33])
+        let crc = Zlib.crc32(Array(png[12..<29]))
+        for k in 0..<4 { png[29 + k] = UInt8(truncatingIfNeeded: crc >> (8 * UInt32(3 - k))) }
+        func chunk(_ type: String, _ body: [UInt8]) {
+            for k in 0..<4 { png.append(UInt8(truncatingIfNeeded: body.count >> (8 * (3 - k)))) }
+            let typed = Array(type.utf8) + body
+            png += typed
+            let crc = Zlib.crc32(typed)
+            for k in 0..<4 { png.append(UInt8(truncatingIfNeeded: crc >> (8 * UInt32(3 - k)))) }
+        }
+        chunk("IDAT", Zlib.compress(Array(bytes[33...]), level: 1))
+        chunk("IEND", [])
+        return png
     }
 }
