@@ -19,6 +19,8 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
     public var tool: ToolInfo
     /// When the bundle was written, ISO 8601 UTC ("2025-01-31T12:00:00Z").
     public var createdAt: String?
+    /// Format 1.3: the file a converted model's weights came from (nil for trained models).
+    public var source: SourceInfo?
 
     public enum Kind: String, Codable, Sendable {
         case model, checkpoint
@@ -327,6 +329,25 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public init(optimizerStep: Int, completedEpochs: Int) {
             self.optimizerStep = optimizerStep
             self.completedEpochs = completedEpochs
+        }
+    }
+
+    /// Where converted weights came from (`Scripts/keras2aemodel.py`), kept when the
+    /// bundle is rewritten (for example by `aetrain --quantize-from`).
+    public struct SourceInfo: Codable, Equatable, Sendable {
+        /// The source file's name, without its folder.
+        public var file: String
+        /// SHA-256 of the source file, 64 lowercase hex digits.
+        public var sha256: String
+        /// "keras-v3" or "keras-h5".
+        public var format: String
+        public var kerasVersion: String?
+
+        public init(file: String, sha256: String, format: String, kerasVersion: String? = nil) {
+            self.file = file
+            self.sha256 = sha256
+            self.format = format
+            self.kerasVersion = kerasVersion
         }
     }
 

@@ -41,7 +41,7 @@ final class KerasParityTests: XCTestCase {
         XCTAssertEqual(bundle.fingerprint, try KerasFixtures.summary()["fingerprint"] as? String)
         XCTAssertNil(bundle.quantization)
 
-        // Format 1.3: the `source` key, which this reader ignores, records the Keras file.
+        // Format 1.3: the `source` key records the Keras file.
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: KerasFixtures.path("reference-16.aemodel"))))
         XCTAssertEqual([bytes[8], bytes[9], bytes[10], bytes[11]], [1, 0, 3, 0], "version 1.3")
         let offset = Int(BundleTesting.u64(bytes, 24)), length = Int(BundleTesting.u64(bytes, 32))
@@ -52,6 +52,17 @@ final class KerasParityTests: XCTestCase {
         let keras = [UInt8](try Data(contentsOf: URL(fileURLWithPath: KerasFixtures.path("reference-16.keras"))))
         XCTAssertEqual(source["sha256"] as? String, SHA256.hex(SHA256.hash(keras)))
         XCTAssertEqual((metadata?["tool"] as? [String: Any])?["name"] as? String, "keras2aemodel")
+
+        // The reader knows the key: aeinfo shows it, and a rewrite (here with a
+        // quantisation table, as aetrain --quantize-from does) keeps it and stays 1.3.
+        XCTAssertEqual(bundle.metadata.source?.file, "reference-16.keras")
+        XCTAssertEqual(bundle.metadata.source?.sha256, source["sha256"] as? String)
+        XCTAssertTrue(try BundleInfo(path: KerasFixtures.path("reference-16.aemodel")).text()
+            .contains("converted from: reference-16.keras (keras-v3"))
+        let table = LatentQuantization(scale: Array(repeating: 0.1, count: 16), offset: Array(repeating: -1, count: 16))
+        let rewritten = try bundle.withQuantization(table).encoded()
+        XCTAssertEqual([rewritten[8], rewritten[9], rewritten[10], rewritten[11]], [1, 0, 3, 0])
+        XCTAssertEqual(try ModelBundle.decode(rewritten).metadata.source, bundle.metadata.source)
     }
 
     func testEncoderMatchesKerasLatents() throws {
