@@ -279,20 +279,8 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
 
         /// The same figures as AENet's `EpochRecord`.
         public var record: EpochRecord {
-            // EpochRecord has no public memberwise initializer; it is Codable with the
-            // same keys, so build it through JSON (exact: doubles round-trip).
-            let encoder = JSONEncoder()
-            let decoder = JSONDecoder()
-            let n = BundleMetadata.nonFinite
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(
-                positiveInfinity: n.positive, negativeInfinity: n.negative, nan: n.nan)
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-                positiveInfinity: n.positive, negativeInfinity: n.negative, nan: n.nan)
-            do {
-                return try decoder.decode(EpochRecord.self, from: encoder.encode(self))
-            } catch {
-                preconditionFailure("EpochRecord no longer decodes from EpochMetrics' keys: \(error)")
-            }
+            EpochRecord(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
+                        seconds: seconds, imagesPerSecond: imagesPerSecond)
         }
     }
 
