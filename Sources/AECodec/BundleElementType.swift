@@ -16,7 +16,7 @@ public enum BundleElementType: UInt8, Sendable, CaseIterable, Codable {
         case .f32:
             for (i, v) in values.enumerated() { BundleBytes.put(v.bitPattern, into: &out, at: 4 * i) }
         case .f16:
-            for (i, v) in values.enumerated() { BundleBytes.put(Float16(v).bitPattern, into: &out, at: 2 * i) }
+            for (i, v) in values.enumerated() { BundleBytes.put(Self.half(v), into: &out, at: 2 * i) }
         }
         return out
     }
@@ -27,7 +27,25 @@ public enum BundleElementType: UInt8, Sendable, CaseIterable, Codable {
         case .f32:
             return (0..<count).map { Float(bitPattern: BundleBytes.u32(bytes, offset + 4 * $0)) }
         case .f16:
-            return (0..<count).map { Float(Float16(bitPattern: BundleBytes.u16(bytes, offset + 2 * $0))) }
+            return (0..<count).map { Self.widen(BundleBytes.u16(bytes, offset + 2 * $0)) }
         }
+    }
+
+    // The hardware conversions quiet signalling NaNs, so a float16 NaN read and written
+    // again would change its bits, and with them the fingerprint, which covers the bytes
+    // as stored (spec section 9). NaNs therefore move their payload by hand, both ways.
+
+    /// float16 bits -> float32, NaN payloads kept (in the top 10 mantissa bits).
+    static func widen(_ bits: UInt16) -> Float {
+        guard bits & 0x7C00 == 0x7C00, bits & 0x03FF != 0 else { return Float(Float16(bitPattern: bits)) }
+        return Float(bitPattern: UInt32(bits & 0x8000) << 16 | 0x7F80_0000 | UInt32(bits & 0x03FF) << 13)
+    }
+
+    /// float32 -> float16 bits (round to nearest, ties to even); a NaN keeps the top
+    /// 10 bits of its payload, or becomes a quiet NaN when they are all zero.
+    static func half(_ v: Float) -> UInt16 {
+        guard v.isNaN else { return Float16(v).bitPattern }
+        let payload = UInt16(truncatingIfNeeded: (v.bitPattern >> 13) & 0x03FF)
+        return UInt16(truncatingIfNeeded: v.bitPattern >> 16) & 0x8000 | 0x7C00 | (payload == 0 ? 0x0200 : payload)
     }
 }

@@ -28,7 +28,7 @@ public struct BundleTensor: Equatable, Sendable {
     /// This tensor stored as `type` (float16 rounds to nearest, ties to even).
     public func stored(as type: BundleElementType) -> BundleTensor {
         var t = self
-        if type == .f16 && elementType != .f16 { t.values = values.map { Float(Float16($0)) } }
+        if type == .f16 && elementType != .f16 { t.values = values.map { BundleElementType.widen(BundleElementType.half($0)) } }
         t.elementType = type
         return t
     }

@@ -101,6 +101,24 @@ final class ModelBundleRoundTripTests: XCTestCase {
         XCTAssertEqual(ModelFingerprint.hex(of: tensors), SHA256.hex(SHA256.hash(stream).prefix(16)))
     }
 
+    func testEveryFloat16BitPatternSurvivesReadingAndWriting() {
+        // The fingerprint covers the bytes as stored, so reading a float16 tensor and
+        // writing it again must give back every bit, signalling NaNs included (the
+        // hardware conversion would quiet them; found by comparing with the spec's
+        // Python reader on a fuzzed bundle).
+        var bytes: [UInt8] = []
+        for bits in 0...UInt16.max { bytes += [UInt8(bits & 0xFF), UInt8(bits >> 8)] }
+        let values = BundleElementType.f16.decode(bytes, offset: 0, count: 65_536)
+        XCTAssertEqual(BundleElementType.f16.encode(values), bytes)
+        // So a bundle with a signalling NaN weight keeps its fingerprint through a file.
+        var tensor = BundleTensor(name: "w", shape: [2], values: BundleElementType.f16.decode([0x01, 0x7C, 0x00, 0x3C], offset: 0, count: 2), elementType: .f16)
+        XCTAssertEqual(tensor.bytes, [0x01, 0x7C, 0x00, 0x3C])
+        tensor = tensor.stored(as: .f16)
+        XCTAssertEqual(tensor.bytes, [0x01, 0x7C, 0x00, 0x3C])
+        // float32 NaNs narrow to NaNs (never to infinity), finite values round as before.
+        XCTAssertEqual(BundleElementType.f16.encode([Float(bitPattern: 0x7F80_0001), 1.0 / 3]), [0x00, 0x7E, 0x55, 0x35])
+    }
+
     func testMetadataRoundTripsExactlyIncludingNonFiniteNumbers() throws {
         let model = ReferenceModel.build(latentDim: 4, seed: 3)
         var m = BundleMetadata(describing: model, tool: .init(name: "tests"))
