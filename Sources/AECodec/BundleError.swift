@@ -45,21 +45,22 @@ public enum BundleError: PathReportable, CustomStringConvertible, Equatable {
     public var reason: String {
         switch self {
         case let .cannotRead(_, reason):
-            return "cannot read: \(reason)"
+            return FileErrorText.cannotRead(reason)
         case let .cannotWrite(_, reason):
-            return "cannot write: \(reason)"
+            return FileErrorText.cannotWrite(reason)
         case .alreadyExists:
-            return "already exists (use --force to overwrite)"
+            return FileErrorText.alreadyExists
         case let .notABundle(_, reason):
             return "not a model bundle: \(reason)"
         case let .unsupportedVersion(_, major, minor, supported):
-            return "unsupported bundle format version \(major).\(minor) (this reader understands major version \(supported))"
+            return FileErrorText.unsupportedVersion("bundle format", major: major, minor: minor, supportedMajor: supported)
         case let .truncated(_, expected, found):
-            return "truncated: expected \(expected) bytes, found \(found)"
+            return FileErrorText.truncated(expected: expected, found: found)
         case let .checksumMismatch(_, section, stored, computed):
-            return "checksum mismatch in \(section) (stored CRC-32 \(Self.hex32(stored)), computed \(Self.hex32(computed))): the file is corrupted"
+            return FileErrorText.checksumMismatch(" in \(section)", stored: stored, computed: computed,
+                                                  consequence: "the file is corrupted")
         case let .limitExceeded(_, what, value, limit):
-            return "\(what) is \(value), more than the limit of \(limit)"
+            return FileErrorText.limitExceeded(what, value: "\(value)", limit: "\(limit)")
         case let .malformedHeader(_, reason):
             return "malformed header: \(reason)"
         case let .invalidMetadata(_, reason):
@@ -76,12 +77,4 @@ public enum BundleError: PathReportable, CustomStringConvertible, Equatable {
     }
 
     public var description: String { "\(path): \(reason)" }
-}
-
-extension BundleError {
-    /// "0x" and 8 lowercase hex digits.
-    static func hex32(_ v: UInt32) -> String {
-        let s = String(v, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - s.count) + s
-    }
 }

@@ -185,7 +185,7 @@ public struct BundleInfo {
 
     // MARK: - Formatting helpers
 
-    func hex32(_ v: UInt32) -> String { BundleError.hex32(v) }
+    func hex32(_ v: UInt32) -> String { FileErrorText.hex32(v) }
 
     func shape(_ s: [Int]) -> String { "[" + s.map(String.init).joined(separator: ", ") + "]" }
 

@@ -232,7 +232,7 @@ public struct CodecJob {
                         existing.append(Task(input: .file(input), output: output, reference: reference(for: input)))
                         continue
                     }
-                    refused.append(ToolError(path: path, reason: "already exists (use --force to overwrite)"))
+                    refused.append(ToolError(path: path, reason: FileErrorText.alreadyExists))
                     continue
                 }
             }

@@ -258,21 +258,22 @@ public enum LatentFileError: Error, CustomStringConvertible, PathReportable, Equ
     public var reason: String {
         switch self {
         case let .cannotRead(_, reason):
-            return "cannot read: \(reason)"
+            return FileErrorText.cannotRead(reason)
         case let .cannotWrite(_, reason):
-            return "cannot write: \(reason)"
+            return FileErrorText.cannotWrite(reason)
         case .alreadyExists:
-            return "already exists (use --force to overwrite)"
+            return FileErrorText.alreadyExists
         case let .notALatentFile(_, reason):
             return "not a latent file: \(reason)"
         case let .unsupportedVersion(_, major, minor, supported):
-            return "unsupported latent file format version \(major).\(minor) (this reader understands major version \(supported))"
+            return FileErrorText.unsupportedVersion("latent file format", major: major, minor: minor, supportedMajor: supported)
         case let .truncated(_, expected, found):
-            return "truncated: expected \(expected) bytes, found \(found)"
+            return FileErrorText.truncated(expected: expected, found: found)
         case let .checksumMismatch(_, stored, computed):
-            return "checksum mismatch (stored CRC-32 \(BundleError.hex32(stored)), computed \(BundleError.hex32(computed))): the file is corrupted or truncated"
+            return FileErrorText.checksumMismatch("", stored: stored, computed: computed,
+                                                  consequence: "the file is corrupted or truncated")
         case let .limitExceeded(_, what, value, limit):
-            return "\(what) is \(value), more than the limit of \(limit)"
+            return FileErrorText.limitExceeded(what, value: "\(value)", limit: "\(limit)")
         case let .malformed(_, reason):
             return "malformed latent file: \(reason)"
         case let .quantizationRequired(_, reason):

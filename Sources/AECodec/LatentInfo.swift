@@ -42,7 +42,7 @@ public struct LatentInfo {
         } else {
             out.append("alpha: none")
         }
-        out.append("header: \(h.payloadOffset) bytes, CRC-32 \(BundleError.hex32(h.crc32))")
+        out.append("header: \(h.payloadOffset) bytes, CRC-32 \(FileErrorText.hex32(h.crc32))")
         out.append("file length: \(Summary.grouped(h.fileLength)) bytes, \(String(format: "%.3f", h.bitsPerPixel)) bits per pixel")
         return out.joined(separator: "\n")
     }
@@ -75,7 +75,7 @@ public struct LatentInfo {
                              compressed: h.payloadCompressed),
             alpha: Alpha(present: h.hasAlpha, offset: h.hasAlpha ? h.payloadOffset + h.payloadLength : nil,
                          length: h.alphaLength, rawLength: h.alphaRawLength),
-            fileLength: h.fileLength, crc32: BundleError.hex32(h.crc32),
+            fileLength: h.fileLength, crc32: FileErrorText.hex32(h.crc32),
             bitsPerPixel: (h.bitsPerPixel * 10000).rounded() / 10000)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -71,7 +71,7 @@ public struct TrainingJob {
             // kill that left its checkpoint: resuming writes it again.
             let resumable = settings.resume && FileManager.default.fileExists(atPath: checkpointPath)
             if !settings.force && !resumable {
-                throw ToolError(path: out, reason: "already exists (use --force to overwrite)")
+                throw ToolError(path: out, reason: FileErrorText.alreadyExists)
             }
         }
         if settings.resume {
@@ -191,7 +191,7 @@ public struct TrainingJob {
         let out = settings.output
         guard !out.isEmpty else { throw ToolError(path: "-o", reason: "no output path given") }
         if FileBytes.kind(of: out).exists && !settings.force {
-            throw ToolError(path: out, reason: "already exists (use --force to overwrite)")
+            throw ToolError(path: out, reason: FileErrorText.alreadyExists)
         }
         let (bundle, _) = try CodecJob.loadModel(source)
         guard !bundle.isCheckpoint else {

@@ -72,7 +72,7 @@ final class GoldenLatentFileTests: XCTestCase {
             ? file.latents.map { Int(Float16($0).bitPattern) }
             : file.latents.enumerated().map { Int(file.quantization!.code($1, dimension: $0 % file.latentDim)) }
         return Expected(
-            file: name + ".ael", fileLength: bytes.count, crc32: BundleError.hex32(h.crc32), formatVersion: "1.0",
+            file: name + ".ael", fileLength: bytes.count, crc32: FileErrorText.hex32(h.crc32), formatVersion: "1.0",
             modelFingerprint: file.modelFingerprintHex, width: file.width, height: file.height,
             colorType: Int(file.colorType.rawValue), bitDepth: file.bitDepth, tileSize: file.tileSize,
             tilesAcross: file.tilesAcross, tilesDown: file.tilesDown, latentDim: file.latentDim,
