@@ -38,11 +38,15 @@ let package = Package(
         // The codec library: image I/O, tiling, model bundle, latent file, datasets.
         .target(name: "AECodec", dependencies: ["AENet", "CZlib", "CPNG", "CModels"]),
 
+        // Command-line pieces the codec tools share (options declared once).
+        .target(name: "AECommandLine", dependencies: [
+            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
         // Thin executables.
         .executableTarget(name: "aeenc", dependencies: [
-            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AECodec", "AECommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aedec", dependencies: [
-            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AECodec", "AECommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aetrain", dependencies: [
             "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aeinfo", dependencies: [

@@ -1,7 +1,6 @@
 import AECodec
-import AENet
+import AECommandLine
 import ArgumentParser
-import Foundation
 
 /// Decodes latent files back into PNG images. Argument parsing only: the work is
 /// `CodecJob` in AECodec.
@@ -42,18 +41,7 @@ struct AEdec: ParsableCommand {
     @Argument(help: "Latent files or folders to decode ('-' for standard input).")
     var inputs: [String] = []
 
-    @Option(name: .shortAndLong, help: "Output file, or output folder for several inputs ('-' for standard output).")
-    var output: String?
-
-    @Option(help: "Model bundle file or built-in model name.")
-    var model: String?
-
-    @Flag(help: "Overwrite existing output files.")
-    var force = false
-
-    @Flag(name: .customLong("skip-existing"),
-          help: "Keep existing outputs that are valid and write only the missing ones (rerun after an interrupted or killed run).")
-    var skipExisting = false
+    @OptionGroup var files: CodecFileOptions
 
     @Flag(help: "Print size, bits per pixel and compression ratio (and MSE/PSNR with --reference) for each file.")
     var stats = false
@@ -61,29 +49,15 @@ struct AEdec: ParsableCommand {
     @Option(help: "The original PNG (or a folder of originals) to measure MSE and PSNR against; implies --stats.")
     var reference: String?
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads = Parallelism.availableCores
-
-    @Flag(help: "No progress bar.")
-    var quiet = false
-
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("no input given (a latent file, a folder, or '-')") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
-        guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
     }
 
     func run() throws {
-        var settings = CodecJob.Settings(direction: .decode)
-        settings.inputs = inputs
-        settings.output = output
-        settings.model = model
-        settings.force = force
-        settings.skipExisting = skipExisting
+        var settings = files.settings(.decode, inputs: inputs)
         settings.stats = stats || reference != nil
         settings.reference = reference
-        settings.threads = threads
-        throw ExitCode(CodecCommand.run(settings, quiet: quiet))
+        throw ExitCode(CodecCommand.run(settings, quiet: files.quiet))
     }
 }
 

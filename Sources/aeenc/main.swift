@@ -1,7 +1,6 @@
 import AECodec
-import AENet
+import AECommandLine
 import ArgumentParser
-import Foundation
 
 /// Encodes PNG images into latent files. Argument parsing only: the work is
 /// `CodecJob` in AECodec.
@@ -51,49 +50,24 @@ struct AEenc: ParsableCommand {
     @Argument(help: "PNG files or folders to encode ('-' for standard input).")
     var inputs: [String] = []
 
-    @Option(name: .shortAndLong, help: "Output file, or output folder for several inputs ('-' for standard output).")
-    var output: String?
-
-    @Option(help: "Model bundle file or built-in model name.")
-    var model: String?
+    @OptionGroup var files: CodecFileOptions
 
     @Option(help: "Bits per latent value: 16 (float16) or 8 (one byte, with the model's quantisation table).")
     var bits = 16
 
-    @Flag(help: "Overwrite existing output files.")
-    var force = false
-
-    @Flag(name: .customLong("skip-existing"),
-          help: "Keep existing outputs that are valid and write only the missing ones (rerun after an interrupted or killed run).")
-    var skipExisting = false
-
     @Flag(help: "Print size, bits per pixel and compression ratio against raw RGB for each file.")
     var stats = false
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads = Parallelism.availableCores
-
-    @Flag(help: "No progress bar.")
-    var quiet = false
-
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("no input given (a PNG file, a folder, or '-')") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
-        guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
         guard bits == 8 || bits == 16 else { throw ValidationError("--bits must be 8 or 16, got \(bits)") }
     }
 
     func run() throws {
-        var settings = CodecJob.Settings(direction: .encode)
-        settings.inputs = inputs
-        settings.output = output
-        settings.model = model
-        settings.force = force
-        settings.skipExisting = skipExisting
+        var settings = files.settings(.encode, inputs: inputs)
         settings.stats = stats
         settings.bits = bits
-        settings.threads = threads
-        throw ExitCode(CodecCommand.run(settings, quiet: quiet))
+        throw ExitCode(CodecCommand.run(settings, quiet: files.quiet))
     }
 }
 

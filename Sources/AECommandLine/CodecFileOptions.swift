@@ -1,0 +1,45 @@
+import AECodec
+import AENet
+import ArgumentParser
+
+/// The options aeenc and aedec share (`@OptionGroup`): where outputs go, which model,
+/// overwriting and reruns, threads, progress. Each tool adds its own.
+public struct CodecFileOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Output file, or output folder for several inputs ('-' for standard output).")
+    public var output: String?
+
+    @Option(help: "Model bundle file or built-in model name.")
+    public var model: String?
+
+    @Flag(help: "Overwrite existing output files.")
+    public var force = false
+
+    @Flag(name: .customLong("skip-existing"),
+          help: "Keep existing outputs that are valid and write only the missing ones (rerun after an interrupted or killed run).")
+    public var skipExisting = false
+
+    @Option(help: "Worker threads (default: all cores).")
+    public var threads = Parallelism.availableCores
+
+    @Flag(help: "No progress bar.")
+    public var quiet = false
+
+    public init() {}
+
+    public func validate() throws {
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
+    }
+
+    /// Job settings for `direction` and `inputs` with these options filled in.
+    public func settings(_ direction: CodecJob.Direction, inputs: [String]) -> CodecJob.Settings {
+        var settings = CodecJob.Settings(direction: direction)
+        settings.inputs = inputs
+        settings.output = output
+        settings.model = model
+        settings.force = force
+        settings.skipExisting = skipExisting
+        settings.threads = threads
+        return settings
+    }
+}
