@@ -52,12 +52,15 @@ public struct BundleEvaluation: Sendable {
         let (mse, latents) = networkFigures(model, normalization: bundle.metadata.normalization, images: images)
 
         let codec = try ImageCodec(bundle: bundle, name: name, threads: threads)
+        let inputs = (0..<images.count).map {
+            CodecImage(image: images.pngImage(at: $0), colorType: images.channels == 1 ? .gray : .rgb, bitDepth: 8)
+        }
         var encodings: [LatentFile.LatentEncoding] = [.float16]
         if codec.quantization != nil { encodings.append(.uint8) }
         var figures: [CodecFigures] = []
         for encoding in encodings {
             progress("\(name): codec, \(encoding == .uint8 ? "8-bit" : "float16") latent files")
-            figures.append(try codecFigures(codec, encoding: encoding, images: images, sampleIndices: sampleIndices))
+            figures.append(try codecFigures(codec, encoding: encoding, inputs: inputs, sampleIndices: sampleIndices))
         }
         return BundleEvaluation(
             name: name, fingerprint: bundle.fingerprint, metadata: bundle.metadata, latentDim: model.latentDim,
@@ -104,14 +107,8 @@ public struct BundleEvaluation: Sendable {
     }
 
     /// Every image through a latent file and back, exactly as aeenc and aedec would.
-    static func codecFigures(_ codec: ImageCodec, encoding: LatentFile.LatentEncoding, images: ImageSet,
+    static func codecFigures(_ codec: ImageCodec, encoding: LatentFile.LatentEncoding, inputs: [CodecImage],
                              sampleIndices: [Int]) throws -> CodecFigures {
-        let size = images.imageSize
-        let inputs = (0..<images.count).map { i in
-            CodecImage(image: PNGImage(width: images.width, height: images.height, channels: images.channels,
-                                       pixels: Array(images.pixels[(i * size)..<((i + 1) * size)])),
-                       colorType: images.channels == 1 ? .gray : .rgb, bitDepth: 8)
-        }
         let files = try codec.encode(inputs, encoding: encoding)
         var totalBytes = 0
         var decodedFiles: [LatentFile] = []
@@ -129,9 +126,11 @@ public struct BundleEvaluation: Sendable {
                 sum += e * e
             }
         }
-        let n = Double(max(1, images.count))
+        let n = Double(max(1, inputs.count))
+        let pixels = Double(inputs.first.map { $0.image.width * $0.image.height } ?? 1)
+        let values = Double(inputs.first?.image.pixels.count ?? 1)
         return CodecFigures(encoding: encoding, meanBytes: Double(totalBytes) / n,
-                            bitsPerPixel: Double(totalBytes * 8) / (n * Double(images.width * images.height)),
-                            mse: sum / (n * Double(size)), samples: sampleIndices.map { outputs[$0] })
+                            bitsPerPixel: Double(totalBytes * 8) / (n * pixels),
+                            mse: sum / (n * values), samples: sampleIndices.map { outputs[$0] })
     }
 }

@@ -84,7 +84,7 @@ public struct ReportJob {
         }
 
         // The pictures.
-        let originals = gridIndices.map { image(images, $0) }
+        let originals = gridIndices.map { images.pngImage(at: $0) }
         var gridRows: [(Int, LatentFile.LatentEncoding)] = []
         var rows = [originals]
         for (k, e) in evaluations.enumerated() {
@@ -98,7 +98,7 @@ public struct ReportJob {
         for (k, e) in evaluations.enumerated() {
             let name = "latents-\(k + 1).png"
             let vectors = latentIndices.map { i in Array(e.latents[(i * e.latentDim)..<((i + 1) * e.latentDim)]) }
-            let picture = ReportPictures.latentPicture(images: latentIndices.map { image(images, $0) },
+            let picture = ReportPictures.latentPicture(images: latentIndices.map { images.pngImage(at: $0) },
                                                        latents: vectors, statistics: e.statistics)
             files.append((name, try picture.encoded()))
             latentFiles.append(name)
@@ -118,11 +118,6 @@ public struct ReportJob {
     static func spread(_ count: Int, over total: Int) -> [Int] {
         let n = min(max(0, count), total)
         return (0..<n).map { $0 * total / n }
-    }
-
-    private func image(_ set: ImageSet, _ i: Int) -> PNGImage {
-        PNGImage(width: set.width, height: set.height, channels: set.channels,
-                 pixels: Array(set.pixels[(i * set.imageSize)..<((i + 1) * set.imageSize)]))
     }
 
     /// The table of section 3 as CSV, for scripts.
