@@ -73,8 +73,11 @@ class KerasConvertTests(unittest.TestCase):
             self.assertTrue(bundle.flags["C_CONTIGUOUS"])
             self.assertEqual(bundle.shape, keras.shape)
             np.testing.assert_array_equal(ref.bundle_to_keras(kind, "kernel", bundle), keras)
-            # An element by index: K[i, j, c_in, c_out] stays where the spec puts it.
-            self.assertEqual(bundle[(1,) * len(shape)], keras[(1,) * len(shape)])
+            # An element at distinct indices (0, 1, 2, 3): with the shape check above this
+            # fails for any other permutation, even one swapping the two 3x3 axes.
+            index = tuple(range(len(shape)))
+            self.assertEqual(bundle[index], keras[index])
+            self.assertNotEqual(keras[index], keras[tuple(reversed(index[:2])) + index[2:]])
         self.assertEqual(ref.parameter_count(64), 598_211)
         self.assertEqual(ref.parameter_count(16), 401_555)
 

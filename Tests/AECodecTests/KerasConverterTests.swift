@@ -167,6 +167,8 @@ final class KerasConverterTests: XCTestCase {
                                                ["-m", "unittest", "discover", "-s", KerasFixtures.scripts,
                                                 "-p", "test_keras*.py"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)
-        XCTAssertTrue(run.stderr.contains("Ran 7 tests") && run.stderr.contains("\nOK"), run.stderr)
+        // Some tests were found (not "Ran 0 tests") and all passed.
+        XCTAssertNotNil(run.stderr.range(of: #"Ran [1-9][0-9]* tests?"#, options: .regularExpression), run.stderr)
+        XCTAssertTrue(run.stderr.contains("\nOK"), run.stderr)
     }
 }

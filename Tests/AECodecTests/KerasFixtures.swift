@@ -1,3 +1,4 @@
+import AECodec
 import Foundation
 import XCTest
 
@@ -14,7 +15,8 @@ enum KerasFixtures {
         let b = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path(name))))
         // Version 1 header: magic (6), version (2), u16 header length, then a Python dict.
         guard b.count > 10, b[0] == 0x93, Array(b[1..<6]) == Array("NUMPY".utf8), b[6] == 1 else {
-            throw XCTSkip("\(name) is not a version 1 .npy file")
+            // A damaged committed fixture must fail the parity tests, not skip them.
+            throw ToolError(path: path(name), reason: "not a version 1 .npy file")
         }
         let headerLength = Int(b[8]) | Int(b[9]) << 8
         let header = String(decoding: b[10..<(10 + headerLength)], as: UTF8.self)
