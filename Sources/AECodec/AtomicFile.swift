@@ -15,9 +15,7 @@ import Darwin
 enum AtomicFile {
     /// Prefix of the temporary files: ".<name>.tmp-<pid>-<random>" next to the destination.
     static func temporaryPath(for path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let folder = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let (folder, name) = split(path)
         let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         return "\(folder).\(name).tmp-\(getpid())-\(random)"
     }
@@ -30,9 +28,7 @@ enum AtomicFile {
     static func removeStaleTemporaries(for paths: [String]) -> Int {
         var namesByFolder: [String: Set<String>] = [:]
         for path in paths {
-            let slash = path.lastIndex(of: "/")
-            let folder = slash.map { String(path[...$0]) } ?? ""
-            let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+            let (folder, name) = split(path)
             namesByFolder[folder, default: []].insert(name)
         }
         var removed = 0
@@ -46,6 +42,12 @@ enum AtomicFile {
             }
         }
         return removed
+    }
+
+    /// "a/b/c" -> ("a/b/", "c"); "c" -> ("", "c").
+    private static func split(_ path: String) -> (folder: String, name: String) {
+        guard let slash = path.lastIndex(of: "/") else { return ("", path) }
+        return (String(path[...slash]), String(path[path.index(after: slash)...]))
     }
 
     /// ".<name>.tmp-<pid>-<hex>" -> (name, pid); nil for any other name.

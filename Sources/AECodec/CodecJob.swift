@@ -369,7 +369,7 @@ public struct CodecJob {
                     return invalid("holds \(header.encoding == .uint8 ? 8 : 16)-bit latents, not \(settings.bits)-bit")
                 }
             case .decode:
-                _ = try PNGImage.decode(try FileBytes.read(path, limit: 1 << 31), maxPixels: ImageCodec.maxPixels)
+                _ = try PNGImage.decode(try FileBytes.read(path, limit: PNGImage.maxFileBytes), maxPixels: ImageCodec.maxPixels)
             }
             return nil
         } catch {
@@ -398,9 +398,9 @@ public struct CodecJob {
             let bytes: [UInt8]
             switch task.input {
             case .standardStream:
-                bytes = try FileBytes.standardInput(limit: settings.direction == .encode ? 1 << 31 : LatentFile.Limits.fileBytes)
+                bytes = try FileBytes.standardInput(limit: settings.direction == .encode ? PNGImage.maxFileBytes : LatentFile.Limits.fileBytes)
             case .file(let path):
-                bytes = settings.direction == .encode ? try FileBytes.read(path, limit: 1 << 31)
+                bytes = settings.direction == .encode ? try FileBytes.read(path, limit: PNGImage.maxFileBytes)
                                                       : try LatentFile.readBytes(path: path)
             }
             switch settings.direction {

@@ -78,6 +78,9 @@ public struct PNGImage: Equatable, Sendable {
     /// tiny file declaring a gigantic image cannot exhaust memory.
     public static let defaultMaxPixels = 1 << 27
 
+    /// Largest PNG file the codec tools read (2 GiB), from a path or standard input.
+    public static let maxFileBytes = 1 << 31
+
     // MARK: Decoding
 
     /// The header of the PNG in `data`.

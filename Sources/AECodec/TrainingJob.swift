@@ -67,8 +67,10 @@ public struct TrainingJob {
         }
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
             if isDir.boolValue { throw ToolError(path: out, reason: "is a folder, not a bundle path") }
-            // With --resume the bundle may be the resumed run's own, written just before a
-            // kill that left its checkpoint: resuming writes it again.
+            // With --resume a bundle beside the checkpoint is either the resumed run's own
+            // (written just before a kill that left its checkpoint) or one that run was
+            // started with --force to replace (a new run refuses an existing bundle
+            // otherwise): in both cases resuming may replace it.
             let resumable = settings.resume && FileManager.default.fileExists(atPath: checkpointPath)
             if !settings.force && !resumable {
                 throw ToolError(path: out, reason: FileErrorText.alreadyExists)

@@ -163,7 +163,7 @@ final class ReportTests: XCTestCase {
         try DataFixtures.write([1, 2, 3], to: out + "/mine.txt")
         let golden = CodecTesting.goldenBundlePath
         XCTAssertThrowsError(try ReportJob(settings: settings([golden], output: out)).run(output: TerminalOutput(mode: .quiet))) {
-            XCTAssertEqual("\($0)", "\(out): already exists (use --force to replace it)")
+            XCTAssertEqual("\($0)", "\(out): already exists (use --force to overwrite)")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["mine.txt"])
 
@@ -219,7 +219,7 @@ extension AECodecToolTests {
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/index.html"))
         let again = try run("aetrain", ["report", CodecTesting.goldenBundlePath, "--test", "synthetic:8", "-o", "out"], in: dir)
         XCTAssertEqual(again.status, 1)
-        XCTAssertEqual(again.stderr, "aetrain: out: already exists (use --force to replace it)\n")
+        XCTAssertEqual(again.stderr, "aetrain: out: already exists (use --force to overwrite)\n")
         let missing = try run("aetrain", ["report", "-o", "other"], in: dir)
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("--test"), missing.stderr)

@@ -56,7 +56,7 @@ public struct ReportJob {
             throw ToolError(path: folder, reason: "exists and is not a folder; the report is a folder")
         }
         if existing.exists && !settings.force {
-            throw ToolError(path: folder, reason: "already exists (use --force to replace it)")
+            throw ToolError(path: folder, reason: FileErrorText.alreadyExists)
         }
         let specs = settings.models.isEmpty ? EmbeddedModels.names : settings.models
         guard !specs.isEmpty else { throw ToolError(path: folder, reason: "no models given and none built in") }
