@@ -231,12 +231,22 @@ public final class ImageCodec {
         }
     }
 
+    /// Whether a latent file's fingerprint (its first `LatentFile.fingerprintLength`
+    /// bytes, as the file keeps them) names this codec's model.
+    public func made(fileFingerprint: [UInt8]) -> Bool {
+        fileFingerprint.elementsEqual(fingerprintBytes.prefix(LatentFile.fingerprintLength))
+    }
+
+    /// The error for a latent file made by another model (naming the built-in model that made it, if one did).
+    public func modelMismatch(path: String, fileFingerprint: [UInt8]) -> CodecError {
+        .modelMismatch(path: path, file: SHA256.hex(fileFingerprint), model: fingerprint, modelName: modelName,
+                       suggestion: EmbeddedModels.name(matching: fileFingerprint))
+    }
+
     /// Throws unless `file` was made by this codec's model and fits it.
     public func check(_ file: LatentFile, path: String) throws {
-        guard file.matches(modelFingerprint: fingerprint) else {
-            throw CodecError.modelMismatch(path: path, file: file.modelFingerprintHex, model: fingerprint,
-                                           modelName: modelName,
-                                           suggestion: EmbeddedModels.name(matching: file.modelFingerprint))
+        guard made(fileFingerprint: file.modelFingerprint) else {
+            throw modelMismatch(path: path, fileFingerprint: file.modelFingerprint)
         }
         guard file.tileSize == tileSize, file.latentDim == latentDim else {
             throw CodecError.incompatible(path: path, reason:

@@ -362,7 +362,7 @@ public struct CodecJob {
             switch settings.direction {
             case .encode:
                 let header = try LatentFile.inspect(try LatentFile.readBytes(path: path), path: path)
-                guard header.modelFingerprint.elementsEqual(codec.fingerprintBytes.prefix(LatentFile.fingerprintLength)) else {
+                guard codec.made(fileFingerprint: header.modelFingerprint) else {
                     return invalid("was encoded with another model")
                 }
                 guard header.encoding == encoding else {
@@ -422,10 +422,8 @@ public struct CodecJob {
                 } catch LatentFileError.quantizationRequired(let path, let reason) {
                     // A uint8 file the model's table does not fit: from another model?
                     let header = try LatentFile.inspect(bytes, path: name)
-                    guard header.modelFingerprint.elementsEqual(codec.fingerprintBytes.prefix(LatentFile.fingerprintLength)) else {
-                        throw CodecError.modelMismatch(path: name, file: SHA256.hex(header.modelFingerprint),
-                                                       model: codec.fingerprint, modelName: codec.modelName,
-                                                       suggestion: EmbeddedModels.name(matching: header.modelFingerprint))
+                    guard codec.made(fileFingerprint: header.modelFingerprint) else {
+                        throw codec.modelMismatch(path: name, fileFingerprint: header.modelFingerprint)
                     }
                     throw LatentFileError.quantizationRequired(path: path, reason: reason)
                 }
