@@ -54,8 +54,11 @@ let package = Package(
         .executableTarget(name: "aebench", dependencies: [
             "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        // What each fuzz target does with an input, shared with FuzzRegressionTests.
+        .target(name: "FuzzChecks", dependencies: ["AECodec", "AENet"], path: "Fuzz/FuzzChecks"),
+
         .testTarget(name: "AENetTests", dependencies: ["AENet"]),
-        .testTarget(name: "AECodecTests", dependencies: ["AECodec", "AENet"]),
+        .testTarget(name: "AECodecTests", dependencies: ["AECodec", "AENet", "FuzzChecks"]),
     ],
     swiftLanguageModes: [.v5]
 )
@@ -65,7 +68,7 @@ let package = Package(
 if Context.environment["AECODEC_FUZZ"] == "1" {
     package.targets.append(.systemLibrary(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"))
     for name in ["FuzzLatentFile", "FuzzModelBundle", "FuzzMATFile", "FuzzNpyFile", "FuzzPNG"] {
-        package.targets.append(.executableTarget(name: name, dependencies: ["AECodec", "AENet", "CFuzzerDriver"],
+        package.targets.append(.executableTarget(name: name, dependencies: ["FuzzChecks", "CFuzzerDriver"],
                                                  path: "Fuzz/\(name)"))
     }
 }

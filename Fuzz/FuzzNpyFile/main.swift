@@ -1,19 +1,11 @@
-import AECodec
 import CFuzzerDriver
+import FuzzChecks
 import Glibc
-import AENet
 
-// libFuzzer runs `fuzzOne` on each input (options: Scripts/fuzz.sh, Fuzz/README.md).
+// libFuzzer target for the reader that FuzzChecks' `FuzzNpyFile` describes (its variants
+// and checks are shared with FuzzRegressionTests; options: Scripts/fuzz.sh, Fuzz/README.md).
 var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in fuzzOne(data, size) })
-
-/// libFuzzer target: the .npy image reader (`NpyFile(bytes:)`).
-func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let data else { return 0 }
-    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    if let file = try? NpyFile(bytes: bytes), file.images.pixels.count % 3072 != 0 {
-        fatalError("npy reader returned \(file.images.pixels.count) bytes of pixels")
-    }
-    return 0
-}
+exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+    fuzz(data, size, variants: FuzzNpyFile.variants, check: FuzzNpyFile.check)
+})
