@@ -140,6 +140,9 @@ public struct CodecJob {
                 if FileBytes.kind(of: o).isFolder || o.hasSuffix("/") {
                     throw ToolError(path: o, reason: "is a folder: name the output file for standard input")
                 }
+                if let id = FileBytes.identity(of: o), readFileIdentities(files: []).contains(id) {
+                    throw ToolError(path: o, reason: "is read by this run (the reference or the model); refusing to overwrite it")
+                }
                 out = .file(o)
             } else {
                 out = .standardStream
@@ -205,7 +208,8 @@ public struct CodecJob {
         var tasks: [Task] = []
         var existing: [Task] = []
         var claimed: [String: String] = [:]  // output identity -> input that claimed it
-        let inputIDs = Set(files.compactMap { Self.identity(of: $0) })
+        // Never write over a file this run reads: inputs, references, the model bundle.
+        let inputIDs = readFileIdentities(files: files)
         for input in files {
             let output: Endpoint
             if let folder = outputFolder {
@@ -217,11 +221,11 @@ public struct CodecJob {
                 output = .file(replacingExtension(of: input))
             }
             if case .file(let path) = output {
-                if let id = Self.identity(of: path), inputIDs.contains(id) {
-                    refused.append(ToolError(path: input, reason: "the output \(path) is an input; refusing to overwrite it"))
+                if let id = FileBytes.identity(of: path), inputIDs.contains(id) {
+                    refused.append(ToolError(path: input, reason: "the output \(path) is read by this run (an input, a reference or the model); refusing to overwrite it"))
                     continue
                 }
-                let key = Self.identity(of: path) ?? URL(fileURLWithPath: path).standardizedFileURL.path
+                let key = FileBytes.identity(of: path) ?? URL(fileURLWithPath: path).standardizedFileURL.path
                 if let other = claimed[key] {
                     refused.append(ToolError(path: input, reason: "its output \(path) is also the output of \(other)"))
                     continue
@@ -241,6 +245,16 @@ public struct CodecJob {
         return (tasks, refused, existing)
     }
 
+    /// The identities of every file the run reads: the inputs, their references and a
+    /// model given as a file.
+    func readFileIdentities(files: [String]) -> Set<String> {
+        var read = files
+        read += files.compactMap { reference(for: $0) }
+        if let r = settings.reference { read.append(r) }
+        if let m = settings.model { read.append(m) }
+        return Set(read.compactMap { FileBytes.identity(of: $0) })
+    }
+
     /// `name.png` -> `name.ael` (the last extension replaced, or the new one appended).
     func replacingExtension(of path: String) -> String {
         let name = (path as NSString).lastPathComponent
@@ -257,14 +271,6 @@ public struct CodecJob {
         let name = (input as NSString).lastPathComponent
         let stem = name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name
         return (r.hasSuffix("/") ? r : r + "/") + stem + ".png"
-    }
-
-    /// "device:inode" of an existing file: the same file whatever the path, symlinks
-    /// and hard links included.
-    static func identity(of path: String) -> String? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return "\(info.st_dev):\(info.st_ino)"
     }
 
     // MARK: - Running

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -99,6 +100,28 @@ enum FileBytes {
         let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress!, count) }
         guard n >= 0 else { return nil }
         return Array(buffer[0..<n])
+    }
+
+    /// "device:inode" of an existing file: the same file whatever the path, symlinks
+    /// and hard links included (how a run recognises that an output is one of its inputs).
+    static func identity(of path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return "\(info.st_dev):\(info.st_ino)"
+    }
+
+    /// The identities of `paths`, and for each folder among them of the files directly inside it.
+    static func identities(of paths: [String]) -> Set<String> {
+        var ids = Set<String>()
+        for path in paths {
+            guard let id = identity(of: path) else { continue }
+            ids.insert(id)
+            if kind(of: path).isFolder, let names = try? FileManager.default.contentsOfDirectory(atPath: path) {
+                let base = path.hasSuffix("/") ? path : path + "/"
+                for name in names { if let id = identity(of: base + name) { ids.insert(id) } }
+            }
+        }
+        return ids
     }
 
     /// Whether `path` exists, and whether it is a folder.

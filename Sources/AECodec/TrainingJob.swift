@@ -65,13 +65,13 @@ public struct TrainingJob {
         guard access(folder, W_OK) == 0 else {
             throw ToolError(path: out, reason: "the output folder \(folder) is not writable")
         }
+        let resumable = settings.resume && FileManager.default.fileExists(atPath: checkpointPath)
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
             if isDir.boolValue { throw ToolError(path: out, reason: "is a folder, not a bundle path") }
             // With --resume a bundle beside the checkpoint is either the resumed run's own
             // (written just before a kill that left its checkpoint) or one that run was
             // started with --force to replace (a new run refuses an existing bundle
             // otherwise): in both cases resuming may replace it.
-            let resumable = settings.resume && FileManager.default.fileExists(atPath: checkpointPath)
             if !settings.force && !resumable {
                 throw ToolError(path: out, reason: FileErrorText.alreadyExists)
             }
@@ -83,6 +83,32 @@ public struct TrainingJob {
         } else if FileManager.default.fileExists(atPath: checkpointPath) && !settings.force {
             throw ToolError(path: checkpointPath,
                             reason: "a checkpoint of an unfinished run exists (use --resume to continue it, or --force to start over)")
+        }
+        if FileManager.default.fileExists(atPath: historyPath, isDirectory: &isDir) {
+            if isDir.boolValue { throw ToolError(path: historyPath, reason: "is a folder, not a history file path") }
+            // The history beside a checkpoint is the resumed run's own.
+            if !settings.force && !resumable {
+                throw ToolError(path: historyPath, reason: FileErrorText.alreadyExists)
+            }
+        }
+        try checkNotRead([out, checkpointPath, historyPath])
+    }
+
+    /// Refuses any of `outputs` that is a file this run reads (training or test data, a
+    /// file inside a data folder, the `--quantize-from` model), even with --force.
+    func checkNotRead(_ outputs: [String]) throws {
+        var read: [String] = []
+        for argument in settings.data + (settings.test.map { [$0] } ?? []) {
+            if FileBytes.kind(of: argument).exists { read.append(argument); continue }
+            let specs = (try? DataSourceSpec.parse(argument)) ?? []
+            read += specs.filter { $0.kind != .synthetic }.map(\.path)
+        }
+        if let q = settings.quantizeFrom { read.append(q) }
+        let readIDs = FileBytes.identities(of: read)
+        for path in outputs {
+            if let id = FileBytes.identity(of: path), readIDs.contains(id) {
+                throw ToolError(path: path, reason: "is read by this run (training or test data, or the model); refusing to overwrite it")
+            }
         }
     }
 
@@ -195,6 +221,7 @@ public struct TrainingJob {
         if FileBytes.kind(of: out).exists && !settings.force {
             throw ToolError(path: out, reason: FileErrorText.alreadyExists)
         }
+        try checkNotRead([out])
         let (bundle, _) = try CodecJob.loadModel(source)
         guard !bundle.isCheckpoint else {
             throw ToolError(path: source, reason: "is a training checkpoint, not a finished model bundle")

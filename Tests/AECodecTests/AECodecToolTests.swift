@@ -190,12 +190,53 @@ final class AECodecToolTests: XCTestCase {
         // The output is the input (directly, or through a symlink), even with --force.
         let same = try run("aeenc", ["x.png", "-o", "x.png", "--force"], in: dir)
         XCTAssertEqual(same.status, 1)
-        XCTAssertTrue(same.stderr.contains("is an input; refusing to overwrite it"), same.stderr)
+        XCTAssertTrue(same.stderr.contains("is read by this run"), same.stderr)
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.ael", withDestinationPath: "x.ael")
         let viaLink = try run("aedec", ["x.ael", "-o", "link.ael", "--force"], in: dir)
         XCTAssertEqual(viaLink.status, 1)
         XCTAssertEqual(Array(try bytes(dir + "/x.ael").prefix(4)), LatentFile.magic)
         XCTAssertEqual(try listing(dir), ["link.ael", "x.ael", "x.png"])
+    }
+
+    /// Issue 17.1: `--reference` files (and the model) are read by the run, so never outputs,
+    /// even with --force: single file, default output name, folders, standard input.
+    func testNeverOverwritesTheReferenceOrTheModel() throws {
+        let dir = try folder()
+        try writePNG(dir + "/x.png", width: 20, height: 20)
+        XCTAssertEqual(try run("aeenc", ["x.png"], in: dir).status, 0)
+        let original = try bytes(dir + "/x.png")
+        // The output defaults to x.png beside x.ael, which is also the reference.
+        let byDefault = try run("aedec", ["x.ael", "--reference", "x.png", "--force"], in: dir)
+        XCTAssertEqual(byDefault.status, 1)
+        XCTAssertTrue(byDefault.stderr.contains("is read by this run"), byDefault.stderr)
+        XCTAssertEqual(try bytes(dir + "/x.png"), original)
+        let named = try run("aedec", ["x.ael", "-o", "x.png", "--reference", "x.png", "--force"], in: dir)
+        XCTAssertEqual(named.status, 1)
+        XCTAssertEqual(try bytes(dir + "/x.png"), original)
+        let stdin = try run("aedec", ["-", "-o", "x.png", "--reference", "x.png", "--force"], stdin: dir + "/x.ael", in: dir)
+        XCTAssertEqual(stdin.status, 1)
+        XCTAssertEqual(try bytes(dir + "/x.png"), original)
+
+        // Folders: latents/ decoded into originals/, references from originals/.
+        try FileManager.default.createDirectory(atPath: dir + "/originals", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/latents", withIntermediateDirectories: true)
+        try writePNG(dir + "/originals/a.png", width: 20, height: 12)
+        try writePNG(dir + "/originals/b.png", width: 12, height: 20)
+        XCTAssertEqual(try run("aeenc", ["originals", "-o", "latents"], in: dir).status, 0)
+        let a = try bytes(dir + "/originals/a.png"), b = try bytes(dir + "/originals/b.png")
+        let folders = try run("aedec", ["latents", "-o", "originals", "--reference", "originals", "--force"], in: dir)
+        XCTAssertEqual(folders.status, 1)
+        XCTAssertEqual(try bytes(dir + "/originals/a.png"), a)
+        XCTAssertEqual(try bytes(dir + "/originals/b.png"), b)
+
+        // The model file given with --model.
+        let model = dir + "/model.aemodel"
+        try FileManager.default.copyItem(atPath: CodecTesting.goldenBundlePath, toPath: model)
+        let modelBytes = try bytes(model)
+        try writePNG(dir + "/g.png", width: 32, height: 32)
+        let overModel = try run("aeenc", ["g.png", "--model", "model.aemodel", "-o", "model.aemodel", "--force"], in: dir)
+        XCTAssertEqual(overModel.status, 1)
+        XCTAssertEqual(try bytes(model), modelBytes)
     }
 
     // MARK: Refusals

@@ -167,12 +167,28 @@ final class ReportTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["mine.txt"])
 
+        // --force replaces a report, never a folder with other files in it (issue 17: the test
+        // data or the user's pictures could be there).
         var forced = settings([golden], output: out)
         forced.force = true
+        XCTAssertThrowsError(try ReportJob(settings: forced).run(output: TerminalOutput(mode: .quiet))) {
+            XCTAssertEqual("\($0)", "\(out): holds mine.txt, which is not part of a report; refusing to replace the folder")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["mine.txt"])
+        try FileManager.default.removeItem(atPath: out + "/mine.txt")
+        try DataFixtures.write([1, 2, 3], to: out + "/" + ReportJob.pageFile)
+        try DataFixtures.write([1, 2, 3], to: out + "/latents-7.png")
         _ = try ReportJob(settings: forced).run(output: TerminalOutput(mode: .quiet))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/mine.txt"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/latents-7.png"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/index.html"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["report"], "no temporary folders left")
+
+        // A missing parent folder is refused before any work.
+        var nested = settings([golden], output: dir + "/missing/report")
+        nested.test = dir + "/never-read.mat"
+        XCTAssertThrowsError(try ReportJob(settings: nested).run(output: TerminalOutput(mode: .quiet))) {
+            XCTAssertEqual("\($0)", "\(dir)/missing/report: the folder \(dir)/missing does not exist")
+        }
 
         try DataFixtures.write([1], to: dir + "/file")
         forced.output = dir + "/file"

@@ -162,4 +162,61 @@ final class TrainingJobTests: XCTestCase {
         XCTAssertNoThrow(try run(forced))
         XCTAssertNoThrow(try ModelBundle.read(path: s.output))
     }
+
+    /// Issue 17.2: the bundle, checkpoint or history is never written over the training or
+    /// test data (or a file in a data folder, or the --quantize-from model), even with --force.
+    func testNeverOverwritesTheData() throws {
+        let npy = folder + "/data.npy"
+        try FileManager.default.copyItem(atPath: dataFixtures + "/images.npy", toPath: npy)
+        let original = try Data(contentsOf: URL(fileURLWithPath: npy))
+        var s = settings("data.npy")
+        s.data = [npy]
+        s.force = true
+        assertRefused(s, containing: "is read by this run", outputExisted: true)
+        s = settings("t.npy")
+        s.test = npy
+        s.force = true
+        try FileManager.default.copyItem(atPath: npy, toPath: s.output)
+        s.test = s.output
+        assertRefused(s, containing: "is read by this run", outputExisted: true)
+        // The history (data.history.csv) would be a file in the PNG data folder.
+        let pngs = folder + "/pngs"
+        try FileManager.default.createDirectory(atPath: pngs, withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: pngs + "/m.history.csv"))
+        s = settings()
+        s.output = pngs + "/m.aemodel"
+        s.data = [pngs]
+        s.force = true
+        assertRefused(s, containing: "m.history.csv: is read by this run")
+        XCTAssertEqual(try String(contentsOfFile: pngs + "/m.history.csv", encoding: .utf8), "keep")
+        // --quantize-from onto itself.
+        s = settings("q.aemodel")
+        s.force = true
+        s.quantizeFrom = s.output
+        try FileManager.default.copyItem(atPath: CodecTesting.goldenBundlePath, toPath: s.output)
+        XCTAssertThrowsError(try TrainingJob(settings: s).quantize(output: TerminalOutput(mode: .quiet))) {
+            XCTAssertTrue("\($0)".contains("is read by this run"), "\($0)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: npy)), original)
+    }
+
+    /// Issue 17.3 and 17.13: an existing history file is refused without --force (and a
+    /// folder in its place always), before training starts.
+    func testHistoryFollowsTheBundlesOverwriteRules() throws {
+        let s = settings()
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: s.output.replacingOccurrences(of: ".aemodel", with: ".history.csv")))
+        assertRefused(s, containing: "m.history.csv: already exists")
+        XCTAssertEqual(try String(contentsOfFile: folder + "/m.history.csv", encoding: .utf8), "precious")
+        try FileManager.default.removeItem(atPath: folder + "/m.history.csv")
+        try FileManager.default.createDirectory(atPath: folder + "/m.history.csv", withIntermediateDirectories: false)
+        var forced = s
+        forced.force = true
+        assertRefused(forced, containing: "m.history.csv: is a folder")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: forced.output + ".checkpoint"), "refused before the first epoch")
+        try FileManager.default.removeItem(atPath: folder + "/m.history.csv")
+        try Data("old".utf8).write(to: URL(fileURLWithPath: folder + "/m.history.csv"))
+        forced.options.epochs = 1
+        XCTAssertNoThrow(try run(forced))
+        XCTAssertTrue(try String(contentsOfFile: folder + "/m.history.csv", encoding: .utf8).hasPrefix("epoch,"))
+    }
 }

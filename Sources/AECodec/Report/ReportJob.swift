@@ -58,6 +58,22 @@ public struct ReportJob {
         if existing.exists && !settings.force {
             throw ToolError(path: folder, reason: FileErrorText.alreadyExists)
         }
+        if existing.exists {
+            // --force replaces a report, never a folder holding anything else (the test data, models, photos).
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            if let foreign = names.sorted().first(where: { !Self.isReportFile($0) }) {
+                throw ToolError(path: folder, reason: "holds \(foreign), which is not part of a report; refusing to replace the folder")
+            }
+        } else {
+            let trimmed = folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
+            let parent = URL(fileURLWithPath: trimmed).deletingLastPathComponent().path
+            guard FileBytes.kind(of: parent).isFolder else {
+                throw ToolError(path: folder, reason: "the folder \(parent) does not exist")
+            }
+            guard access(parent, W_OK) == 0 else {
+                throw ToolError(path: folder, reason: "the folder \(parent) is not writable")
+            }
+        }
         let specs = settings.models.isEmpty ? EmbeddedModels.names : settings.models
         guard !specs.isEmpty else { throw ToolError(path: folder, reason: "no models given and none built in") }
         let bundles = try specs.map { spec -> (ModelBundle, String) in
@@ -112,6 +128,13 @@ public struct ReportJob {
 
         try Self.publish(files, as: folder, replacing: existing.exists)
         return Result(folder: folder, evaluations: evaluations, testCount: images.count, files: files.map(\.name))
+    }
+
+    /// Whether `name` is a file a report writes (what --force may replace).
+    static func isReportFile(_ name: String) -> Bool {
+        if [pageFile, gridFile, figuresFile].contains(name) { return true }
+        return name.hasPrefix("latents-") && name.hasSuffix(".png")
+            && Int(name.dropFirst("latents-".count).dropLast(".png".count)) != nil
     }
 
     /// `count` indices spread evenly over `0..<total` (all of them when there are fewer).
