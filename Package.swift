@@ -1,13 +1,24 @@
 // swift-tools-version:6.0
 // A learned image codec toolkit: a convolutional autoencoder as an image codec.
-// Layers, bottom up: C shims (CZlib, CPNG, CBLAS) -> AENet (network library)
-// -> AECodec (image I/O, bundles, latent files; later issues) -> thin executables.
+// Targets, bottom up (each depends only on targets above it in this list; README "Layout"):
+//   C shims: CZlib, CPNG, CBLAS, CMalloc, CSyscalls, CModels
+//   AEBase      small helpers every layer shares
+//   AENet       the network: tensors, kernels, layers, models, training (no files)
+//   AEFormats   every byte on disk: safe file I/O, checksums, zlib, PNG, bundles, latent files (no networks)
+//   AEData      training and evaluation data sources
+//   AECodec     bundles to networks (model families), images to latents, checkpoints, evaluation
+//   AECommandLine  process-level pieces and the jobs the tools run (terminal, signals, folders)
+//   aeenc, aedec, aetrain, aeinfo, aebench: thin executables
 import PackageDescription
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "AECodec",
     products: [
         .library(name: "AENet", targets: ["AENet"]),
+        .library(name: "AEFormats", targets: ["AEFormats"]),
+        .library(name: "AEData", targets: ["AEData"]),
         .library(name: "AECodec", targets: ["AECodec"]),
         .executable(name: "aeenc", targets: ["aeenc"]),
         .executable(name: "aedec", targets: ["aedec"]),
@@ -28,37 +39,47 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         // glibc's <malloc.h> (mallopt), part of libc6-dev.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
-
-        // The network library: tensors, layers (forward and backward), loss, optimizer, training.
-        .target(name: "AENet", dependencies: ["CBLAS", "CMalloc"]),
-
+        // libc calls Swift's Glibc module does not expose (syncfs needs _GNU_SOURCE).
+        .target(name: "CSyscalls"),
         // The built-in model bundles (Sources/CModels/models), embedded with C23 #embed.
         .target(name: "CModels"),
 
-        // The codec library: image I/O, tiling, model bundle, latent file, datasets.
-        .target(name: "AECodec", dependencies: ["AENet", "CZlib", "CPNG", "CModels"]),
+        // The small helpers every layer shares (number text, PSNR, SplitMix64).
+        .target(name: "AEBase"),
 
-        // Command-line pieces the codec tools share (options declared once).
-        .target(name: "AECommandLine", dependencies: [
-            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // The network library: tensors, kernels, layers (forward and backward), models, training.
+        .target(name: "AENet", dependencies: ["AEBase", "CBLAS", "CMalloc"]),
+
+        // Every byte on disk, nothing of networks: safe writes, bounded reads, checksums,
+        // zlib, PNG, the model-bundle container and metadata, the latent file, the built-in bundles.
+        .target(name: "AEFormats", dependencies: ["AEBase", "CZlib", "CPNG", "CSyscalls", "CModels"]),
+
+        // Training and evaluation data sources (MAT, npy, PNG folders, SVHN photos, synthetic).
+        .target(name: "AEData", dependencies: ["AENet", "AEFormats"]),
+
+        // Bundles to networks (the model-family registry), images to latents, checkpoints,
+        // model lookup, evaluation.
+        .target(name: "AECodec", dependencies: ["AEBase", "AENet", "AEFormats", "AEData"]),
+
+        // Process-level pieces (terminal output, progress, interrupts, allocator tuning), the
+        // options the tools share, and the jobs that run over files and folders.
+        .target(name: "AECommandLine", dependencies: ["AEBase", "AENet", "AEFormats", "AEData", "AECodec", argumentParser]),
 
         // Thin executables.
-        .executableTarget(name: "aeenc", dependencies: [
-            "AENet", "AECodec", "AECommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "aedec", dependencies: [
-            "AENet", "AECodec", "AECommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "aeenc", dependencies: ["AEFormats", "AECodec", "AECommandLine", argumentParser]),
+        .executableTarget(name: "aedec", dependencies: ["AEFormats", "AECodec", "AECommandLine", argumentParser]),
         .executableTarget(name: "aetrain", dependencies: [
-            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "aeinfo", dependencies: [
-            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "aebench", dependencies: [
-            "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AEFormats", "AEData", "AECodec", "AECommandLine", argumentParser]),
+        // aeinfo reads files only: it links AEFormats, not the network (no BLAS).
+        .executableTarget(name: "aeinfo", dependencies: ["AEFormats", argumentParser]),
+        .executableTarget(name: "aebench", dependencies: ["AENet", "AECommandLine", argumentParser]),
 
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
-        .target(name: "FuzzChecks", dependencies: ["AECodec", "AENet"], path: "Fuzz/FuzzChecks"),
+        .target(name: "FuzzChecks", dependencies: ["AENet", "AEFormats", "AEData", "AECodec"], path: "Fuzz/FuzzChecks"),
 
-        .testTarget(name: "AENetTests", dependencies: ["AENet"]),
-        .testTarget(name: "AECodecTests", dependencies: ["AECodec", "AENet", "FuzzChecks"]),
+        .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet"]),
+        .testTarget(name: "AECodecTests", dependencies: [
+            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AECommandLine", "FuzzChecks"]),
     ],
     swiftLanguageModes: [.v5]
 )

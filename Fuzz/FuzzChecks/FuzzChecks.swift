@@ -1,4 +1,6 @@
 import AECodec
+import AEData
+import AEFormats
 import AENet
 import Foundation
 

@@ -1,3 +1,4 @@
+import AEFormats
 import AENet
 import Dispatch
 import Foundation
@@ -180,7 +181,7 @@ public final class ImageCodec {
         return latentFiles(images, encoding: encoding)
     }
 
-    static let noTableReason = "the model has no latent quantisation table, so it cannot encode 8-bit latents "
+    public static let noTableReason = "the model has no latent quantisation table, so it cannot encode 8-bit latents "
         + "(use --bits 16, or add a table with aetrain --quantize-from)"
 
     private func latentFiles(_ images: [CodecImage], encoding: LatentFile.LatentEncoding) -> [LatentFile] {

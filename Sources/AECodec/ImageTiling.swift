@@ -1,3 +1,4 @@
+import AEFormats
 /// Cuts an image of any size into the square tiles a fixed-size network takes, and
 /// puts decoded tiles back together.
 ///

@@ -1,3 +1,4 @@
+import AEFormats
 import AENet
 
 extension LatentQuantization {

@@ -1,3 +1,4 @@
+import AEFormats
 import AECodec
 import AECommandLine
 import ArgumentParser

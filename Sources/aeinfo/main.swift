@@ -1,5 +1,6 @@
-import AECodec
+import AEFormats
 import ArgumentParser
+import Foundation
 
 /// Prints what a file holds. Dispatches on the file's signature; model bundles
 /// (.aemodel) and latent files (.ael).
@@ -45,7 +46,8 @@ struct AEinfo: ParsableCommand {
                 if index > 0 && !json { print("") }
                 print(output)
             } catch {
-                ToolReporter.report(tool: "aeinfo", error: error, path: path)
+                // One line on standard error (aeinfo links AEFormats only, so no BLAS).
+                FileHandle.standardError.write(Data((ToolReporter.message(tool: "aeinfo", error: error, path: path) + "\n").utf8))
                 failed = true
             }
         }

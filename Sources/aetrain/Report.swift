@@ -1,4 +1,7 @@
+import AEData
+import AEFormats
 import AECodec
+import AECommandLine
 import AENet
 import ArgumentParser
 import Foundation

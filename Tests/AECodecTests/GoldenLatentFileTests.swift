@@ -1,4 +1,8 @@
 @testable import AECodec
+@testable import AECommandLine
+@testable import AEData
+@testable import AEFormats
+import AEBase
 import Foundation
 import XCTest
 

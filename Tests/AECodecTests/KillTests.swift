@@ -1,4 +1,8 @@
 import AECodec
+import AECommandLine
+import AEData
+import AEFormats
+import AEBase
 import AENet
 import Foundation
 import XCTest

@@ -1,4 +1,8 @@
 @testable import AECodec
+@testable import AECommandLine
+@testable import AEData
+@testable import AEFormats
+import AEBase
 import Foundation
 import XCTest
 
@@ -47,7 +51,7 @@ final class ResourceLimitTests: XCTestCase {
             try body()
             XCTFail("not refused", file: file, line: line)
         } catch {
-            let typed = error is LatentFileError || error is BundleError || error is DataSourceError
+            let typed = error is FileError || error is LatentFileError || error is BundleError || error is DataSourceError
                 || error is CodecError || error is PNGError
             XCTAssertTrue(typed, "untyped error \(type(of: error)): \(error)", file: file, line: line)
             message = "\(error)"

@@ -1,4 +1,5 @@
 import AENet
+import AEBase
 import XCTest
 
 final class ModelTests: XCTestCase {
@@ -16,8 +17,8 @@ final class ModelTests: XCTestCase {
         XCTAssertTrue(table.contains("conv2d_transpose (Conv2DTranspose)"))
         XCTAssertTrue(table.contains("(None, 4, 4, 128)"))
         XCTAssertTrue(table.contains("dense (Dense)               (None, 64)                131,136"))
-        XCTAssertEqual(Summary.grouped(1_234_567), "1,234,567")
-        XCTAssertEqual(Summary.grouped(12), "12")
+        XCTAssertEqual(NumberText.grouped(1_234_567), "1,234,567")
+        XCTAssertEqual(NumberText.grouped(12), "12")
     }
 
     func testEncoderAndDecoderShapes() {

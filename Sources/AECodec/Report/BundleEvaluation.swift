@@ -1,3 +1,5 @@
+import AEBase
+import AEFormats
 import AENet
 import Foundation
 
@@ -18,7 +20,7 @@ public struct BundleEvaluation: Sendable {
         public var bitsPerPixel: Double
         /// Mean squared error of the decoded 8-bit images.
         public var mse: Double
-        public var psnr: Double { CodecJob.psnr(mse) }
+        public var psnr: Double { PSNR.decibels(mse: mse) }
         /// Decoded images of the sample indices, in order (for the grid).
         public var samples: [PNGImage]
     }
@@ -32,7 +34,7 @@ public struct BundleEvaluation: Sendable {
     public var imageValues: Int
     /// Mean squared error of the network's float reconstructions.
     public var networkMSE: Double
-    public var networkPSNR: Double { CodecJob.psnr(networkMSE) }
+    public var networkPSNR: Double { PSNR.decibels(mse: networkMSE) }
     /// The latent vectors of every test image, image after image.
     public var latents: [Float]
     public var statistics: LatentStatistics

@@ -1,3 +1,4 @@
+import AEFormats
 /// Per-dimension statistics of a set of latent vectors: what the encoder uses each
 /// number for, and how much of its range it spends.
 public struct LatentStatistics: Equatable, Sendable {

@@ -18,8 +18,4 @@ size_t aecodec_embedded_model_count(void);
 /// The embedded model at `index` (0 ..< count), in the order models.c lists them.
 const aecodec_embedded_model *aecodec_embedded_model_at(size_t index);
 
-/// syncfs(2) on Linux (flush every file of the filesystem holding `fd`, and wait),
-/// sync(2) elsewhere. Returns 0, or -1 with errno set.
-int aecodec_syncfs(int fd);
-
 #endif

@@ -1,0 +1,108 @@
+import AEData
+import AEBase
+import AENet
+import AEFormats
+
+// The bridges between AENet's types and the bundle's metadata: the format (AEFormats)
+// knows nothing of networks, so describing a network in metadata lives here.
+
+extension BundleMetadata {
+    /// Metadata describing `model`, with nothing known about its training.
+    public init(describing model: Autoencoder, tool: ToolInfo = ToolInfo(name: "aecodec")) {
+        self.init(architecture: Architecture(describing: model), tool: tool)
+    }
+}
+
+extension BundleMetadata.Architecture {
+    /// The description of a reference-family `model`.
+    public init(describing model: Autoencoder) {
+        let layers = model.encoder.layers.map { BundleMetadata.LayerInfo(describing: $0, part: .encoder) }
+            + model.decoder.layers.map { BundleMetadata.LayerInfo(describing: $0, part: .decoder) }
+        self.init(family: Self.referenceFamily, inputShape: model.imageShape, latentDim: model.latentDim,
+                  hiddenActivation: layers.first?.activation ?? Activation.relu.rawValue,
+                  parameterCount: model.parameterCount, layers: layers)
+    }
+}
+
+extension BundleMetadata.LayerInfo {
+    public init(describing layer: Layer, part: Part) {
+        self.init(name: layer.name, kind: layer.kind, part: part, inputShape: layer.inputShape,
+                  outputShape: layer.outputShape, activation: Self.activation(of: layer)?.rawValue,
+                  parameters: layer.parameters.map(\.name))
+    }
+
+    /// The activation fused into (or performed by) `layer`, if it has one.
+    static func activation(of layer: Layer) -> Activation? {
+        switch layer {
+        case let l as Conv2D: return l.activation
+        case let l as Conv2DTranspose: return l.activation
+        case let l as Dense: return l.activation
+        case let l as ActivationLayer: return l.activation
+        default: return nil
+        }
+    }
+}
+
+extension BundleMetadata.OptimizerInfo {
+    public init(_ adam: Adam) {
+        self.init(learningRate: adam.learningRate, beta1: adam.beta1, beta2: adam.beta2, epsilon: adam.epsilon)
+    }
+}
+
+extension BundleMetadata.TrainingProvenance {
+    /// Provenance recording `options` (Adam's betas and epsilon at Keras's defaults).
+    public init(options: TrainingOptions, dataSource: BundleMetadata.DataSourceInfo? = nil, initSeed: UInt64? = nil,
+                threads: Int? = nil, wallTimeSeconds: Double? = nil) {
+        self.init(dataSource: dataSource, epochs: options.epochs, batchSize: options.batchSize,
+                  validationSplit: options.validationSplit,
+                  optimizer: BundleMetadata.OptimizerInfo(learningRate: options.learningRate,
+                                                          finalLearningRate: options.finalLearningRate),
+                  seed: options.seed, initSeed: initSeed, threads: threads, wallTimeSeconds: wallTimeSeconds)
+    }
+
+    /// The `TrainingOptions` this run used.
+    public var options: TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        o.batchSize = batchSize
+        o.validationSplit = validationSplit
+        o.learningRate = optimizer.learningRate
+        o.finalLearningRate = optimizer.finalLearningRate
+        o.seed = seed
+        return o
+    }
+}
+
+extension BundleMetadata.EpochMetrics {
+    public init(_ r: EpochRecord) {
+        self.init(epoch: r.epoch, trainLoss: r.trainLoss, validationLoss: r.validationLoss,
+                  seconds: r.seconds, imagesPerSecond: r.imagesPerSecond)
+    }
+
+    /// The same figures as AENet's `EpochRecord`.
+    public var record: EpochRecord {
+        EpochRecord(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
+                    seconds: seconds, imagesPerSecond: imagesPerSecond)
+    }
+}
+
+extension BundleMetadata.Metrics {
+    public init(history: [EpochRecord], testMSE: Double? = nil) {
+        self.init(epochs: history.map(BundleMetadata.EpochMetrics.init), testMSE: testMSE,
+                  testPSNR: testMSE.map { PSNR.decibels(mse: $0) })
+    }
+
+    public var history: [EpochRecord] { epochs.map(\.record) }
+}
+
+extension ModelBundle {
+    /// A bundle of `model`'s current weights (float32). `metadata` supplies provenance
+    /// and metrics; its architecture section is replaced by the model's description.
+    public init(model: Autoencoder, metadata: BundleMetadata? = nil) {
+        var m = metadata ?? BundleMetadata(describing: model)
+        m.architecture = BundleMetadata.Architecture(describing: model)
+        self.init(metadata: m, tensors: model.parameters.map {
+            BundleTensor(name: $0.name, shape: $0.value.shape, values: $0.value.data)
+        })
+    }
+}

@@ -1,0 +1,86 @@
+import AEFormats
+import AENet
+
+extension ModelBundle {
+    /// Largest latent size a bundle may ask for (the rebuilt model is allocated from it).
+    public static let maximumLatentDim = 1 << 20
+
+    /// Rebuilds the network the bundle describes and loads its weights.
+    ///
+    /// Rebuilds with `ReferenceModel.build` at the recorded latent size and hidden
+    /// activation, then checks that the layer list (names, kinds, shapes, activations,
+    /// parameter names) and every weight tensor's name and shape match before loading
+    /// the weights (float16 weights arrive widened to float32). Throws
+    /// `BundleError.architectureMismatch` naming the first layer that differs.
+    public func makeModel(threads: Int = 1) throws -> Autoencoder {
+        let arch = metadata.architecture
+        func mismatch(_ layer: String, _ reason: String) -> BundleError {
+            .architectureMismatch(path: displayPath, layer: layer, reason: reason)
+        }
+        guard arch.family == BundleMetadata.Architecture.referenceFamily else {
+            throw mismatch("(model)", "family \"\(arch.family)\" is not one this build can rebuild (\"\(BundleMetadata.Architecture.referenceFamily)\")")
+        }
+        guard arch.inputShape == ReferenceModel.imageShape else {
+            throw mismatch("(input)", "input shape \(arch.inputShape), the reference model takes \(ReferenceModel.imageShape)")
+        }
+        guard let hidden = Activation(rawValue: arch.hiddenActivation) else {
+            throw mismatch("(model)", "unknown hidden activation \"\(arch.hiddenActivation)\"")
+        }
+        // Refuse latent sizes the stored weights cannot back before allocating a model:
+        // the two Dense layers next to the latent hold over 4,096 weights per latent unit.
+        let stored = weightTensors.reduce(0) { $0 + $1.values.count }
+        guard arch.latentDim > 0, arch.latentDim <= Self.maximumLatentDim, arch.latentDim * 4096 <= stored else {
+            throw mismatch("(latent)", "latent size \(arch.latentDim) does not fit the \(stored) stored weights")
+        }
+        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: threads, hiddenActivation: hidden)
+
+        let expected = BundleMetadata.Architecture(describing: model).layers
+        for (i, built) in expected.enumerated() {
+            guard i < arch.layers.count else {
+                throw mismatch(built.name, "the bundle lists \(arch.layers.count) layers, the model has \(expected.count)")
+            }
+            let recorded = arch.layers[i]
+            guard recorded == built else {
+                throw mismatch(recorded.name == built.name ? built.name : "\(recorded.name) (expected \(built.name))",
+                               "bundle has \(Self.describe(recorded)), the model has \(Self.describe(built))")
+            }
+        }
+        if arch.layers.count > expected.count {
+            throw mismatch(arch.layers[expected.count].name,
+                           "the bundle lists \(arch.layers.count) layers, the model has \(expected.count)")
+        }
+
+        var byName: [String: BundleTensor] = [:]
+        for t in weightTensors { byName[t.name] = t }
+        for layer in model.layers {
+            for p in layer.parameters {
+                guard let t = byName.removeValue(forKey: p.name) else {
+                    throw mismatch(layer.name, "tensor \(p.name) is missing from the bundle")
+                }
+                guard t.shape == p.value.shape else {
+                    throw mismatch(layer.name, "tensor \(p.name) has shape \(t.shape) in the bundle, the model expects \(p.value.shape)")
+                }
+                p.value = Tensor(shape: t.shape, data: t.values)
+            }
+        }
+        // Leftover tensors under a layer's name (or with no namespace) mean another
+        // architecture; tensors in other namespaces are reserved for later minor
+        // versions and ignored here.
+        let layerNames = Set(model.layers.map(\.name))
+        for extra in byName.keys.sorted() {
+            let parts = extra.split(separator: "/", maxSplits: 1)
+            if parts.count < 2 || layerNames.contains(String(parts[0])) {
+                throw mismatch(String(parts[0]), "the bundle holds tensor \(extra), which the model does not have")
+            }
+        }
+        guard arch.parameterCount == model.parameterCount else {
+            throw mismatch("(model)", "the bundle records \(arch.parameterCount) parameters, the model has \(model.parameterCount)")
+        }
+        return model
+    }
+
+    static func describe(_ l: BundleMetadata.LayerInfo) -> String {
+        let act = l.activation.map { " \($0)" } ?? ""
+        return "\(l.part.rawValue) \(l.kind)\(act) \(l.inputShape) -> \(l.outputShape) with [\(l.parameters.joined(separator: ", "))]"
+    }
+}

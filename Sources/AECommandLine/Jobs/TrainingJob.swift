@@ -1,0 +1,286 @@
+import AECodec
+import AEData
+import AEFormats
+import AENet
+import Foundation
+
+/// One `aetrain` run: load and check everything, train with progress and
+/// per-epoch checkpoints, evaluate, and write the bundle. The executable only
+/// parses arguments into `TrainingJob.Settings` and calls `run`.
+public struct TrainingJob {
+    public struct Settings: Sendable {
+        /// Data arguments (see `DataSource.syntaxHelp`), concatenated in order.
+        public var data: [String] = []
+        public var output = ""
+        public var latentDim = 64
+        public var options = TrainingOptions()
+        /// Number of images kept from the data (the first ones).
+        public var limit: Int? = 20_000
+        /// Shuffle the loaded images once (seeded by `initSeed`) before the limit and
+        /// the validation split, so validation mixes every source; off by default,
+        /// as Keras's validation_split takes the last images as given.
+        public var shuffleData = false
+        /// Seed of the initial weights and of random data sources.
+        public var initSeed: UInt64 = 0
+        public var threads = Parallelism.availableCores
+        /// Held-out test data evaluated at the end.
+        public var test: String?
+        public var weights: BundleElementType = .f32
+        public var resume = false
+        public var force = false
+        /// Instead of training: read this bundle, measure its latent quantisation table on
+        /// the data (`LatentQuantization.measure`) and write the bundle with it to `output`.
+        public var quantizeFrom: String?
+
+        public init() {}
+    }
+
+    /// What a finished run reports.
+    public struct Result: Sendable {
+        public var bundlePath: String
+        public var fingerprint: String
+        public var history: [EpochRecord]
+        public var testMSE: Double?
+        public var wallSeconds: Double
+    }
+
+    public let settings: Settings
+    public init(settings: Settings) { self.settings = settings }
+
+    /// `MODEL.aemodel` -> `MODEL.aemodel.checkpoint`.
+    public var checkpointPath: String { settings.output + ".checkpoint" }
+    /// `MODEL.aemodel` -> `MODEL.history.csv`.
+    public var historyPath: String {
+        let url = URL(fileURLWithPath: settings.output)
+        let base = url.pathExtension == ModelBundle.fileExtension ? url.deletingPathExtension().path : url.path
+        return base + ".history.csv"
+    }
+
+    /// Everything that can be checked before training starts; throws the first problem.
+    public func checkOutput() throws {
+        let out = settings.output
+        guard !out.isEmpty else { throw ToolError(path: "-o", reason: "no output path given") }
+        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+            throw ToolError(path: out, reason: "the output folder \(folder) does not exist")
+        }
+        guard access(folder, W_OK) == 0 else {
+            throw ToolError(path: out, reason: "the output folder \(folder) is not writable")
+        }
+        let resumable = settings.resume && FileManager.default.fileExists(atPath: checkpointPath)
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir) {
+            if isDir.boolValue { throw ToolError(path: out, reason: "is a folder, not a bundle path") }
+            // With --resume a bundle beside the checkpoint is either the resumed run's own
+            // (written just before a kill that left its checkpoint) or one that run was
+            // started with --force to replace (a new run refuses an existing bundle
+            // otherwise): in both cases resuming may replace it.
+            if !settings.force && !resumable {
+                throw ToolError(path: out, reason: FileErrorText.alreadyExists)
+            }
+        }
+        if settings.resume {
+            guard FileManager.default.fileExists(atPath: checkpointPath) else {
+                throw ToolError(path: checkpointPath, reason: "no checkpoint to resume from")
+            }
+        } else if FileManager.default.fileExists(atPath: checkpointPath) && !settings.force {
+            throw ToolError(path: checkpointPath,
+                            reason: "a checkpoint of an unfinished run exists (use --resume to continue it, or --force to start over)")
+        }
+        if FileManager.default.fileExists(atPath: historyPath, isDirectory: &isDir) {
+            if isDir.boolValue { throw ToolError(path: historyPath, reason: "is a folder, not a history file path") }
+            // The history beside a checkpoint is the resumed run's own.
+            if !settings.force && !resumable {
+                throw ToolError(path: historyPath, reason: FileErrorText.alreadyExists)
+            }
+        }
+        try checkNotRead([out, checkpointPath, historyPath])
+    }
+
+    /// Refuses any of `outputs` that is a file this run reads (training or test data, a
+    /// file inside a data folder, the `--quantize-from` model), even with --force.
+    func checkNotRead(_ outputs: [String]) throws {
+        var read: [String] = []
+        for argument in settings.data + (settings.test.map { [$0] } ?? []) {
+            if FileBytes.kind(of: argument).exists { read.append(argument); continue }
+            let specs = (try? DataSourceSpec.parse(argument)) ?? []
+            read += specs.filter { $0.kind != .synthetic }.map(\.path)
+        }
+        if let q = settings.quantizeFrom { read.append(q) }
+        let readIDs = FileBytes.identities(of: read)
+        for path in outputs {
+            if let id = FileBytes.identity(of: path), readIDs.contains(id) {
+                throw ToolError(path: path, reason: "is read by this run (training or test data, or the model); refusing to overwrite it")
+            }
+        }
+    }
+
+    /// Loads the training data (and test data), checking shapes and counts.
+    public func loadData() throws -> (train: LoadedData, test: LoadedData?) {
+        guard !settings.data.isEmpty else { throw ToolError(path: "DATA", reason: "no training data given") }
+        let specs = try settings.data.flatMap { try DataSourceSpec.parse($0) }
+        let train = try DataSource.load(specs: specs, limit: settings.limit,
+                                        shuffleSeed: settings.shuffleData ? settings.initSeed : nil,
+                                        seed: settings.initSeed, threads: settings.threads)
+        guard train.images.count > 0 else {
+            throw ToolError(path: settings.data.joined(separator: " "), reason: "the data set is empty")
+        }
+        let test = try settings.test.map {
+            try DataSource.load($0, seed: settings.initSeed, threads: settings.threads)
+        }
+        return (train, test)
+    }
+
+    /// A one-line description of the training data for the bundle's provenance.
+    static func describe(_ data: LoadedData) -> String {
+        data.sources.map(\.description).joined(separator: " + ")
+            + (data.shuffleSeed.map { ", shuffled (seed \($0))" } ?? "")
+            + (data.limit.flatMap { $0 < data.totalBeforeLimit ? ", first \($0) images" : nil } ?? "")
+    }
+
+    /// Runs the whole job. `shouldStop` is polled between batches (Ctrl-C); when it
+    /// returns true the run ends with `TrainingInterrupted`, its checkpoint intact.
+    public func run(output: TerminalOutput, shouldStop: @escaping () -> Bool = { false }) throws -> Result {
+        let start = Date()
+        try checkOutput()
+        // A killed run may have left temporary files beside its outputs: remove them.
+        AtomicFile.removeStaleTemporaries(for: [settings.output, checkpointPath, historyPath])
+        let (train, test) = try loadData()
+        output.line("Data: \(train.images.count) images (\(TrainingJob.describe(train)))"
+                    + (test.map { "; test: \($0.images.count) images" } ?? ""))
+
+        // The model and trainer: fresh, or restored from the checkpoint.
+        var trainer: Trainer
+        var previousSeconds = 0.0
+        if settings.resume {
+            let checkpoint = try ModelBundle.read(path: checkpointPath)
+            guard checkpoint.isCheckpoint else {
+                throw ToolError(path: checkpointPath, reason: "is a finished model bundle, not a checkpoint")
+            }
+            try checkResumable(checkpoint, data: train)
+            trainer = try checkpoint.makeTrainer(threads: settings.threads, epochs: settings.options.epochs)
+            previousSeconds = checkpoint.metadata.training?.wallTimeSeconds ?? 0
+            output.line("Resuming from \(checkpointPath) after epoch \(trainer.history.count)")
+        } else {
+            let model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed,
+                                             threads: settings.threads)
+            trainer = Trainer(model: model, options: settings.options)
+        }
+        // Fail before training on a bad split; `fit` does the split itself.
+        let counts = trainer.splitCounts(train.images.count)
+        guard counts.train > 0 else {
+            throw TrainingError.emptyTrainingSet(images: train.images.count,
+                                                 validationSplit: trainer.options.validationSplit)
+        }
+        let source = BundleMetadata.DataSourceInfo(
+            kind: train.sources.map(\.kind.rawValue).joined(separator: "+"),
+            description: TrainingJob.describe(train), sampleCount: train.images.count,
+            trainCount: counts.train, validationCount: counts.validation,
+            testCount: test?.images.count)
+        func metadata(kind: BundleMetadata.Kind, testMSE: Double? = nil) -> BundleMetadata {
+            var m = BundleMetadata(describing: trainer.model,
+                                   tool: BundleMetadata.ToolInfo(name: "aetrain", version: AECodecVersion.string))
+            m.kind = kind
+            m.training = BundleMetadata.TrainingProvenance(
+                options: trainer.options, dataSource: source, initSeed: settings.initSeed,
+                threads: settings.threads, wallTimeSeconds: previousSeconds + Date().timeIntervalSince(start))
+            m.metrics = BundleMetadata.Metrics(history: trainer.history, testMSE: testMSE)
+            return m
+        }
+
+        let progress = TrainingProgress(output: output, shouldStop: shouldStop) { _ in
+            var checkpointMetadata = metadata(kind: .checkpoint)
+            checkpointMetadata.createdAt = BundleMetadata.timestamp()
+            _ = try ModelBundle(checkpointOf: trainer, metadata: checkpointMetadata)
+                .write(to: self.checkpointPath, force: true)
+            try self.writeHistory(trainer.history)
+        }
+        if trainer.history.count < trainer.options.epochs {
+            try trainer.fit(train.images, observer: progress)
+        }
+
+        let testMSE = test.map { Trainer.evaluate(trainer.model, on: $0.images) }
+        var final = metadata(kind: .model, testMSE: testMSE)
+        final.createdAt = BundleMetadata.timestamp()
+        // The latent quantisation table (aeenc --bits 8), measured on the training images.
+        let table = LatentQuantization.measure(model: trainer.model, images: train.images)
+        let fingerprint = try ModelBundle(model: trainer.model, metadata: final).withQuantization(table)
+            .write(to: settings.output, weights: settings.weights, force: settings.force || settings.resume)
+        try writeHistory(trainer.history)
+        try? FileManager.default.removeItem(atPath: checkpointPath)
+        return Result(bundlePath: settings.output, fingerprint: fingerprint, history: trainer.history,
+                      testMSE: testMSE, wallSeconds: previousSeconds + Date().timeIntervalSince(start))
+    }
+
+    /// The `--quantize-from` run: reads the bundle `settings.quantizeFrom`, measures its
+    /// latent quantisation table on the training data (with `limit` and `shuffleData`) and
+    /// writes the bundle with the table to `settings.output`, weights stored as they were
+    /// (so the fingerprint, which does not cover the table, stays the same).
+    /// Returns the output path, the fingerprint and the table.
+    public func quantize(output: TerminalOutput) throws -> (path: String, fingerprint: String, table: LatentQuantization) {
+        guard let source = settings.quantizeFrom else { throw ToolError(path: "--quantize-from", reason: "no model given") }
+        let out = settings.output
+        guard !out.isEmpty else { throw ToolError(path: "-o", reason: "no output path given") }
+        if FileBytes.kind(of: out).exists && !settings.force {
+            throw ToolError(path: out, reason: FileErrorText.alreadyExists)
+        }
+        try checkNotRead([out])
+        let (bundle, _) = try CodecJob.loadModel(source)
+        guard !bundle.isCheckpoint else {
+            throw ToolError(path: source, reason: "is a training checkpoint, not a finished model bundle")
+        }
+        let model = try bundle.makeModel(threads: settings.threads)
+        let specs = try settings.data.flatMap { try DataSourceSpec.parse($0) }
+        let train = try DataSource.load(specs: specs, limit: settings.limit,
+                                        shuffleSeed: settings.shuffleData ? settings.initSeed : nil,
+                                        seed: settings.initSeed, threads: settings.threads)
+        guard train.images.count > 0 else {
+            throw ToolError(path: settings.data.joined(separator: " "), reason: "the data set is empty")
+        }
+        output.line("Data: \(train.images.count) images (\(TrainingJob.describe(train)))")
+        let table = LatentQuantization.measure(model: model, images: train.images)
+        let fingerprint = try bundle.withQuantization(table)
+            .write(to: out, weights: bundle.weightType, force: settings.force)
+        return (out, fingerprint, table)
+    }
+
+    /// A checkpoint continues only the run that made it: same model, options and data.
+    func checkResumable(_ checkpoint: ModelBundle, data: LoadedData) throws {
+        func differs(_ what: String, _ was: String, _ now: String) -> ToolError {
+            ToolError(path: checkpointPath,
+                      reason: "was made with \(what) \(was), this run has \(now); resume with the original options")
+        }
+        let m = checkpoint.metadata
+        if m.architecture.latentDim != settings.latentDim {
+            throw differs("--latent-dim", "\(m.architecture.latentDim)", "\(settings.latentDim)")
+        }
+        guard let t = m.training else { throw ToolError(path: checkpointPath, reason: "records no training options") }
+        let o = settings.options
+        if t.batchSize != o.batchSize { throw differs("--batch-size", "\(t.batchSize)", "\(o.batchSize)") }
+        if t.validationSplit != o.validationSplit {
+            throw differs("--validation-split", "\(t.validationSplit)", "\(o.validationSplit)")
+        }
+        if Float(t.optimizer.learningRate) != o.learningRate {
+            throw differs("--learning-rate", "\(t.optimizer.learningRate)", "\(o.learningRate)")
+        }
+        if t.seed != o.seed { throw differs("--seed", "\(t.seed)", "\(o.seed)") }
+        if t.optimizer.finalLearningRate != o.finalLearningRate {
+            throw differs("--final-learning-rate", "\(t.optimizer.finalLearningRate.map { "\($0)" } ?? "none")",
+                          "\(o.finalLearningRate.map { "\($0)" } ?? "none")")
+        }
+        let description = TrainingJob.describe(data)
+        if let recorded = t.dataSource?.description, recorded != description {
+            throw differs("data", recorded, description)
+        }
+    }
+
+    /// epoch,train_loss,val_loss,seconds,images_per_second — one row per epoch.
+    func writeHistory(_ history: [EpochRecord]) throws {
+        var csv = "epoch,train_loss,val_loss,seconds,images_per_second\n"
+        for r in history {
+            csv += "\(r.epoch),\(r.trainLoss),\(r.validationLoss.map { "\($0)" } ?? ""),"
+                + String(format: "%.3f,%.1f\n", r.seconds, r.imagesPerSecond)
+        }
+        try AtomicFile.store(Array(csv.utf8), at: historyPath, force: true)
+    }
+}

@@ -1,0 +1,50 @@
+import AECodec
+import AEFormats
+import Foundation
+
+/// Where progress goes: standard error, redrawn in place on a terminal,
+/// one line per step otherwise (logs and pipes stay readable), or nowhere.
+public struct TerminalOutput: Sendable {
+    public enum Mode: Sendable { case interactive, lines, quiet }
+    public let mode: Mode
+
+    public init(mode: Mode) { self.mode = mode }
+
+    /// Interactive when standard error is a terminal, line mode otherwise.
+    public static func standardError(quiet: Bool) -> TerminalOutput {
+        if quiet { return TerminalOutput(mode: .quiet) }
+        return TerminalOutput(mode: isatty(STDERR_FILENO) == 1 ? .interactive : .lines)
+    }
+
+    /// Redraws the current line (interactive mode only).
+    public func status(_ text: String) {
+        guard mode == .interactive else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+    }
+
+    /// Prints a finished line (replacing the status line on a terminal).
+    public func line(_ text: String) {
+        switch mode {
+        case .quiet: return
+        case .interactive: FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text + "\n").utf8))
+        case .lines: FileHandle.standardError.write(Data((text + "\n").utf8))
+        }
+    }
+
+    /// A text bar like `[=========>          ]`.
+    public static func bar(fraction: Double, width: Int = 24) -> String {
+        let f = max(0, min(1, fraction))
+        let filled = Int(f * Double(width))
+        let head = filled < width ? ">" : ""
+        return "[" + String(repeating: "=", count: filled) + head
+            + String(repeating: " ", count: max(0, width - filled - head.count)) + "]"
+    }
+
+    /// Seconds as m:ss or h:mm:ss.
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite && seconds >= 0 else { return "--:--" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                         : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

@@ -1,0 +1,195 @@
+import AEFormats
+import AENet
+import Foundation
+
+/// 32x32 RGB crops from a folder of PNG images of any size (or from one PNG file).
+///
+/// Files: every `*.png` (any case) directly in the folder, not in sub-folders,
+/// hidden files excluded, in byte-wise name order. Every PNG colour type and bit
+/// depth is accepted and converted to 8-bit RGB (`PNGImage.decode`: gray expands,
+/// alpha is composited onto black).
+///
+/// Crops are cut at whole-pixel positions, not resampled:
+/// - `.tiles` (the default): non-overlapping 32x32 tiles from the top-left corner,
+///   row by row; the right and bottom strips narrower than 32 pixels are left out.
+///   A 32x32 image gives exactly itself.
+/// - `.randomPerImage(n)`: n crops per image at uniformly random positions.
+/// - `.randomTotal(n)`: n crops in all, spread evenly: each image gets n / I,
+///   and the first n mod I images (in name order) one more.
+/// Random positions come from a generator seeded with (seed, image index), so the
+/// crops do not depend on thread count.
+///
+/// Images smaller than 32 pixels in a dimension are edge-padded by default (the
+/// last row or column repeats, giving one tile along that dimension); with
+/// `smallImages: .skip` they are left out (and listed in `skipped`).
+public struct PNGFolderCrops: Sendable {
+    public enum Mode: Sendable, Equatable {
+        case tiles
+        /// This many random crops from each image.
+        case randomPerImage(Int)
+        /// This many random crops in all, spread evenly over the images.
+        case randomTotal(Int)
+    }
+
+    public enum SmallImages: String, Sendable, Equatable {
+        case pad, skip
+    }
+
+    public struct Options: Sendable, Equatable {
+        public var mode: Mode = .tiles
+        public var seed: UInt64 = 0
+        public var smallImages: SmallImages = .pad
+        public var threads = Parallelism.availableCores
+        /// Largest image decoded (width x height).
+        public var maxPixels = PNGImage.defaultMaxPixels
+
+        public init(mode: Mode = .tiles, seed: UInt64 = 0, smallImages: SmallImages = .pad) {
+            self.mode = mode
+            self.seed = seed
+            self.smallImages = smallImages
+        }
+    }
+
+    /// The crops, N x 32 x 32 x 3, image by image.
+    public let images: ImageSet
+    /// The PNG files used, in order.
+    public let files: [String]
+    /// Files left out because they are smaller than 32 in a dimension (`.skip`).
+    public let skipped: [String]
+
+    public static let cropSize = 32
+
+    /// Cuts crops from the PNGs in `path` (a folder, or a single .png file).
+    public init(path: String, options: Options = Options()) throws {
+        let (exists, isFolder) = FileBytes.kind(of: path)
+        guard exists else { throw DataSourceError.missingFile(path: path) }
+        let candidates = isFolder ? try Self.pngFiles(in: path) : [path]
+        guard !candidates.isEmpty else {
+            throw DataSourceError.emptyDataSet(path: path, reason: "no .png files in the folder")
+        }
+
+        // Pass 1: read every file and its header (sizes decide how many crops each gives).
+        var blobs: [[UInt8]] = []
+        var sizes: [(width: Int, height: Int)] = []
+        var used: [String] = []
+        var skipped: [String] = []
+        for file in candidates {
+            let bytes = try DataSourceError.reading(file)
+            let header: PNGImage.Header
+            do {
+                header = try PNGImage.header(of: bytes)
+            } catch PNGError.notPNG {
+                throw DataSourceError.unrecognizedFormat(path: file, reason: "not a PNG file (no PNG signature)")
+            } catch let error as PNGError {
+                throw DataSourceError.corrupt(path: file, reason: error.description)
+            }
+            let (area, overflow) = header.width.multipliedReportingOverflow(by: header.height)
+            guard !overflow, area <= options.maxPixels else {
+                throw DataSourceError.unsupportedFormat(
+                    path: file, reason: "PNG is \(header.width)x\(header.height), over the \(options.maxPixels)-pixel limit")
+            }
+            let small = header.width < Self.cropSize || header.height < Self.cropSize
+            if small && options.smallImages == .skip {
+                skipped.append(file)
+                continue
+            }
+            blobs.append(bytes)
+            sizes.append((header.width, header.height))
+            used.append(file)
+        }
+        guard !used.isEmpty else {
+            throw DataSourceError.emptyDataSet(
+                path: path, reason: "all \(skipped.count) PNGs are smaller than 32x32 and small=skip")
+        }
+
+        // Crops per image and where each image's crops start.
+        let counts: [Int] = sizes.indices.map { i in
+            switch options.mode {
+            case .tiles:
+                return max(1, sizes[i].width / Self.cropSize) * max(1, sizes[i].height / Self.cropSize)
+            case .randomPerImage(let perImage):
+                return perImage
+            case .randomTotal(let total):
+                return total / sizes.count + (i < total % sizes.count ? 1 : 0)
+            }
+        }
+        var starts = [0]
+        for c in counts { starts.append(starts.last! + c) }
+        let total = starts.last!
+        guard total > 0 else {
+            throw DataSourceError.emptyDataSet(path: path, reason: "a crop count of 0 was asked for")
+        }
+
+        // Pass 2: decode and crop, in parallel over images.
+        let imageSize = Self.cropSize * Self.cropSize * 3
+        var pixels = [UInt8](repeating: 0, count: total * imageSize)
+        let parallel = Parallelism(threads: options.threads)
+        var failures = [DataSourceError?](repeating: nil, count: max(1, min(parallel.threads, used.count)))
+        pixels.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { failed in
+                parallel.forEachRange(used.count) { range, worker in
+                    for i in range where counts[i] > 0 {
+                        let image: PNGImage
+                        do {
+                            image = try PNGImage.decode(blobs[i], channels: 3, maxPixels: options.maxPixels)
+                        } catch {
+                            failed[worker] = .corrupt(path: used[i], reason: "\(error)")
+                            return
+                        }
+                        Self.cut(image, count: counts[i], imageIndex: i, options: options,
+                                 into: out.baseAddress! + starts[i] * imageSize)
+                    }
+                }
+            }
+        }
+        if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
+
+        images = ImageSet(height: Self.cropSize, width: Self.cropSize, channels: 3, pixels: pixels)
+        files = used
+        self.skipped = skipped
+    }
+
+    /// The `.png` files directly in `folder`, sorted by name.
+    static func pngFiles(in folder: String) throws -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            throw DataSourceError.unreadable(path: folder, reason: "cannot list the folder")
+        }
+        let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
+        return names
+            .filter { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".png") }
+            .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            .map { base + "/" + $0 }
+            .filter { !FileBytes.kind(of: $0).isFolder }
+    }
+
+    /// Writes `count` crops of `image` (tiles or random positions) to `out`.
+    private static func cut(_ image: PNGImage, count: Int, imageIndex: Int, options: Options,
+                            into out: UnsafeMutablePointer<UInt8>) {
+        let size = cropSize
+        let crop = size * size * 3
+        image.pixels.withUnsafeBufferPointer { src in
+            switch options.mode {
+            case .tiles:
+                let across = max(1, image.width / size)
+                for k in 0..<count {
+                    CropResampler.copyWindow(src, width: image.width, height: image.height, channels: 3,
+                                             x0: (k % across) * size, y0: (k / across) * size, size: size,
+                                             into: out + k * crop)
+                }
+            case .randomPerImage, .randomTotal:
+                var rng = RandomGenerator(seed: DataSeed.derive(options.seed, stream: DataSeed.pngCrops, index: imageIndex))
+                let xRange = max(0, image.width - size) + 1
+                let yRange = max(0, image.height - size) + 1
+                for k in 0..<count {
+                    let x0 = rng.nextInt(below: xRange)
+                    let y0 = rng.nextInt(below: yRange)
+                    CropResampler.copyWindow(src, width: image.width, height: image.height, channels: 3,
+                                             x0: x0, y0: y0, size: size, into: out + k * crop)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,321 @@
+import Foundation
+
+/// The metadata section of a model bundle: a UTF-8 JSON object (schema in
+/// Specs/model-bundle.md, "Metadata"). Keys are camelCase; readers ignore keys they
+/// do not know, so later minor versions can add fields. Optional fields are omitted
+/// when unknown. Non-finite numbers are written as the strings "NaN", "Infinity", "-Infinity".
+public struct BundleMetadata: Codable, Equatable, Sendable {
+    /// "model" (weights only) or "checkpoint" (weights plus optimizer state).
+    public var kind: Kind
+    public var architecture: Architecture
+    public var normalization: PixelNormalization
+    /// How the weights were trained; nil for an untrained model.
+    public var training: TrainingProvenance?
+    public var metrics: Metrics?
+    /// Present exactly when `kind` is `.checkpoint`.
+    public var checkpoint: CheckpointInfo?
+    /// The program that wrote the bundle.
+    public var tool: ToolInfo
+    /// When the bundle was written, ISO 8601 UTC ("2025-01-31T12:00:00Z").
+    public var createdAt: String?
+    /// Format 1.3: the file a converted model's weights came from (nil for trained models).
+    public var source: SourceInfo?
+
+    public enum Kind: String, Codable, Sendable {
+        case model, checkpoint
+    }
+
+    public init(kind: Kind = .model, architecture: Architecture,
+                normalization: PixelNormalization = .unitRange,
+                training: TrainingProvenance? = nil, metrics: Metrics? = nil,
+                checkpoint: CheckpointInfo? = nil, tool: ToolInfo = ToolInfo(name: "aecodec"),
+                createdAt: String? = BundleMetadata.timestamp()) {
+        self.kind = kind
+        self.architecture = architecture
+        self.normalization = normalization
+        self.training = training
+        self.metrics = metrics
+        self.checkpoint = checkpoint
+        self.tool = tool
+        self.createdAt = createdAt
+    }
+
+    /// The current time as ISO 8601 UTC, whole seconds.
+    public static func timestamp(_ date: Date = Date()) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: date)
+    }
+
+    // MARK: - Sections
+
+    /// The network: enough to rebuild it and to check a rebuilt one against it.
+    public struct Architecture: Codable, Equatable, Sendable {
+        /// The builder: "reference-svhn" is `ReferenceModel.build`.
+        public var family: String
+        /// Per-image input shape [height, width, channels].
+        public var inputShape: [Int]
+        public var latentDim: Int
+        /// Activation of the hidden layers ("relu" in the reference model).
+        public var hiddenActivation: String
+        public var parameterCount: Int
+        /// Every layer in order, encoder first.
+        public var layers: [LayerInfo]
+
+        public static let referenceFamily = "reference-svhn"
+
+        public init(family: String, inputShape: [Int], latentDim: Int, hiddenActivation: String,
+                    parameterCount: Int, layers: [LayerInfo]) {
+            self.family = family
+            self.inputShape = inputShape
+            self.latentDim = latentDim
+            self.hiddenActivation = hiddenActivation
+            self.parameterCount = parameterCount
+            self.layers = layers
+        }
+    }
+
+    public struct LayerInfo: Codable, Equatable, Sendable {
+        public enum Part: String, Codable, Sendable { case encoder, decoder }
+
+        public var name: String
+        /// Keras's class name: "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Reshape",
+        /// "Conv2DTranspose", "UpSampling2D", "ReLU", "Activation".
+        public var kind: String
+        public var part: Part
+        /// Per-sample shapes (no batch dimension).
+        public var inputShape: [Int]
+        public var outputShape: [Int]
+        /// "linear", "relu" or "sigmoid" for layers with a fused activation; absent otherwise.
+        public var activation: String?
+        /// Names of the layer's weight tensors, in order (e.g. "conv2d/kernel", "conv2d/bias").
+        public var parameters: [String]
+
+        public init(name: String, kind: String, part: Part, inputShape: [Int], outputShape: [Int],
+                    activation: String?, parameters: [String]) {
+            self.name = name
+            self.kind = kind
+            self.part = part
+            self.inputShape = inputShape
+            self.outputShape = outputShape
+            self.activation = activation
+            self.parameters = parameters
+        }
+    }
+
+    /// How pixels become network inputs: x = (pixel - offset) / scale, so 8-bit
+    /// pixels map to [0, 1]; decoders invert it (clamping to the pixel range).
+    public struct PixelNormalization: Codable, Equatable, Sendable {
+        public var scale: Double
+        public var offset: Double
+        /// Memory layout of an image batch: "NHWC".
+        public var layout: String
+        /// Channel order: "RGB".
+        public var channels: String
+
+        public static let unitRange = PixelNormalization(scale: 255, offset: 0, layout: "NHWC", channels: "RGB")
+
+        public init(scale: Double, offset: Double, layout: String, channels: String) {
+            self.scale = scale
+            self.offset = offset
+            self.layout = layout
+            self.channels = channels
+        }
+    }
+
+    /// Where the training images came from.
+    public struct DataSourceInfo: Codable, Equatable, Sendable {
+        /// Reader that loaded them, e.g. "svhn-mat", "npy", "png-folder", "synthetic".
+        public var kind: String
+        /// Human-readable description, e.g. the file name(s) or generator settings.
+        public var description: String
+        /// Images used in total (training plus validation).
+        public var sampleCount: Int
+        public var trainCount: Int?
+        public var validationCount: Int?
+        /// Images of the separate test set behind `Metrics.testMSE`, if any.
+        public var testCount: Int?
+
+        public init(kind: String, description: String, sampleCount: Int, trainCount: Int? = nil,
+                    validationCount: Int? = nil, testCount: Int? = nil) {
+            self.kind = kind
+            self.description = description
+            self.sampleCount = sampleCount
+            self.trainCount = trainCount
+            self.validationCount = validationCount
+            self.testCount = testCount
+        }
+    }
+
+    public struct OptimizerInfo: Codable, Equatable, Sendable {
+        /// "adam".
+        public var name: String
+        public var learningRate: Float
+        /// Format 1.1: with a value, the rate decays by a cosine from `learningRate`
+        /// (first epoch) to this (last epoch); absent, it is constant.
+        public var finalLearningRate: Float?
+        public var beta1: Float
+        public var beta2: Float
+        public var epsilon: Float
+
+        public init(name: String = "adam", learningRate: Float, finalLearningRate: Float? = nil,
+                    beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {
+            self.name = name
+            self.learningRate = learningRate
+            self.finalLearningRate = finalLearningRate
+            self.beta1 = beta1
+            self.beta2 = beta2
+            self.epsilon = epsilon
+        }
+    }
+
+    /// The training run: its data and recipe (`TrainingOptions`) and cost.
+    public struct TrainingProvenance: Codable, Equatable, Sendable {
+        public var dataSource: DataSourceInfo?
+        /// Epochs asked for (a checkpoint has completed `CheckpointInfo.completedEpochs` of them).
+        public var epochs: Int
+        public var batchSize: Int
+        public var validationSplit: Double
+        public var optimizer: OptimizerInfo
+        /// `TrainingOptions.seed`: seeds the per-epoch shuffles.
+        public var seed: UInt64
+        /// Seed of the initial weights (`ReferenceModel.build(seed:)`), when known.
+        public var initSeed: UInt64?
+        public var threads: Int?
+        /// Wall-clock seconds spent training (all sessions, including resumed ones).
+        public var wallTimeSeconds: Double?
+
+        public init(dataSource: DataSourceInfo? = nil, epochs: Int, batchSize: Int, validationSplit: Double,
+                    optimizer: OptimizerInfo, seed: UInt64, initSeed: UInt64? = nil, threads: Int? = nil,
+                    wallTimeSeconds: Double? = nil) {
+            self.dataSource = dataSource
+            self.epochs = epochs
+            self.batchSize = batchSize
+            self.validationSplit = validationSplit
+            self.optimizer = optimizer
+            self.seed = seed
+            self.initSeed = initSeed
+            self.threads = threads
+            self.wallTimeSeconds = wallTimeSeconds
+        }
+    }
+
+    /// One epoch's figures (mirrors AENet's `EpochRecord`, with its own stable keys).
+    public struct EpochMetrics: Codable, Equatable, Sendable {
+        /// 1-based epoch number.
+        public var epoch: Int
+        /// Mean training batch loss (MSE) over the epoch.
+        public var trainLoss: Double
+        public var validationLoss: Double?
+        public var seconds: Double
+        public var imagesPerSecond: Double
+
+        public init(epoch: Int, trainLoss: Double, validationLoss: Double?, seconds: Double, imagesPerSecond: Double) {
+            self.epoch = epoch
+            self.trainLoss = trainLoss
+            self.validationLoss = validationLoss
+            self.seconds = seconds
+            self.imagesPerSecond = imagesPerSecond
+        }
+    }
+
+    public struct Metrics: Codable, Equatable, Sendable {
+        /// Completed epochs, in order.
+        public var epochs: [EpochMetrics]
+        /// Mean squared error on the test set, pixels in [0, 1].
+        public var testMSE: Double?
+        /// 10 log10(1 / testMSE), in dB.
+        public var testPSNR: Double?
+
+        public init(epochs: [EpochMetrics] = [], testMSE: Double? = nil, testPSNR: Double? = nil) {
+            self.epochs = epochs
+            self.testMSE = testMSE
+            self.testPSNR = testPSNR
+        }
+    }
+
+    /// Training state beyond the weights; its tensors are "optimizer/m/<parameter>"
+    /// and "optimizer/v/<parameter>" (float32), one pair per weight tensor.
+    public struct CheckpointInfo: Codable, Equatable, Sendable {
+        /// Adam updates applied so far.
+        public var optimizerStep: Int
+        /// Epochs completed; equals `metrics.epochs.count`.
+        public var completedEpochs: Int
+
+        public init(optimizerStep: Int, completedEpochs: Int) {
+            self.optimizerStep = optimizerStep
+            self.completedEpochs = completedEpochs
+        }
+    }
+
+    /// Where converted weights came from (`Scripts/keras2aemodel.py`), kept when the
+    /// bundle is rewritten (for example by `aetrain --quantize-from`).
+    public struct SourceInfo: Codable, Equatable, Sendable {
+        /// The source file's name, without its folder.
+        public var file: String
+        /// SHA-256 of the source file, 64 lowercase hex digits.
+        public var sha256: String
+        /// "keras-v3" or "keras-h5".
+        public var format: String
+        public var kerasVersion: String?
+
+        public init(file: String, sha256: String, format: String, kerasVersion: String? = nil) {
+            self.file = file
+            self.sha256 = sha256
+            self.format = format
+            self.kerasVersion = kerasVersion
+        }
+    }
+
+    public struct ToolInfo: Codable, Equatable, Sendable {
+        public var name: String
+        public var version: String
+
+        public init(name: String, version: String = AECodecVersion.string) {
+            self.name = name
+            self.version = version
+        }
+    }
+
+    // MARK: - JSON
+
+    static let nonFinite = (positive: "Infinity", negative: "-Infinity", nan: "NaN")
+
+    /// Canonical JSON: sorted keys, pretty-printed, UTF-8.
+    public func jsonBytes() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: Self.nonFinite.positive, negativeInfinity: Self.nonFinite.negative, nan: Self.nonFinite.nan)
+        return [UInt8](try encoder.encode(self))
+    }
+
+    /// Decodes metadata JSON, ignoring unknown keys.
+    public static func decode(_ bytes: [UInt8], path: String) throws -> BundleMetadata {
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            throw BundleError.invalidMetadata(path: path, reason: "not valid UTF-8")
+        }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: nonFinite.positive, negativeInfinity: nonFinite.negative, nan: nonFinite.nan)
+        do {
+            return try decoder.decode(BundleMetadata.self, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw BundleError.invalidMetadata(path: path, reason: "missing \(jsonPath(context.codingPath + [key]))")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            throw BundleError.invalidMetadata(path: path, reason: "wrong type at \(jsonPath(context.codingPath))")
+        } catch let DecodingError.dataCorrupted(context) {
+            let at = context.codingPath.isEmpty ? "" : " at \(jsonPath(context.codingPath))"
+            throw BundleError.invalidMetadata(path: path, reason: "not valid JSON or bad value\(at): \(context.debugDescription)")
+        } catch {
+            throw BundleError.invalidMetadata(path: path, reason: "\(error)")
+        }
+    }
+
+    /// "architecture.layers[3].activation" for a coding path; "(top level)" for none.
+    static func jsonPath(_ keys: [CodingKey]) -> String {
+        let path = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+        return path.isEmpty ? "(top level)" : String(path.drop { $0 == "." })
+    }
+}
