@@ -29,6 +29,9 @@ let package = Package(
         // glibc's <malloc.h> (mallopt), part of libc6-dev.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
+        // SIGINT/SIGTERM handlers in C (async-signal-safe: work whatever the threads are doing).
+        .target(name: "CInterrupt"),
+
         // The network library: tensors, layers (forward and backward), loss, optimizer, training.
         .target(name: "AENet", dependencies: ["CBLAS", "CMalloc"]),
 
@@ -36,7 +39,7 @@ let package = Package(
         .target(name: "CModels"),
 
         // The codec library: image I/O, tiling, model bundle, latent file, datasets.
-        .target(name: "AECodec", dependencies: ["AENet", "CZlib", "CPNG", "CModels"]),
+        .target(name: "AECodec", dependencies: ["AENet", "CZlib", "CPNG", "CModels", "CInterrupt"]),
 
         // Command-line pieces the codec tools share (options declared once).
         .target(name: "AECommandLine", dependencies: [

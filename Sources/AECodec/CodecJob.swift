@@ -278,7 +278,7 @@ public struct CodecJob {
     /// Runs the whole job. `shouldStop` is polled between files (Ctrl-C). Per-file
     /// errors go to standard error as they happen; `statsLine` receives the `--stats`
     /// lines. Throws only for problems that stop everything before any file is done.
-    public func run(output: TerminalOutput, shouldStop: @escaping () -> Bool = { false },
+    public func run(output: TerminalOutput, shouldStop: @escaping @Sendable () -> Bool = { false },
                     statsLine: @escaping (String) -> Void) throws -> Summary {
         let start = Date()
         if settings.reference != nil && settings.direction == .encode {
@@ -305,6 +305,7 @@ public struct CodecJob {
         let codecThreads = workers == 1 ? max(1, settings.threads) : 1
         // Build the first codec here, so a model that does not fit fails the run once.
         let first = try ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
+        first.shouldStop = shouldStop
         if settings.direction == .encode && encoding == .uint8 && first.quantization == nil {
             throw CodecError.incompatible(path: modelName, reason: ImageCodec.noTableReason)
         }
@@ -323,6 +324,7 @@ public struct CodecJob {
         let work: (Int) -> Void = { w in
             guard let codec = w == 0 ? first : try? ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
             else { return }
+            codec.shouldStop = shouldStop
             // Outputs are written in groups (GroupCommit: one disk flush per group).
             var group: [Converted] = []
             var groupBytes = 0
@@ -441,6 +443,8 @@ public struct CodecJob {
                 }
                 return Converted(index: index, bytes: output, result: result)
             }
+        } catch CodecError.interrupted {
+            return nil  // neither done nor failed: the run ends as interrupted
         } catch {
             reporter.report(error, path: name)
             state.fail(index)
@@ -452,15 +456,16 @@ public struct CodecJob {
     private func commit(_ group: [Converted], state: RunState, reporter: FailureReporter, statsLine: (String) -> Void) {
         var files: [(path: String, bytes: [UInt8])] = []
         var fileIndices: [Int] = []
+        var errors = [Error?](repeating: nil, count: group.count)
         for (k, c) in group.enumerated() {
             switch state.tasks[c.index].output {
-            case .standardStream: FileHandle.standardOutput.write(Data(c.bytes))
+            case .standardStream:
+                do { try StandardStream.write(c.bytes, to: .output) } catch { errors[k] = error }
             case .file(let path):
                 files.append((path, c.bytes))
                 fileIndices.append(k)
             }
         }
-        var errors = [Error?](repeating: nil, count: group.count)
         for (k, error) in zip(fileIndices, GroupCommit.store(files, force: settings.force)) { errors[k] = error }
         for (c, error) in zip(group, errors) {
             if let error {
@@ -626,16 +631,17 @@ public enum CodecCommand {
         }
         let interrupt = InterruptFlag()
         interrupt.install()
+        // A closed standard output is then a write error (EPIPE) to report, not a silent death.
+        signal(SIGPIPE, SIG_IGN)
         let output = TerminalOutput.standardError(quiet: quiet)
         let statsLock = NSLock()
         do {
             let summary = try job.run(output: output, shouldStop: { interrupt.isRaised }, statsLine: { line in
                 statsLock.lock()
                 defer { statsLock.unlock() }
-                let handle = toStandardOutput ? FileHandle.standardError : FileHandle.standardOutput
-                handle.write(Data((line + "\n").utf8))
+                StandardStream.write(line + "\n", to: toStandardOutput ? .error : .output)
             })
-            func say(_ text: String) { FileHandle.standardError.write(Data("\(job.tool): \(text)\n".utf8)) }
+            func say(_ text: String) { StandardStream.write("\(job.tool): \(text)\n", to: .error) }
             if summary.interrupted {
                 say("interrupted: \(summary.results.count) of \(summary.total) files written, each complete; the rest not started")
             } else if summary.failed > 0 && summary.total > 1 {

@@ -1,3 +1,4 @@
+import AENet
 /// One training data source named on the command line: its kind, path and options.
 ///
 /// Syntax of a data argument (see `DataSource.syntaxHelp`):
@@ -171,6 +172,24 @@ public struct DataSourceSpec: Equatable, Sendable, CustomStringConvertible {
     func positiveInt(_ text: String, name: String, argument: String) throws -> Int {
         guard let v = Int(text.replacingUnderscores()), v > 0 else {
             throw DataSourceError.invalidArgument(argument, reason: "\(name) must be a positive integer, got '\(text)'")
+        }
+        return v
+    }
+
+    /// An image count: positive and at most `DataSource.maxImages`.
+    func imageCount(_ text: String, name: String, argument: String) throws -> Int {
+        let v = try positiveInt(text, name: name, argument: argument)
+        guard v <= DataSource.maxImages else {
+            throw DataSourceError.invalidArgument(argument, reason:
+                "\(name) \(v) is more than the \(Summary.grouped(DataSource.maxImages)) images a data set may hold")
+        }
+        return v
+    }
+
+    /// A real number option (e.g. shift=0.15).
+    func number(_ text: String, name: String, argument: String) throws -> Double {
+        guard let v = Double(text), v.isFinite else {
+            throw DataSourceError.invalidArgument(argument, reason: "\(name) must be a number, got '\(text)'")
         }
         return v
     }

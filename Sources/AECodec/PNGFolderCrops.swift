@@ -115,6 +115,10 @@ public struct PNGFolderCrops: Sendable {
         var starts = [0]
         for c in counts { starts.append(starts.last! + c) }
         let total = starts.last!
+        guard total <= DataSource.maxImages else {
+            throw DataSourceError.invalidArgument(path, reason:
+                "\(Summary.grouped(total)) crops are more than the \(Summary.grouped(DataSource.maxImages)) images a data set may hold")
+        }
         guard total > 0 else {
             throw DataSourceError.emptyDataSet(path: path, reason: "a crop count of 0 was asked for")
         }

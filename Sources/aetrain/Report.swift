@@ -45,7 +45,7 @@ struct Report: ParsableCommand {
     @Option(name: .customLong("latent-images"), help: "Test images in the latent-vector picture.")
     var latentImages = 32
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(help: "Worker threads; more than the cores are capped to the cores (default: all cores).")
     var threads = Parallelism.availableCores
 
     @Flag(help: "Replace an existing report folder.")
@@ -69,7 +69,7 @@ struct Report: ParsableCommand {
         settings.limit = limit == 0 ? nil : limit
         settings.gridImages = gridImages
         settings.latentImages = latentImages
-        settings.threads = threads
+        settings.threads = Parallelism.capped(threads)
         settings.force = force
         let terminal = TerminalOutput.standardError(quiet: quiet)
         do {
