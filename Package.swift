@@ -51,9 +51,9 @@ let package = Package(
         .executableTarget(name: "aedec", dependencies: [
             "AENet", "AECodec", "AECommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aetrain", dependencies: [
-            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AECodec", "AECommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aeinfo", dependencies: [
-            "AENet", "AECodec", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            "AENet", "AECodec", "AECommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "aebench", dependencies: [
             "AENet", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

@@ -1,4 +1,5 @@
 import AECodec
+import AECommandLine
 import ArgumentParser
 
 /// Prints what a file holds. Dispatches on the file's signature; model bundles
@@ -7,7 +8,7 @@ struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
         abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel), or the header and sizes of a latent file (.ael).",
-        discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>', with exit status 1.")
+        discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>'. Exit status: 0 done, 1 if any file failed, 64 usage error.")
 
     @Argument(help: "Files to inspect.")
     var inputs: [String] = []
@@ -18,11 +19,9 @@ struct AEinfo: ParsableCommand {
     @Flag(help: "Print one JSON object per file instead of text.")
     var json = false
 
-    func validate() throws {
-        if inputs.isEmpty && !models { throw ValidationError("no files given (or --models)") }
-    }
-
     func run() throws {
+        // Checked here, not in validate(), so an unknown option is reported before it.
+        if inputs.isEmpty && !models { Self.exit(withError: ValidationError("no files given (or --models)")) }
         if models {
             print(EmbeddedModels.listing())
             if inputs.isEmpty { return }
@@ -53,4 +52,4 @@ struct AEinfo: ParsableCommand {
     }
 }
 
-AEinfo.main()
+AEinfo.mainCheckingArguments()

@@ -24,7 +24,7 @@ struct Report: ParsableCommand {
             Example (the built-in models on the SVHN test crops beside this checkout):
               aetrain report svhn-64 svhn-16 --test ../shared/datasets/svhn/cropped_subset/test_32x32_subset.mat -o report
 
-            Exit status: 0 done, 1 bad input or failure.
+            Exit status: 0 done, 1 bad input or failure, 64 usage error (bad option or value).
             """)
 
     @Argument(help: "Model bundles or built-in model names (default: all built-in models).")

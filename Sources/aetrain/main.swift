@@ -1,4 +1,5 @@
 import AECodec
+import AECommandLine
 import AENet
 import ArgumentParser
 import Foundation
@@ -114,8 +115,6 @@ struct Train: ParsableCommand {
             throw ValidationError("--latent-dim must be in 1...4096, got \(latentDim)")
         }
         if summary { return }
-        guard output != nil else { throw ValidationError("missing -o MODEL.aemodel") }
-        guard !data.isEmpty else { throw ValidationError("no training data given") }
         guard TrainingJob.Limits.epochs.contains(epochs) else {
             throw ValidationError("--epochs must be in 1...1,000,000, got \(epochs)")
         }
@@ -139,6 +138,9 @@ struct Train: ParsableCommand {
             print(Summary.table(for: ReferenceModel.build(latentDim: latentDim)))
             return
         }
+        // Checked here, not in validate(), so an unknown option is reported before these.
+        guard output != nil else { Self.exit(withError: ValidationError("missing -o MODEL.aemodel")) }
+        guard !data.isEmpty else { Self.exit(withError: ValidationError("no training data given")) }
         AllocatorTuning.keepFreedMemory()
         var settings = TrainingJob.Settings()
         settings.data = data
@@ -202,4 +204,4 @@ struct Train: ParsableCommand {
     }
 }
 
-AETrain.main()
+AETrain.mainCheckingArguments()
