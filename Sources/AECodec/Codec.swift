@@ -141,7 +141,7 @@ public final class ImageCodec {
 
     /// A codec over the model in `bundle`, spreading chunks of tiles over `threads` threads.
     public init(bundle: ModelBundle, name: String? = nil, threads: Int = 1) throws {
-        let path = bundle.path ?? "<memory>"
+        let path = name ?? bundle.displayPath
         let n = bundle.metadata.normalization
         guard n.layout == "NHWC", n.channels == "RGB", n.scale.isFinite, n.scale > 0, n.offset.isFinite else {
             throw CodecError.incompatible(path: path, reason:
@@ -182,13 +182,23 @@ public final class ImageCodec {
     /// The latent files of several images with `encoding`; `.uint8` needs the model's
     /// quantisation table (`quantization`).
     public func encode(_ images: [CodecImage], encoding: LatentFile.LatentEncoding) throws -> [LatentFile] {
-        if encoding == .uint8 && quantization == nil {
-            throw CodecError.incompatible(path: modelName, reason: Self.noTableReason)
-        }
+        try checkCanEncode(encoding)
         guard let files = latentFiles(images, encoding: encoding, interruptible: true) else {
             throw CodecError.interrupted(path: modelName)
         }
         return files
+    }
+
+    /// Throws unless the model can write `encoding`: 8-bit latents need a usable
+    /// quantisation table (a damaged one is the model's fault, so the error names it).
+    public func checkCanEncode(_ encoding: LatentFile.LatentEncoding) throws {
+        guard encoding == .uint8 else { return }
+        guard let q = quantization else { throw CodecError.incompatible(path: modelName, reason: Self.noTableReason) }
+        do {
+            try LatentFileCodec.checkQuantization(q, latentDim: latentDim, path: modelName, request: true)
+        } catch LatentFileError.invalidRequest(_, let reason) {
+            throw CodecError.incompatible(path: modelName, reason: reason)
+        }
     }
 
     static let noTableReason = "the model has no latent quantisation table, so it cannot encode 8-bit latents "

@@ -127,7 +127,7 @@ public struct DataSourceSpec: Equatable, Sendable, CustomStringConvertible {
         let head = FileBytes.prefix(path, count: 8) ?? []
         if head.starts(with: Array("MATLAB".utf8)) { return DataSourceSpec(kind: .mat, path: path) }
         if head.starts(with: [0x93] + Array("NUMPY".utf8)) { return DataSourceSpec(kind: .npy, path: path) }
-        if head.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return DataSourceSpec(kind: .png, path: path) }
+        if head.starts(with: PNGImage.signature.prefix(4)) { return DataSourceSpec(kind: .png, path: path) }
         throw DataSourceError.unrecognizedFormat(
             path: path, reason: "not a MAT, .npy or PNG file; name the kind (mat:, npy:, png:, svhn-photos:, synthetic:)")
     }

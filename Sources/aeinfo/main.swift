@@ -23,6 +23,13 @@ struct AEinfo: ParsableCommand {
         // Checked here, not in validate(), so an unknown option is reported before it.
         if inputs.isEmpty && !models { Self.exit(withError: ValidationError("no files given (or --models)")) }
         if models {
+            if json {
+                guard inputs.isEmpty else {
+                    Self.exit(withError: ValidationError("--models --json lists the built-in models only; inspect files in another call"))
+                }
+                print(try EmbeddedModels.listingJSON())
+                return
+            }
             print(EmbeddedModels.listing())
             if inputs.isEmpty { return }
             print("")
