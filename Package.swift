@@ -1,13 +1,14 @@
 // swift-tools-version:6.0
 // A learned image codec toolkit: a convolutional autoencoder as an image codec.
-// Targets, bottom up (each depends only on targets above it in this list; README "Layout"):
-//   C shims: CZlib, CPNG, CBLAS, CMalloc, CSyscalls, CModels
-//   AEBase      small helpers every layer shares
+// Targets, bottom up; each depends only on targets above it in this list (README, "Layout"):
+//   C shims     CZlib, CPNG, CBLAS, CMalloc, CSyscalls, CInterrupt, CModels
+//   AEBase      small helpers every layer shares (number text, PSNR, SplitMix64)
 //   AENet       the network: tensors, kernels, layers, models, training (no files)
 //   AEFormats   every byte on disk: safe file I/O, checksums, zlib, PNG, bundles, latent files (no networks)
 //   AEData      training and evaluation data sources
 //   AECodec     bundles to networks (model families), images to latents, checkpoints, evaluation
-//   AECommandLine  process-level pieces and the jobs the tools run (terminal, signals, folders)
+//   AEProcess   what a tool process needs: standard streams, terminal, interrupts, allocator, arguments
+//   AECommandLine  the jobs the tools run over files and folders, and their shared options
 //   aeenc, aedec, aetrain, aeinfo, aebench: thin executables
 import PackageDescription
 
@@ -41,6 +42,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // libc calls Swift's Glibc module does not expose (syncfs needs _GNU_SOURCE).
         .target(name: "CSyscalls"),
+        // SIGINT/SIGTERM handlers in C (async-signal-safe: work whatever the threads are doing).
+        .target(name: "CInterrupt"),
         // The built-in model bundles (Sources/CModels/models), embedded with C23 #embed.
         .target(name: "CModels"),
 
@@ -48,38 +51,43 @@ let package = Package(
         .target(name: "AEBase"),
 
         // The network library: tensors, kernels, layers (forward and backward), models, training.
-        .target(name: "AENet", dependencies: ["AEBase", "CBLAS", "CMalloc"]),
+        .target(name: "AENet", dependencies: ["AEBase", "CBLAS"]),
 
         // Every byte on disk, nothing of networks: safe writes, bounded reads, checksums,
         // zlib, PNG, the model-bundle container and metadata, the latent file, the built-in bundles.
         .target(name: "AEFormats", dependencies: ["AEBase", "CZlib", "CPNG", "CSyscalls", "CModels"]),
 
         // Training and evaluation data sources (MAT, npy, PNG folders, SVHN photos, synthetic).
-        .target(name: "AEData", dependencies: ["AENet", "AEFormats"]),
+        .target(name: "AEData", dependencies: ["AEBase", "AENet", "AEFormats"]),
 
         // Bundles to networks (the model-family registry), images to latents, checkpoints,
         // model lookup, evaluation.
         .target(name: "AECodec", dependencies: ["AEBase", "AENet", "AEFormats", "AEData"]),
 
-        // Process-level pieces (terminal output, progress, interrupts, allocator tuning), the
-        // options the tools share, and the jobs that run over files and folders.
-        .target(name: "AECommandLine", dependencies: ["AEBase", "AENet", "AEFormats", "AEData", "AECodec", argumentParser]),
+        // What a tool process needs, and no library may do: standard streams, terminal output,
+        // signal handling, allocator tuning, argument preflight, error lines.
+        .target(name: "AEProcess", dependencies: ["AEFormats", "CInterrupt", "CMalloc", argumentParser]),
+
+        // The jobs the tools run over files and folders (codec, training, report) and the
+        // options the codec tools share.
+        .target(name: "AECommandLine", dependencies: [
+            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", argumentParser]),
 
         // Thin executables.
-        .executableTarget(name: "aeenc", dependencies: ["AEFormats", "AECodec", "AECommandLine", argumentParser]),
-        .executableTarget(name: "aedec", dependencies: ["AEFormats", "AECodec", "AECommandLine", argumentParser]),
+        .executableTarget(name: "aeenc", dependencies: ["AEFormats", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
+        .executableTarget(name: "aedec", dependencies: ["AEFormats", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
         .executableTarget(name: "aetrain", dependencies: [
-            "AENet", "AEFormats", "AEData", "AECodec", "AECommandLine", argumentParser]),
+            "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
         // aeinfo reads files only: it links AEFormats, not the network (no BLAS).
-        .executableTarget(name: "aeinfo", dependencies: ["AEFormats", argumentParser]),
-        .executableTarget(name: "aebench", dependencies: ["AENet", "AECommandLine", argumentParser]),
+        .executableTarget(name: "aeinfo", dependencies: ["AEFormats", "AEProcess", argumentParser]),
+        .executableTarget(name: "aebench", dependencies: ["AENet", "AEProcess", argumentParser]),
 
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
         .target(name: "FuzzChecks", dependencies: ["AENet", "AEFormats", "AEData", "AECodec"], path: "Fuzz/FuzzChecks"),
 
         .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet"]),
         .testTarget(name: "AECodecTests", dependencies: [
-            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AECommandLine", "FuzzChecks"]),
+            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", "FuzzChecks"]),
     ],
     swiftLanguageModes: [.v5]
 )

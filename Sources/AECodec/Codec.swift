@@ -18,11 +18,14 @@ public enum CodecError: PathReportable, CustomStringConvertible, Equatable, Send
     case incompatible(path: String, reason: String)
     /// `--reference` image that cannot be compared with the decoded one.
     case referenceMismatch(path: String, reason: String)
+    /// `shouldStop` said to stop (Ctrl-C) before every chunk of tiles was done.
+    case interrupted(path: String)
 
     public var path: String {
         switch self {
         case let .unreadableImage(path, _), let .imageTooLarge(path, _, _),
-             let .modelMismatch(path, _, _, _, _), let .incompatible(path, _), let .referenceMismatch(path, _):
+             let .modelMismatch(path, _, _, _, _), let .incompatible(path, _), let .referenceMismatch(path, _),
+             let .interrupted(path):
             return path
         }
     }
@@ -40,6 +43,8 @@ public enum CodecError: PathReportable, CustomStringConvertible, Equatable, Send
             return "was encoded with model \(file) but the model in use (\(name)) is \(model)\(hint)"
         case let .incompatible(_, reason), let .referenceMismatch(_, reason):
             return reason
+        case .interrupted:
+            return "interrupted before it was complete; nothing written"
         }
     }
 
@@ -131,10 +136,13 @@ public final class ImageCodec {
     public var latentDim: Int { model.latentDim }
     /// The model's latent quantisation table (for `.uint8` files), if its bundle has one.
     public let quantization: LatentQuantization?
+    /// Polled before each chunk of tiles; when it returns true the throwing `encode` and
+    /// `decode` stop early with `CodecError.interrupted` (Ctrl-C in one large image).
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     /// A codec over the model in `bundle`, spreading chunks of tiles over `threads` threads.
     public init(bundle: ModelBundle, name: String? = nil, threads: Int = 1) throws {
-        let path = bundle.path ?? "<memory>"
+        let path = name ?? bundle.displayPath
         let n = bundle.metadata.normalization
         guard n.layout == "NHWC", n.channels == "RGB", n.scale.isFinite, n.scale > 0, n.offset.isFinite else {
             throw CodecError.incompatible(path: path, reason:
@@ -164,7 +172,7 @@ public final class ImageCodec {
 
     /// The latent files of several images, float16 (their chunks shared out over the threads).
     public func encode(_ images: [CodecImage]) -> [LatentFile] {
-        latentFiles(images, encoding: .float16)
+        latentFiles(images, encoding: .float16, interruptible: false)!
     }
 
     /// The latent file of one image with `encoding`.
@@ -175,21 +183,36 @@ public final class ImageCodec {
     /// The latent files of several images with `encoding`; `.uint8` needs the model's
     /// quantisation table (`quantization`).
     public func encode(_ images: [CodecImage], encoding: LatentFile.LatentEncoding) throws -> [LatentFile] {
-        if encoding == .uint8 && quantization == nil {
-            throw CodecError.incompatible(path: modelName, reason: Self.noTableReason)
+        try checkCanEncode(encoding)
+        guard let files = latentFiles(images, encoding: encoding, interruptible: true) else {
+            throw CodecError.interrupted(path: modelName)
         }
-        return latentFiles(images, encoding: encoding)
+        return files
+    }
+
+    /// Throws unless the model can write `encoding`: 8-bit latents need a usable
+    /// quantisation table (a damaged one is the model's fault, so the error names it).
+    public func checkCanEncode(_ encoding: LatentFile.LatentEncoding) throws {
+        guard encoding == .uint8 else { return }
+        guard let q = quantization else { throw CodecError.incompatible(path: modelName, reason: Self.noTableReason) }
+        do {
+            try LatentFileCodec.checkQuantization(q, latentDim: latentDim, path: modelName, request: true)
+        } catch LatentFileError.invalidRequest(_, let reason) {
+            throw CodecError.incompatible(path: modelName, reason: reason)
+        }
     }
 
     public static let noTableReason = "the model has no latent quantisation table, so it cannot encode 8-bit latents "
         + "(use --bits 16, or add a table with aetrain --quantize-from)"
 
-    private func latentFiles(_ images: [CodecImage], encoding: LatentFile.LatentEncoding) -> [LatentFile] {
+    /// nil when interrupted (`shouldStop`, only if `interruptible`).
+    private func latentFiles(_ images: [CodecImage], encoding: LatentFile.LatentEncoding,
+                             interruptible: Bool) -> [LatentFile]? {
         let tilings = images.map { ImageTiling(width: $0.image.width, height: $0.image.height, tileSize: tileSize) }
         let dim = latentDim
         let buffers = tilings.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: $0.count * dim) }
         defer { buffers.forEach { $0.deallocate() } }
-        forEachChunk(tilings) { chunk, model in
+        let complete = forEachChunk(tilings, interruptible: interruptible) { chunk, model in
             let tiling = tilings[chunk.image]
             let input = Tensor(uninitializedShape: [chunk.tiles.count, tileSize, tileSize, 3]) { out in
                 tiling.extract(chunk.tiles, from: images[chunk.image].image, normalization: normalization, into: out)
@@ -200,6 +223,7 @@ public final class ImageCodec {
                 target.update(from: z.baseAddress!, count: chunk.tiles.count * dim)
             }
         }
+        guard complete else { return nil }
         return images.indices.map { i in
             let image = images[i].image
             var alpha: [UInt8]? = nil
@@ -285,7 +309,7 @@ public final class ImageCodec {
         }
         defer { buffers.forEach { $0.deallocate() } }
         let dim = latentDim
-        forEachChunk(tilings) { chunk, model in
+        let complete = forEachChunk(tilings, interruptible: true) { chunk, model in
             let file = files[chunk.image]
             let codes = Tensor(shape: [chunk.tiles.count, dim],
                                data: Array(file.latents[(chunk.tiles.lowerBound * dim)..<(chunk.tiles.upperBound * dim)]))
@@ -295,6 +319,7 @@ public final class ImageCodec {
                                            into: buffers[chunk.image], channels: channels[chunk.image])
             }
         }
+        guard complete else { throw CodecError.interrupted(path: paths.count == 1 ? paths[0] : modelName) }
         return files.indices.map { i in
             PNGImage(width: files[i].width, height: files[i].height, channels: channels[i], pixels: Array(buffers[i]))
         }
@@ -309,23 +334,27 @@ public final class ImageCodec {
     }
 
     /// Runs `body` on every chunk of every image, spread over the model copies
-    /// (chunks write disjoint parts of their image's buffers).
-    private func forEachChunk(_ tilings: [ImageTiling], _ body: (Chunk, Autoencoder) -> Void) {
+    /// (chunks write disjoint parts of their image's buffers). Returns false when
+    /// `interruptible` and `shouldStop` ended it before every chunk was done.
+    private func forEachChunk(_ tilings: [ImageTiling], interruptible: Bool,
+                              _ body: (Chunk, Autoencoder) -> Void) -> Bool {
         var chunks: [Chunk] = []
         for (i, tiling) in tilings.enumerated() {
             for start in stride(from: 0, to: tiling.count, by: Self.chunkTiles) {
                 chunks.append(Chunk(image: i, tiles: start..<min(start + Self.chunkTiles, tiling.count)))
             }
         }
+        let stop = interruptible ? shouldStop : { false }
         let workers = min(models.count, chunks.count)
-        if workers <= 1 {
-            for c in chunks { body(c, models[0]) }
-            return
-        }
         let next = ChunkCounter()
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            while let k = next.take(below: chunks.count) { body(chunks[k], models[w]) }
+        if workers <= 1 {
+            while !stop(), let k = next.take(below: chunks.count) { body(chunks[k], models[0]) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                while !stop(), let k = next.take(below: chunks.count) { body(chunks[k], models[w]) }
+            }
         }
+        return next.taken == chunks.count && !(interruptible && stop())
     }
 }
 
@@ -333,6 +362,12 @@ public final class ImageCodec {
 private final class ChunkCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
+
+    var taken: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
 
     func take(below limit: Int) -> Int? {
         lock.lock()

@@ -19,7 +19,8 @@ public struct CodecFileOptions: ParsableArguments {
           help: "Keep existing outputs that are valid and write only the missing ones (rerun after an interrupted or killed run).")
     public var skipExisting = false
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(help: ArgumentHelp("Worker threads; more than the \(Parallelism.availableCores) cores are capped to the cores (default: all cores).",
+                               valueName: "n"))
     public var threads = Parallelism.availableCores
 
     @Flag(help: "No progress bar.")
@@ -40,7 +41,7 @@ public struct CodecFileOptions: ParsableArguments {
         settings.model = model
         settings.force = force
         settings.skipExisting = skipExisting
-        settings.threads = threads
+        settings.threads = Parallelism.capped(threads)
         return settings
     }
 }

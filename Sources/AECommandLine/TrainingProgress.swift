@@ -1,3 +1,4 @@
+import AEProcess
 import AECodec
 import AEFormats
 import AENet

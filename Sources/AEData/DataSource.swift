@@ -1,3 +1,4 @@
+import AEBase
 import AEFormats
 import AENet
 
@@ -103,6 +104,10 @@ public enum DataSource {
     }
 
     /// Loads already parsed sources (e.g. from several `--data` options).
+    /// The most images a data set (each source, and all sources together) may hold:
+    /// 4,000,000 32x32 RGB images are 12 GB of pixels.
+    public static let maxImages = 4_000_000
+
     public static func load(specs: [DataSourceSpec], limit: Int? = nil, shuffleSeed: UInt64? = nil,
                             seed: UInt64 = 0, threads: Int = Parallelism.availableCores) throws -> LoadedData {
         guard !specs.isEmpty else {
@@ -116,12 +121,20 @@ public enum DataSource {
 
         var parts: [ImageSet] = []
         var loaded: [LoadedDataSource] = []
+        var total = 0
         for spec in specs {
-            let (images, info) = try loadSource(spec, seed: seed, threads: threads)
+            // Without a shuffle the limit keeps the first images, so generated sources need
+            // make no more than that (their images do not depend on the count asked for).
+            let atMost = shuffleSeed == nil ? limit.map { max(1, $0 - total) } : nil
+            let (images, info) = try loadSource(spec, seed: seed, threads: threads, atMost: atMost)
+            total += images.count
+            guard total <= maxImages else {
+                throw DataSourceError.invalidArgument(specs.map(\.description).joined(separator: "+"), reason:
+                    "the sources hold \(NumberText.grouped(total)) images or more, over the \(NumberText.grouped(maxImages)) a data set may hold")
+            }
             parts.append(images)
             loaded.append(info)
         }
-        let total = parts.reduce(0) { $0 + $1.count }
         let keep = min(limit ?? total, total)
         let imageSize = 32 * 32 * 3
 
@@ -160,7 +173,8 @@ public enum DataSource {
 
     /// Loads one source (its own `limit=` applied).
     public static func loadSource(_ spec: DataSourceSpec, seed: UInt64 = 0,
-                                  threads: Int = Parallelism.availableCores) throws -> (ImageSet, LoadedDataSource) {
+                                  threads: Int = Parallelism.availableCores,
+                                  atMost: Int? = nil) throws -> (ImageSet, LoadedDataSource) {
         let argument = spec.description
         try spec.validate(argument: argument)
         let sourceSeed = try spec.option("seed").map { try spec.seedValue($0, argument: argument) } ?? seed
@@ -186,12 +200,12 @@ public enum DataSource {
             effective.options.append(("crops", crops))
             if crops == "random" {
                 if let n = spec.option("per-image") {
-                    let count = try spec.positiveInt(n, name: "per-image", argument: argument)
+                    let count = try spec.imageCount(n, name: "per-image", argument: argument)
                     options.mode = .randomPerImage(count)
                     effective.options.append(("per-image", String(count)))
                 } else {
-                    let count = try spec.positiveInt(spec.option("count") ?? "", name: "count", argument: argument)
-                    options.mode = .randomTotal(count)
+                    let count = try spec.imageCount(spec.option("count") ?? "", name: "count", argument: argument)
+                    options.mode = .randomTotal(min(count, atMost ?? count))
                     effective.options.append(("count", String(count)))
                 }
                 effective.options.append(("seed", String(sourceSeed)))
@@ -205,9 +219,12 @@ public enum DataSource {
         case .svhnPhotos:
             var options = SVHNPhotoCrops.Options(seed: sourceSeed)
             options.threads = threads
-            if let n = spec.option("count") { options.count = try spec.positiveInt(n, name: "count", argument: argument) }
+            if let n = spec.option("count") {
+                let count = try spec.imageCount(n, name: "count", argument: argument)
+                options.count = min(count, atMost ?? count)
+            }
             if let a = spec.option("augment") { options.augment = try spec.boolValue(a, name: "augment", argument: argument) }
-            if let s = spec.option("shift") { options.maxShift = Double(s)! }
+            if let s = spec.option("shift") { options.maxShift = try spec.number(s, name: "shift", argument: argument) }
             if let s = spec.option("scale") { options.scaleRange = try spec.scaleRange(s, argument: argument) }
             let result = try SVHNPhotoCrops(folder: spec.path, options: options)
             images = result.images
@@ -220,8 +237,8 @@ public enum DataSource {
             detail = "\(options.augment ? "augmented " : "")digit crops of \(result.boxes.count) train boxes"
                 + " from \(result.photoFiles.count) train photos"
         case .synthetic:
-            let count = try spec.positiveInt(spec.path, name: "synthetic image count", argument: argument)
-            images = SyntheticImages.generate(count: count, seed: sourceSeed, threads: threads)
+            let count = try spec.imageCount(spec.path, name: "synthetic image count", argument: argument)
+            images = SyntheticImages.generate(count: min(count, atMost ?? count), seed: sourceSeed, threads: threads)
             effective.options.append(("seed", String(sourceSeed)))
             detail = "built-in synthetic images"
         }

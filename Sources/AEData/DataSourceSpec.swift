@@ -1,3 +1,4 @@
+import AEBase
 import AEFormats
 /// One training data source named on the command line: its kind, path and options.
 ///
@@ -127,7 +128,7 @@ public struct DataSourceSpec: Equatable, Sendable, CustomStringConvertible {
         let head = FileBytes.prefix(path, count: 8) ?? []
         if head.starts(with: Array("MATLAB".utf8)) { return DataSourceSpec(kind: .mat, path: path) }
         if head.starts(with: [0x93] + Array("NUMPY".utf8)) { return DataSourceSpec(kind: .npy, path: path) }
-        if head.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return DataSourceSpec(kind: .png, path: path) }
+        if head.starts(with: PNGImage.signature.prefix(4)) { return DataSourceSpec(kind: .png, path: path) }
         throw DataSourceError.unrecognizedFormat(
             path: path, reason: "not a MAT, .npy or PNG file; name the kind (mat:, npy:, png:, svhn-photos:, synthetic:)")
     }
@@ -172,6 +173,24 @@ public struct DataSourceSpec: Equatable, Sendable, CustomStringConvertible {
     func positiveInt(_ text: String, name: String, argument: String) throws -> Int {
         guard let v = Int(text.replacingUnderscores()), v > 0 else {
             throw DataSourceError.invalidArgument(argument, reason: "\(name) must be a positive integer, got '\(text)'")
+        }
+        return v
+    }
+
+    /// An image count: positive and at most `DataSource.maxImages`.
+    func imageCount(_ text: String, name: String, argument: String) throws -> Int {
+        let v = try positiveInt(text, name: name, argument: argument)
+        guard v <= DataSource.maxImages else {
+            throw DataSourceError.invalidArgument(argument, reason:
+                "\(name) \(v) is more than the \(NumberText.grouped(DataSource.maxImages)) images a data set may hold")
+        }
+        return v
+    }
+
+    /// A real number option (e.g. shift=0.15).
+    func number(_ text: String, name: String, argument: String) throws -> Double {
+        guard let v = Double(text), v.isFinite else {
+            throw DataSourceError.invalidArgument(argument, reason: "\(name) must be a number, got '\(text)'")
         }
         return v
     }

@@ -1,3 +1,4 @@
+import AEBase
 import AEFormats
 import AENet
 import Foundation
@@ -116,6 +117,10 @@ public struct PNGFolderCrops: Sendable {
         var starts = [0]
         for c in counts { starts.append(starts.last! + c) }
         let total = starts.last!
+        guard total <= DataSource.maxImages else {
+            throw DataSourceError.invalidArgument(path, reason:
+                "\(NumberText.grouped(total)) crops are more than the \(NumberText.grouped(DataSource.maxImages)) images a data set may hold")
+        }
         guard total > 0 else {
             throw DataSourceError.emptyDataSet(path: path, reason: "a crop count of 0 was asked for")
         }

@@ -1,3 +1,4 @@
+import AEProcess
 import AENet
 import ArgumentParser
 import Foundation

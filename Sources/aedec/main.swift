@@ -1,3 +1,4 @@
+import AEProcess
 import AEFormats
 import AECodec
 import AECommandLine
@@ -36,7 +37,8 @@ struct AEdec: ParsableCommand {
             written (a rerun after an interrupted or killed run).
 
             Errors are one line, 'aedec: <path>: <reason>'; the other files go on. Exit status: 0 \
-            done, 1 if any file failed, 130 interrupted (between files; finished outputs kept).
+            done, 1 if any file failed, 64 usage error (unknown option, bad value), 130 \
+            interrupted (finished outputs kept, nothing partial).
             """)
 
     @Argument(help: "Latent files or folders to decode ('-' for standard input).")
@@ -50,11 +52,9 @@ struct AEdec: ParsableCommand {
     @Option(help: "The original PNG (or a folder of originals) to measure MSE and PSNR against; implies --stats.")
     var reference: String?
 
-    func validate() throws {
-        guard !inputs.isEmpty else { throw ValidationError("no input given (a latent file, a folder, or '-')") }
-    }
-
     func run() throws {
+        // Checked here, not in validate(), so an unknown option is reported before it.
+        guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (a latent file, a folder, or '-')")) }
         var settings = files.settings(.decode, inputs: inputs)
         settings.stats = stats || reference != nil
         settings.reference = reference
@@ -62,4 +62,4 @@ struct AEdec: ParsableCommand {
     }
 }
 
-AEdec.main()
+AEdec.mainCheckingArguments()

@@ -1,3 +1,4 @@
+import AEProcess
 import AEFormats
 import AECodec
 import AECommandLine
@@ -45,7 +46,8 @@ struct AEenc: ParsableCommand {
             model always give the same bytes.
 
             Errors are one line, 'aeenc: <path>: <reason>'; the other files go on. Exit status: 0 \
-            done, 1 if any file failed, 130 interrupted (between files; finished outputs kept).
+            done, 1 if any file failed, 64 usage error (unknown option, bad value), 130 \
+            interrupted (finished outputs kept, nothing partial).
             """)
 
     @Argument(help: "PNG files or folders to encode ('-' for standard input).")
@@ -60,11 +62,12 @@ struct AEenc: ParsableCommand {
     var stats = false
 
     func validate() throws {
-        guard !inputs.isEmpty else { throw ValidationError("no input given (a PNG file, a folder, or '-')") }
         guard bits == 8 || bits == 16 else { throw ValidationError("--bits must be 8 or 16, got \(bits)") }
     }
 
     func run() throws {
+        // Checked here, not in validate(), so an unknown option is reported before it.
+        guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (a PNG file, a folder, or '-')")) }
         var settings = files.settings(.encode, inputs: inputs)
         settings.stats = stats
         settings.bits = bits
@@ -72,4 +75,4 @@ struct AEenc: ParsableCommand {
     }
 }
 
-AEenc.main()
+AEenc.mainCheckingArguments()

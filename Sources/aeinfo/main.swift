@@ -1,6 +1,6 @@
 import AEFormats
+import AEProcess
 import ArgumentParser
-import Foundation
 
 /// Prints what a file holds. Dispatches on the file's signature; model bundles
 /// (.aemodel) and latent files (.ael).
@@ -8,7 +8,7 @@ struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
         abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel), or the header and sizes of a latent file (.ael).",
-        discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>', with exit status 1.")
+        discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>'. Exit status: 0 done, 1 if any file failed, 64 usage error.")
 
     @Argument(help: "Files to inspect.")
     var inputs: [String] = []
@@ -19,12 +19,17 @@ struct AEinfo: ParsableCommand {
     @Flag(help: "Print one JSON object per file instead of text.")
     var json = false
 
-    func validate() throws {
-        if inputs.isEmpty && !models { throw ValidationError("no files given (or --models)") }
-    }
-
     func run() throws {
+        // Checked here, not in validate(), so an unknown option is reported before it.
+        if inputs.isEmpty && !models { Self.exit(withError: ValidationError("no files given (or --models)")) }
         if models {
+            if json {
+                guard inputs.isEmpty else {
+                    Self.exit(withError: ValidationError("--models --json lists the built-in models only; inspect files in another call"))
+                }
+                print(try EmbeddedModels.listingJSON())
+                return
+            }
             print(EmbeddedModels.listing())
             if inputs.isEmpty { return }
             print("")
@@ -46,8 +51,7 @@ struct AEinfo: ParsableCommand {
                 if index > 0 && !json { print("") }
                 print(output)
             } catch {
-                // One line on standard error (aeinfo links AEFormats only, so no BLAS).
-                FileHandle.standardError.write(Data((ToolReporter.message(tool: "aeinfo", error: error, path: path) + "\n").utf8))
+                ToolReporter.report(tool: "aeinfo", error: error, path: path)
                 failed = true
             }
         }
@@ -55,4 +59,4 @@ struct AEinfo: ParsableCommand {
     }
 }
 
-AEinfo.main()
+AEinfo.mainCheckingArguments()

@@ -1,3 +1,4 @@
+import AEProcess
 import AEData
 import AEFormats
 import AECodec
@@ -27,7 +28,7 @@ struct Report: ParsableCommand {
             Example (the built-in models on the SVHN test crops beside this checkout):
               aetrain report svhn-64 svhn-16 --test ../shared/datasets/svhn/cropped_subset/test_32x32_subset.mat -o report
 
-            Exit status: 0 done, 1 bad input or failure.
+            Exit status: 0 done, 1 bad input or failure, 64 usage error (bad option or value).
             """)
 
     @Argument(help: "Model bundles or built-in model names (default: all built-in models).")
@@ -48,7 +49,7 @@ struct Report: ParsableCommand {
     @Option(name: .customLong("latent-images"), help: "Test images in the latent-vector picture.")
     var latentImages = 32
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(help: "Worker threads; more than the cores are capped to the cores (default: all cores).")
     var threads = Parallelism.availableCores
 
     @Flag(help: "Replace an existing report folder.")
@@ -72,7 +73,7 @@ struct Report: ParsableCommand {
         settings.limit = limit == 0 ? nil : limit
         settings.gridImages = gridImages
         settings.latentImages = latentImages
-        settings.threads = threads
+        settings.threads = Parallelism.capped(threads)
         settings.force = force
         let terminal = TerminalOutput.standardError(quiet: quiet)
         do {

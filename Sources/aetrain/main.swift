@@ -1,3 +1,4 @@
+import AEProcess
 import AEData
 import AEFormats
 import AECodec
@@ -49,7 +50,8 @@ struct Train: ParsableCommand {
               aetrain ../shared/datasets/svhn/cropped_subset/train_32x32_subset.mat+svhn-photos:../shared/datasets/svhn/format1_subset,count=15566,seed=1 \\
                       --shuffle -o svhn-64.aemodel --test ../shared/datasets/svhn/cropped_subset/test_32x32_subset.mat
 
-            Exit status: 0 done, 1 bad input or failure, 130 interrupted (checkpoint kept).
+            Exit status: 0 done, 1 bad input or failure, 64 usage error (bad option or value), \
+            130 interrupted (checkpoint kept).
             """)
 
     @Argument(help: "Training data sources (see below).")
@@ -65,19 +67,19 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the model's layer table (Keras-style) and exit.")
     var summary = false
 
-    @Option(name: .customLong("latent-dim"), help: "Size of the latent vector.")
+    @Option(name: .customLong("latent-dim"), help: "Size of the latent vector (1 to 4096).")
     var latentDim = 64
 
-    @Option(help: "Training epochs.")
+    @Option(help: "Training epochs (1 to 1,000,000).")
     var epochs = 20
 
-    @Option(name: .customLong("batch-size"), help: "Images per mini-batch.")
+    @Option(name: .customLong("batch-size"), help: "Images per mini-batch (1 to 65,536).")
     var batchSize = 128
 
     @Option(name: .customLong("validation-split"), help: "Fraction of the images (the last ones) held out for validation.")
     var validationSplit = 0.1
 
-    @Option(help: "Use only the first N images of the data (0: all).")
+    @Option(help: "Use only the first N images of the data (0: all; at most 4,000,000). Without --shuffle, generated sources make only these.")
     var limit = 20_000
 
     @Flag(help: "Shuffle the images once (seeded) before --limit and the validation split, so validation mixes all sources.")
@@ -93,7 +95,7 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the initial weights, the shuffles and random data sources.")
     var seed: UInt64 = 0
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(help: "Worker threads, 1 to 256 (default: all cores). The count changes the order of the gradient sums, so it is recorded and --resume needs the same.")
     var threads = Parallelism.availableCores
 
     @Option(help: "Held-out test data, evaluated once at the end (MSE and PSNR go into the bundle).")
@@ -112,19 +114,25 @@ struct Train: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        guard latentDim > 0 else { throw ValidationError("--latent-dim must be positive, got \(latentDim)") }
+        guard TrainingJob.Limits.latentDim.contains(latentDim) else {
+            throw ValidationError("--latent-dim must be in 1...4096, got \(latentDim)")
+        }
         if summary { return }
-        guard output != nil else { throw ValidationError("missing -o MODEL.aemodel") }
-        guard !data.isEmpty else { throw ValidationError("no training data given") }
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive, got \(epochs)") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        guard TrainingJob.Limits.epochs.contains(epochs) else {
+            throw ValidationError("--epochs must be in 1...1,000,000, got \(epochs)")
+        }
+        guard TrainingJob.Limits.batchSize.contains(batchSize) else {
+            throw ValidationError("--batch-size must be in 1...65,536, got \(batchSize)")
+        }
         guard validationSplit >= 0 && validationSplit < 1 else {
             throw ValidationError("--validation-split must be in [0, 1), got \(validationSplit)")
         }
-        guard limit >= 0 else { throw ValidationError("--limit must be positive, or 0 for all images") }
+        guard limit >= 0 && limit <= DataSource.maxImages else {
+            throw ValidationError("--limit must be in 1...4,000,000, or 0 for all images, got \(limit)")
+        }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
         if let f = finalLearningRate, !(f > 0 && f.isFinite) { throw ValidationError("--final-learning-rate must be positive") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard TrainingJob.Limits.threads.contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
         guard ["f32", "f16"].contains(weights) else { throw ValidationError("--weights must be f32 or f16") }
     }
 
@@ -133,6 +141,9 @@ struct Train: ParsableCommand {
             print(Summary.table(for: ReferenceModel.build(latentDim: latentDim)))
             return
         }
+        // Checked here, not in validate(), so an unknown option is reported before these.
+        guard output != nil else { Self.exit(withError: ValidationError("missing -o MODEL.aemodel")) }
+        guard !data.isEmpty else { Self.exit(withError: ValidationError("no training data given")) }
         AllocatorTuning.keepFreedMemory()
         var settings = TrainingJob.Settings()
         settings.data = data
@@ -179,9 +190,15 @@ struct Train: ParsableCommand {
             line += String(format: ", %.0f s", result.wallSeconds)
             output.line(line)
         } catch let error as TrainingInterrupted {
-            ToolReporter.report(tool: "aetrain", error: ToolError(
-                path: job.checkpointPath,
-                reason: "\(error); the checkpoint holds every finished epoch: rerun with --resume to continue"))
+            if FileManager.default.fileExists(atPath: job.checkpointPath) {
+                ToolReporter.report(tool: "aetrain", error: ToolError(
+                    path: job.checkpointPath,
+                    reason: "\(error); the checkpoint holds every finished epoch: rerun with --resume to continue"))
+            } else {
+                ToolReporter.report(tool: "aetrain", error: ToolError(
+                    path: settings.output,
+                    reason: "\(error) before the first epoch finished, so there is no checkpoint: rerun without --resume to start again"))
+            }
             throw ExitCode(130)
         } catch {
             ToolReporter.report(tool: "aetrain", error: error)
@@ -190,4 +207,4 @@ struct Train: ParsableCommand {
     }
 }
 
-AETrain.main()
+AETrain.mainCheckingArguments()

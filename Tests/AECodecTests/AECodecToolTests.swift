@@ -326,6 +326,85 @@ final class AECodecToolTests: XCTestCase {
                       r.stderr)
     }
 
+    /// Issue 17.9 and 17.17: Ctrl-C during one large image stops its tile loop (exit 130,
+    /// no output); a second signal ends the process at once while all threads are busy.
+    func testInterruptStopsInsideOneLargeImage() throws {
+        let dir = try folder()
+        try writePNG(dir + "/big.png", width: 2048, height: 2048)
+        for signals in [1, 2] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try tool("aeenc"))
+            process.arguments = ["big.png", "--threads", "2", "--force"]
+            process.currentDirectoryURL = URL(fileURLWithPath: dir)
+            process.standardInput = FileHandle.nullDevice
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: 1.0)  // past start-up and the PNG decoding, into the tiles
+            guard process.isRunning else { throw XCTSkip("the encode finished within a second") }
+            let sent = Date()
+            // Two different signals, so the second is not merged with a still-pending first.
+            kill(process.processIdentifier, SIGINT)
+            if signals == 2 { kill(process.processIdentifier, SIGTERM) }
+            process.waitUntilExit()
+            let stopSeconds = Date().timeIntervalSince(sent)
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertLessThan(stopSeconds, 5, "stopped \(stopSeconds) s after the signal")
+            if signals == 1 {
+                XCTAssertEqual(process.terminationReason, .exit)
+                XCTAssertEqual(process.terminationStatus, 130, stderr)
+                XCTAssertTrue(stderr.hasSuffix("aeenc: interrupted: 0 of 1 files written, each complete; the rest not started\n"), stderr)
+            } else {
+                XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
+                // Whichever of the two was handled second ends it.
+                XCTAssertTrue([SIGINT, SIGTERM].contains(process.terminationStatus), "\(process.terminationStatus)")
+            }
+            XCTAssertEqual(try listing(dir), ["big.png"], "no output, no temporary file")
+        }
+    }
+
+    // MARK: Failing standard output
+
+    /// Issue 17.4: a full or closed standard output is a one-line error and exit 1, not a crash.
+    func testFailingStandardOutputIsAnError() throws {
+        let dir = try folder()
+        try writePNG(dir + "/x.png", width: 40, height: 40)
+        XCTAssertEqual(try run("aeenc", ["x.png"], in: dir).status, 0)
+        for (name, input) in [("aeenc", "x.png"), ("aedec", "x.ael")] {
+            // /dev/full: every write fails with ENOSPC.
+            let full = Process()
+            full.executableURL = URL(fileURLWithPath: try tool(name))
+            full.arguments = [input, "-o", "-"]
+            full.currentDirectoryURL = URL(fileURLWithPath: dir)
+            full.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            let err = Pipe()
+            full.standardError = err
+            try full.run()
+            full.waitUntilExit()
+            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(full.terminationReason, .exit, message)
+            XCTAssertEqual(full.terminationStatus, 1, message)
+            XCTAssertEqual(message, "\(name): -: cannot write to standard output: No space left on device\n")
+
+            // A pipe nobody reads any more: EPIPE, not a silent SIGPIPE death.
+            let closed = Process()
+            closed.executableURL = URL(fileURLWithPath: try tool(name))
+            closed.arguments = [input, "-o", "-"]
+            closed.currentDirectoryURL = URL(fileURLWithPath: dir)
+            let out = Pipe(), err2 = Pipe()
+            closed.standardOutput = out
+            closed.standardError = err2
+            try out.fileHandleForReading.close()
+            try closed.run()
+            closed.waitUntilExit()
+            let message2 = String(decoding: err2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(closed.terminationReason, .exit, message2)
+            XCTAssertEqual(closed.terminationStatus, 1, message2)
+            XCTAssertEqual(message2, "\(name): -: cannot write to standard output: Broken pipe\n")
+        }
+    }
+
     // MARK: aeinfo
 
     func testAeinfoListsTheBuiltInModels() throws {

@@ -156,6 +156,23 @@ final class ModelBundleRefusalTests: XCTestCase {
         }
     }
 
+    /// Issue 17.5: normalisation numbers that are not usable float32 values are refused on
+    /// reading (checksums valid), naming the file, instead of tripping a precondition later.
+    func testNormalizationOutsideFloat32IsRefused() throws {
+        for (scale, offset) in [(1e308, 0.0), (1e39, 0.0), (1e-50, 0.0), (0.0, 0.0), (-255.0, 0.0), (255.0, 1e39)] {
+            var bundle = ModelBundle(model: Self.model)
+            bundle.metadata.normalization.scale = scale
+            bundle.metadata.normalization.offset = offset
+            let e = try readError(try bundle.encoded())
+            guard case .invalidMetadata(_, let reason)? = e else { XCTFail("\(scale) \(offset): \(String(describing: e))"); continue }
+            XCTAssertTrue(reason.contains(offset == 0 ? "normalization.scale" : "normalization.offset"), reason)
+        }
+        var fine = ModelBundle(model: Self.model)
+        fine.metadata.normalization.scale = 1
+        fine.metadata.normalization.offset = -3
+        XCTAssertEqual(try ModelBundle.decode(try fine.encoded(), path: "fine.aemodel").metadata.normalization.offset, -3)
+    }
+
     func testInconsistentTableAndOversizedSectionsAreRefused() throws {
         // A tensor length that disagrees with its shape.
         var b = bytes

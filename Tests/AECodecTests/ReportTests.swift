@@ -1,3 +1,4 @@
+import AEProcess
 import AECodec
 import AECommandLine
 import AEData

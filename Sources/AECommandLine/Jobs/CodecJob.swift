@@ -1,3 +1,4 @@
+import AEProcess
 import AEBase
 import AECodec
 import AEFormats
@@ -89,12 +90,14 @@ public struct CodecJob {
         public var failed: Int
         /// Existing valid outputs kept (`skipExisting`).
         public var kept: Int = 0
+        /// Files decoded and written whose `--reference` could not be compared.
+        public var unmeasured: Int = 0
         public var total: Int
         public var interrupted: Bool
         public var seconds: Double
 
-        /// 130 when interrupted, 1 when a file failed, 0 otherwise.
-        public var exitCode: Int32 { interrupted ? 130 : (failed > 0 ? 1 : 0) }
+        /// 130 when interrupted, 1 when a file failed (or lacks its reference measurement), 0 otherwise.
+        public var exitCode: Int32 { interrupted ? 130 : (failed > 0 || unmeasured > 0 ? 1 : 0) }
     }
 
     public let settings: Settings
@@ -169,11 +172,16 @@ public struct CodecJob {
                 continue
             }
             let base = input.hasSuffix("/") ? input : input + "/"
-            let matching = names.filter {
+            let named = names.filter {
                 !$0.hasPrefix(".") && ($0 as NSString).pathExtension.lowercased() == inputExtension
                     && !FileBytes.kind(of: base + $0).isFolder
             }.sorted()
-            if matching.isEmpty {
+            // A FIFO or device could block the run or never end: named, not read.
+            let matching = named.filter { FileBytes.isRegularFile(base + $0) }
+            for name in named where !matching.contains(name) {
+                refused.append(ToolError(path: base + name, reason: "is not a regular file (a FIFO, device or socket); skipped"))
+            }
+            if named.isEmpty {
                 refused.append(ToolError(path: input, reason: "the folder holds no .\(inputExtension) files"))
             }
             files += matching.map { base + $0 }
@@ -191,20 +199,15 @@ public struct CodecJob {
                 outputFolder = o
             }
         }
-        if let folder = outputFolder {
+        // With nothing to convert the refusals say it all.
+        if let folder = outputFolder, !files.isEmpty {
             let kind = FileBytes.kind(of: folder)
+            let given = files.count + refused.count > 1 ? "with several inputs" : "with a folder as input"
             if kind.exists && !kind.isFolder {
-                throw ToolError(path: folder, reason: "is a file: with several inputs, -o names an output folder")
+                throw ToolError(path: folder, reason: "is a file: \(given), -o names an output folder")
             }
             if !kind.exists && (folder as NSString).pathExtension.lowercased() == outputExtension {
-                throw ToolError(path: folder, reason: "with several inputs, -o names an output folder, not a .\(outputExtension) file")
-            }
-            if !kind.exists {
-                do {
-                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                } catch {
-                    throw ToolError(path: folder, reason: "cannot create the output folder")
-                }
+                throw ToolError(path: folder, reason: "\(given), -o names an output folder, not a .\(outputExtension) file")
             }
         }
 
@@ -245,6 +248,14 @@ public struct CodecJob {
             }
             tasks.append(Task(input: .file(input), output: output, reference: reference(for: input)))
         }
+        // The output folder is made only when something will go into it.
+        if let folder = outputFolder, !tasks.isEmpty, !FileBytes.kind(of: folder).exists {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw ToolError(path: folder, reason: "cannot create the output folder")
+            }
+        }
         return (tasks, refused, existing)
     }
 
@@ -281,7 +292,7 @@ public struct CodecJob {
     /// Runs the whole job. `shouldStop` is polled between files (Ctrl-C). Per-file
     /// errors go to standard error as they happen; `statsLine` receives the `--stats`
     /// lines. Throws only for problems that stop everything before any file is done.
-    public func run(output: TerminalOutput, shouldStop: @escaping () -> Bool = { false },
+    public func run(output: TerminalOutput, shouldStop: @escaping @Sendable () -> Bool = { false },
                     statsLine: @escaping (String) -> Void) throws -> Summary {
         let start = Date()
         if settings.reference != nil && settings.direction == .encode {
@@ -308,9 +319,8 @@ public struct CodecJob {
         let codecThreads = workers == 1 ? max(1, settings.threads) : 1
         // Build the first codec here, so a model that does not fit fails the run once.
         let first = try ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
-        if settings.direction == .encode && encoding == .uint8 && first.quantization == nil {
-            throw CodecError.incompatible(path: modelName, reason: ImageCodec.noTableReason)
-        }
+        first.shouldStop = shouldStop
+        if settings.direction == .encode { try first.checkCanEncode(encoding) }
         // Existing outputs (skipExisting): kept when valid, an error otherwise.
         var kept = 0, invalid = 0
         for task in existing {
@@ -326,6 +336,7 @@ public struct CodecJob {
         let work: (Int) -> Void = { w in
             guard let codec = w == 0 ? first : try? ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
             else { return }
+            codec.shouldStop = shouldStop
             // Outputs are written in groups (GroupCommit: one disk flush per group).
             var group: [Converted] = []
             var groupBytes = 0
@@ -356,7 +367,7 @@ public struct CodecJob {
         let failed = refused.count + invalid + state.failures
         let interrupted = shouldStop() && results.count + failed + kept < total
         if settings.stats && results.count > 1 { statsLine(Self.totalLine(results)) }
-        return Summary(results: results, failed: failed, kept: kept, total: total,
+        return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, total: total,
                        interrupted: interrupted, seconds: Date().timeIntervalSince(start))
     }
 
@@ -378,7 +389,12 @@ public struct CodecJob {
                     return invalid("holds \(header.encoding == .uint8 ? 8 : 16)-bit latents, not \(settings.bits)-bit")
                 }
             case .decode:
-                _ = try PNGImage.decode(try FileBytes.read(path, limit: PNGImage.maxFileBytes), maxPixels: ImageCodec.maxPixels)
+                let bytes = try FileBytes.read(path, limit: PNGImage.maxFileBytes)
+                // libpng forgives a missing end; a kept output must be the whole file.
+                guard bytes.count >= 12 && Array(bytes.suffix(12)) == PNGImage.endChunk else {
+                    return invalid("is not a complete PNG (it does not end with the IEND chunk)")
+                }
+                _ = try PNGImage.decode(bytes, maxPixels: ImageCodec.maxPixels)
             }
             return nil
         } catch {
@@ -397,6 +413,8 @@ public struct CodecJob {
         var index: Int
         var bytes: [UInt8]
         var result: FileResult
+        /// The `--reference` image could not be compared: reported once the output is written.
+        var referenceProblem: Error? = nil
     }
 
     /// Reads and converts one file; reports its error (returning nil), if any.
@@ -404,27 +422,46 @@ public struct CodecJob {
         let task = state.tasks[index]
         let name = task.input.displayName == "-" ? "<stdin>" : task.input.displayName
         do {
+            // The first bytes are checked before the rest is read, so /dev/zero or a wrong
+            // file is refused at once instead of after the size limit.
+            let checkPrefix: ([UInt8]) throws -> Void = { prefix in
+                switch self.settings.direction {
+                case .encode:
+                    if prefix.starts(with: LatentFile.magic) {
+                        throw ToolError(path: name, reason: "is a latent file (.ael), not a PNG: decode it with aedec")
+                    }
+                    if !prefix.isEmpty && !prefix.starts(with: PNGImage.signature) && !PNGImage.signature.starts(with: prefix) {
+                        throw CodecError.unreadableImage(path: name, reason: PNGError.notPNG.description)
+                    }
+                case .decode:
+                    if prefix.starts(with: PNGImage.signature) {
+                        throw ToolError(path: name, reason: "is a PNG image, not a latent file: encode it with aeenc")
+                    }
+                    try LatentFileCodec.checkSignature(prefix, path: name)
+                }
+            }
+            let limit = settings.direction == .encode ? PNGImage.maxFileBytes : LatentFile.Limits.fileBytes
             let bytes: [UInt8]
             switch task.input {
             case .standardStream:
-                bytes = try FileBytes.standardInput(limit: settings.direction == .encode ? PNGImage.maxFileBytes : LatentFile.Limits.fileBytes)
+                bytes = try FileBytes.standardInput(limit: limit, checkPrefix: checkPrefix)
             case .file(let path):
-                bytes = settings.direction == .encode ? try FileBytes.read(path, limit: PNGImage.maxFileBytes)
-                                                      : try LatentFile.readBytes(path: path)
+                bytes = settings.direction == .encode ? try FileBytes.read(path, limit: limit, checkPrefix: checkPrefix)
+                                                      : try LatentFile.readBytes(path: path, checkPrefix: checkPrefix)
             }
             switch settings.direction {
             case .encode:
-                if bytes.starts(with: LatentFile.magic) {
-                    throw ToolError(path: name, reason: "is a latent file (.ael), not a PNG: decode it with aedec")
-                }
                 let file = try codec.encode(try CodecImage.decodePNG(bytes, path: name), encoding: encoding)
-                let output = try file.encoded()
+                let output: [UInt8]
+                do {
+                    output = try file.encoded()
+                } catch LatentFileError.invalidRequest(_, let reason) {
+                    // The latents this model made cannot be stored (NaN from NaN weights): name the input.
+                    throw LatentFileError.invalidRequest(path: name, reason: reason)
+                }
                 return Converted(index: index, bytes: output, result: FileResult(
                     task: task, width: file.width, height: file.height, latentBytes: output.count))
             case .decode:
-                if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
-                    throw ToolError(path: name, reason: "is a PNG image, not a latent file: encode it with aeenc")
-                }
                 let file: LatentFile
                 do {
                     file = try LatentFile.decode(bytes, path: name, quantization: codec.quantization)
@@ -439,11 +476,19 @@ public struct CodecJob {
                 let image = try codec.decode(file, path: name)
                 let output = try image.encoded()
                 var result = FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
+                var problem: Error? = nil
                 if let reference = task.reference {
-                    (result.squaredError, result.comparedValues) = try Self.compare(png: output, reference: reference)
+                    // A missing or unusable reference costs the measurement, not the decoded image.
+                    do {
+                        (result.squaredError, result.comparedValues) = try Self.compare(png: output, reference: reference, input: name)
+                    } catch {
+                        problem = error
+                    }
                 }
-                return Converted(index: index, bytes: output, result: result)
+                return Converted(index: index, bytes: output, result: result, referenceProblem: problem)
             }
+        } catch CodecError.interrupted {
+            return nil  // neither done nor failed: the run ends as interrupted
         } catch {
             reporter.report(error, path: name)
             state.fail(index)
@@ -455,15 +500,16 @@ public struct CodecJob {
     private func commit(_ group: [Converted], state: RunState, reporter: FailureReporter, statsLine: (String) -> Void) {
         var files: [(path: String, bytes: [UInt8])] = []
         var fileIndices: [Int] = []
+        var errors = [Error?](repeating: nil, count: group.count)
         for (k, c) in group.enumerated() {
             switch state.tasks[c.index].output {
-            case .standardStream: FileHandle.standardOutput.write(Data(c.bytes))
+            case .standardStream:
+                do { try StandardStream.write(c.bytes, to: .output) } catch { errors[k] = error }
             case .file(let path):
                 files.append((path, c.bytes))
                 fileIndices.append(k)
             }
         }
-        var errors = [Error?](repeating: nil, count: group.count)
         for (k, error) in zip(fileIndices, GroupCommit.store(files, force: settings.force)) { errors[k] = error }
         for (c, error) in zip(group, errors) {
             if let error {
@@ -472,22 +518,28 @@ public struct CodecJob {
             } else {
                 if settings.stats { statsLine(Self.statsLine(c.result, direction: settings.direction)) }
                 state.succeed(c.index, c.result)
+                if let problem = c.referenceProblem {
+                    reporter.report(problem)
+                    state.noteUnmeasured()
+                }
             }
         }
     }
 
     /// Squared error (RGB, pixels in [0, 1]) between a decoded PNG and the reference PNG file.
-    static func compare(png: [UInt8], reference: String) throws -> (Double, Int) {
+    static func compare(png: [UInt8], reference: String, input: String) throws -> (Double, Int) {
+        func mismatch(_ why: String) -> CodecError {
+            .referenceMismatch(path: reference, reason: "cannot be the reference image of \(input) (\(why)); decoded without a comparison")
+        }
         let ref: PNGImage
         do {
             ref = try PNGImage.read(path: reference, channels: 4, maxPixels: ImageCodec.maxPixels)
-        } catch let error as PNGError {
-            throw CodecError.referenceMismatch(path: reference, reason: error.description)
+        } catch {
+            throw mismatch((error as? PathReportable)?.reason ?? "\(error)")
         }
         let out = try PNGImage.decode(png, channels: 4, maxPixels: ImageCodec.maxPixels)
         guard ref.width == out.width, ref.height == out.height else {
-            throw CodecError.referenceMismatch(path: reference, reason:
-                "is \(ref.width)x\(ref.height), the decoded image is \(out.width)x\(out.height)")
+            throw mismatch("it is \(ref.width)x\(ref.height), the decoded image is \(out.width)x\(out.height)")
         }
         var sum = 0.0
         ref.pixels.withUnsafeBufferPointer { a in
@@ -508,7 +560,7 @@ public struct CodecJob {
     // MARK: - Reports
 
     static func statsLine(_ r: FileResult, direction: Direction) -> String {
-        let arrow = "\(r.task.input.displayName) -> \(r.task.output.displayName)"
+        let arrow = ToolReporter.printable("\(r.task.input.displayName) -> \(r.task.output.displayName)")
         var line = "\(arrow): \(r.width)x\(r.height), " + (direction == .encode ? "wrote" : "read")
             + " \(r.latentBytes) bytes, " + String(format: "%.3f bpp, ratio %.1f:1 vs raw RGB", r.bitsPerPixel, r.compressionRatio)
         if let mse = r.mse { line += String(format: ", MSE %.6f, PSNR %.2f dB", mse, psnr(mse)) }
@@ -558,6 +610,7 @@ final class RunState: @unchecked Sendable {
     private var nextIndex = 0
     private(set) var results: [CodecJob.FileResult?]
     private(set) var failures = 0
+    private(set) var unmeasured = 0
     private var done: Int
     private let start = Date()
     private var lastDraw = Date.distantPast
@@ -584,6 +637,13 @@ final class RunState: @unchecked Sendable {
         results[index] = result
         done += 1
         draw()
+    }
+
+    /// A file written without its `--reference` measurement.
+    func noteUnmeasured() {
+        lock.lock()
+        defer { lock.unlock() }
+        unmeasured += 1
     }
 
     func fail(_ index: Int) {
@@ -629,16 +689,17 @@ public enum CodecCommand {
         }
         let interrupt = InterruptFlag()
         interrupt.install()
+        // A closed standard output is then a write error (EPIPE) to report, not a silent death.
+        signal(SIGPIPE, SIG_IGN)
         let output = TerminalOutput.standardError(quiet: quiet)
         let statsLock = NSLock()
         do {
             let summary = try job.run(output: output, shouldStop: { interrupt.isRaised }, statsLine: { line in
                 statsLock.lock()
                 defer { statsLock.unlock() }
-                let handle = toStandardOutput ? FileHandle.standardError : FileHandle.standardOutput
-                handle.write(Data((line + "\n").utf8))
+                StandardStream.write(line + "\n", to: toStandardOutput ? .error : .output)
             })
-            func say(_ text: String) { FileHandle.standardError.write(Data("\(job.tool): \(text)\n".utf8)) }
+            func say(_ text: String) { StandardStream.write("\(job.tool): \(text)\n", to: .error) }
             if summary.interrupted {
                 say("interrupted: \(summary.results.count) of \(summary.total) files written, each complete; the rest not started")
             } else if summary.failed > 0 && summary.total > 1 {

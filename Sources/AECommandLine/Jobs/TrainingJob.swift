@@ -1,3 +1,5 @@
+import AEProcess
+import AEBase
 import AECodec
 import AEData
 import AEFormats
@@ -35,6 +37,30 @@ public struct TrainingJob {
         public init() {}
     }
 
+    /// The documented range of each numeric setting, checked before anything is allocated.
+    public enum Limits {
+        /// A latent vector longer than the 3,072 values of a 32x32 RGB tile compresses nothing.
+        public static let latentDim = 1...4096
+        public static let batchSize = 1...65_536
+        public static let epochs = 1...1_000_000
+        /// The thread count changes the order of the gradient sums, so it is kept as given.
+        public static let threads = 1...256
+    }
+
+    /// Refuses settings outside `Limits` (and a limit above `DataSource.maxImages`).
+    public func checkSettings() throws {
+        func check(_ value: Int, _ range: ClosedRange<Int>, _ option: String) throws {
+            guard range.contains(value) else {
+                throw ToolError(path: option, reason: "must be in \(range.lowerBound)...\(NumberText.grouped(range.upperBound)), got \(value)")
+            }
+        }
+        try check(settings.latentDim, Limits.latentDim, "--latent-dim")
+        try check(settings.options.batchSize, Limits.batchSize, "--batch-size")
+        try check(settings.options.epochs, Limits.epochs, "--epochs")
+        try check(settings.threads, Limits.threads, "--threads")
+        if let limit = settings.limit { try check(limit, 1...DataSource.maxImages, "--limit") }
+    }
+
     /// What a finished run reports.
     public struct Result: Sendable {
         public var bundlePath: String
@@ -58,6 +84,7 @@ public struct TrainingJob {
 
     /// Everything that can be checked before training starts; throws the first problem.
     public func checkOutput() throws {
+        try checkSettings()
         let out = settings.output
         guard !out.isEmpty else { throw ToolError(path: "-o", reason: "no output path given") }
         let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
@@ -158,6 +185,11 @@ public struct TrainingJob {
                 throw ToolError(path: checkpointPath, reason: "is a finished model bundle, not a checkpoint")
             }
             try checkResumable(checkpoint, data: train)
+            let finished = checkpoint.metadata.checkpoint?.completedEpochs ?? 0
+            if finished > settings.options.epochs {
+                throw ToolError(path: checkpointPath, reason:
+                    "holds \(finished) finished epochs, more than --epochs \(settings.options.epochs): resume with --epochs \(finished) or more")
+            }
             trainer = try checkpoint.makeTrainer(threads: settings.threads, epochs: settings.options.epochs)
             previousSeconds = checkpoint.metadata.training?.wallTimeSeconds ?? 0
             output.line("Resuming from \(checkpointPath) after epoch \(trainer.history.count)")
@@ -219,6 +251,7 @@ public struct TrainingJob {
     /// Returns the output path, the fingerprint and the table.
     public func quantize(output: TerminalOutput) throws -> (path: String, fingerprint: String, table: LatentQuantization) {
         guard let source = settings.quantizeFrom else { throw ToolError(path: "--quantize-from", reason: "no model given") }
+        try checkSettings()
         let out = settings.output
         guard !out.isEmpty else { throw ToolError(path: "-o", reason: "no output path given") }
         if FileBytes.kind(of: out).exists && !settings.force {

@@ -172,8 +172,10 @@ public struct BundleInfo {
         let text = String(decoding: try encoder.encode(envelope), as: UTF8.self)
         // Splice in the stored metadata verbatim (already checked to be a JSON object),
         // indented to sit under its key.
-        let raw = String(decoding: container.metadataBytes, as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // A leading byte-order mark is allowed before the document, not inside another one.
+        var raw = String(decoding: container.metadataBytes, as: UTF8.self)
+        if raw.hasPrefix("\u{FEFF}") { raw.removeFirst() }
+        raw = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         let quoted = String(decoding: try JSONEncoder().encode(placeholder), as: UTF8.self)
         guard let range = text.range(of: quoted) else { return text }
         let lineStart = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex

@@ -114,6 +114,19 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         /// Channel order: "RGB".
         public var channels: String
 
+        /// Refuses values that are not usable as float32 (spec 5.4): every consumer
+        /// divides by `Float(scale)`.
+        func check(path: String) throws {
+            let largest = Double(Float.greatestFiniteMagnitude)
+            guard scale >= Double(Float.leastNormalMagnitude) && scale <= largest else {
+                throw BundleError.invalidMetadata(path: path, reason:
+                    "normalization.scale \(scale) is not a positive normal float32 (1.1754944e-38 to 3.4028235e38)")
+            }
+            guard offset.isFinite && abs(offset) <= largest else {
+                throw BundleError.invalidMetadata(path: path, reason: "normalization.offset \(offset) is not a finite float32")
+            }
+        }
+
         public static let unitRange = PixelNormalization(scale: 255, offset: 0, layout: "NHWC", channels: "RGB")
 
         public init(scale: Double, offset: Double, layout: String, channels: String) {
@@ -300,7 +313,11 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(
             positiveInfinity: nonFinite.positive, negativeInfinity: nonFinite.negative, nan: nonFinite.nan)
         do {
-            return try decoder.decode(BundleMetadata.self, from: Data(bytes))
+            let metadata = try decoder.decode(BundleMetadata.self, from: Data(bytes))
+            try metadata.normalization.check(path: path)
+            return metadata
+        } catch let error as BundleError {
+            throw error
         } catch let DecodingError.keyNotFound(key, context) {
             throw BundleError.invalidMetadata(path: path, reason: "missing \(jsonPath(context.codingPath + [key]))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {

@@ -20,7 +20,12 @@ public enum FileBytes {
     /// The bytes of the file at `path`. Throws `FileError.missing`,
     /// `.unreadable` (a folder, permissions, I/O error) or `.unreadable` when the
     /// file is larger than `limit` bytes.
-    public static func read(_ path: String, limit: Int = defaultLimit) throws -> [UInt8] {
+    ///
+    /// `checkPrefix`, if given, sees the first `signatureLength` bytes (fewer for a shorter
+    /// file) before anything more is read, and throws to refuse a file that is not of the
+    /// expected kind: `/dev/zero` or a wrong file is refused at once, not after `limit` bytes.
+    public static func read(_ path: String, limit: Int = defaultLimit,
+                     checkPrefix: (([UInt8]) throws -> Void)? = nil) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         if fd < 0 {
             let code = errno
@@ -36,6 +41,19 @@ public enum FileBytes {
             throw FileError.unreadable(path: path, reason: "it is a folder, expected a file")
         }
         let size = Int(info.st_size)
+        if let check = checkPrefix {
+            if (info.st_mode & S_IFMT) == S_IFREG {
+                var head = [UInt8](repeating: 0, count: min(signatureLength, size))
+                let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
+                try check(Array(head[0..<max(0, n)]))
+            } else {
+                // A pipe or device: its first bytes, then the rest under the limit.
+                var bytes = try readPrefix(fd, count: signatureLength, path: path)
+                try check(bytes)
+                try readRest(fd, into: &bytes, limit: limit, path: path)
+                return bytes
+            }
+        }
         guard size <= limit else {
             throw FileError.unreadable(path: path, reason: "file is \(size) bytes, over the \(limit)-byte limit")
         }
@@ -62,10 +80,17 @@ public enum FileBytes {
         return bytes
     }
 
+    /// How many leading bytes `checkPrefix` sees: enough for every signature we check (PNG's 8).
+    static let signatureLength = 8
+
     /// All of standard input (`aeenc -`, `aedec -`), refused as soon as it passes `limit`
-    /// bytes: a pipe has no size to check first. Errors name it `<stdin>`.
-    public static func standardInput(limit: Int) throws -> [UInt8] {
-        try readAll(0, limit: limit, path: "<stdin>")
+    /// bytes: a pipe has no size to check first. Errors name it `<stdin>`. `checkPrefix`
+    /// as in `read`.
+    public static func standardInput(limit: Int, checkPrefix: (([UInt8]) throws -> Void)? = nil) throws -> [UInt8] {
+        var bytes = try readPrefix(0, count: signatureLength, path: "<stdin>")
+        try checkPrefix?(bytes)
+        try readRest(0, into: &bytes, limit: limit, path: "<stdin>")
+        return bytes
     }
 
     /// Everything left to read from the open descriptor `fd`, at most `limit` bytes.
@@ -73,6 +98,20 @@ public enum FileBytes {
         var bytes: [UInt8] = []
         try readRest(fd, into: &bytes, limit: limit, path: path)
         return bytes
+    }
+
+    /// Up to `count` bytes from `fd` (fewer only at the end of the data).
+    private static func readPrefix(_ fd: Int32, count: Int, path: String) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let n = buffer.withUnsafeMutableBytes { systemRead(fd, $0.baseAddress! + done, count - done) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw FileError.unreadable(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { break }
+            done += n
+        }
+        return Array(buffer[0..<done])
     }
 
     /// Appends what is left to read from `fd` to `bytes`, in 64 KiB steps, throwing
@@ -122,6 +161,13 @@ public enum FileBytes {
             }
         }
         return ids
+    }
+
+    /// Whether `path` is a regular file (following symlinks): folder listings take only
+    /// these, so a FIFO or device in a folder cannot block or flood a run.
+    public static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
     /// Whether `path` exists, and whether it is a folder.

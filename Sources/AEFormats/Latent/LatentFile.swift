@@ -158,9 +158,12 @@ public struct LatentFile: Equatable, Sendable {
     }
 
     /// The bytes of the file at `path`, refusing folders and files over `Limits.fileBytes`.
-    public static func readBytes(path: String) throws -> [UInt8] {
+    /// `checkPrefix` sees the first bytes before the rest is read (default: the latent
+    /// file's signature check).
+    public static func readBytes(path: String, checkPrefix: (([UInt8]) throws -> Void)? = nil) throws -> [UInt8] {
         do {
-            return try FileBytes.read(path, limit: Limits.fileBytes)
+            return try FileBytes.read(path, limit: Limits.fileBytes,
+                                      checkPrefix: checkPrefix ?? { try LatentFileCodec.checkSignature($0, path: path) })
         } catch let error as FileError {
             switch error {
             case .missing: throw LatentFileError.cannotRead(path: path, reason: "no such file")

@@ -147,7 +147,7 @@ enum LatentPayloadLayout: CaseIterable {
 }
 
 /// Writing and reading the bytes.
-enum LatentFileCodec {
+public enum LatentFileCodec {
     typealias Limits = LatentFile.Limits
 
     // MARK: Varints
@@ -244,7 +244,7 @@ enum LatentFileCodec {
         return out
     }
 
-    static func checkQuantization(_ q: LatentQuantization, latentDim: Int, path: String, request: Bool) throws {
+    public static func checkQuantization(_ q: LatentQuantization, latentDim: Int, path: String, request: Bool) throws {
         func fail(_ reason: String) -> LatentFileError {
             request ? .invalidRequest(path: path, reason: reason) : .quantizationRequired(path: path, reason: reason)
         }
@@ -288,10 +288,11 @@ enum LatentFileCodec {
         }
     }
 
-    /// Checks the whole file and returns its header and the decompressed payload and alpha.
-    static func parse(_ bytes: [UInt8], path: String) throws -> (header: LatentFile.Header, payload: [UInt8], alpha: [UInt8]?) {
+    /// Refuses bytes that do not start like a latent file (the first 4 bytes suffice; a
+    /// shorter prefix of the magic is a truncated file). Readers call it on the first bytes
+    /// before reading more.
+    public static func checkSignature(_ bytes: [UInt8], path: String) throws {
         let n = bytes.count
-        // 1. Signature.
         let magic = LatentFile.magic
         if n < magic.count {
             if n > 0 && Array(bytes) == Array(magic.prefix(n)) {
@@ -308,6 +309,13 @@ enum LatentFileCodec {
             }
             throw LatentFileError.notALatentFile(path: path, reason: "bad magic")
         }
+    }
+
+    /// Checks the whole file and returns its header and the decompressed payload and alpha.
+    static func parse(_ bytes: [UInt8], path: String) throws -> (header: LatentFile.Header, payload: [UInt8], alpha: [UInt8]?) {
+        let n = bytes.count
+        // 1. Signature.
+        try checkSignature(bytes, path: path)
         // 2. Version.
         guard n > 4 else { throw LatentFileError.truncated(path: path, expected: LatentFile.minimumFileLength, found: n) }
         let major = Int(bytes[4] >> 4), minor = Int(bytes[4] & 0x0F)

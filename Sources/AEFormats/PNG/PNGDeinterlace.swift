@@ -113,7 +113,7 @@ enum PNGDeinterlace {
         }
 
         header[12] = 0
-        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        var png = PNGImage.signature
         func chunk(_ type: String, _ body: [UInt8]) {
             for k in (0..<4).reversed() { png.append(UInt8(truncatingIfNeeded: body.count >> (8 * k))) }
             let typed = Array(type.utf8) + body

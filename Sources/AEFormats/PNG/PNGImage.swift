@@ -172,7 +172,11 @@ public struct PNGImage: Equatable, Sendable {
     /// PNG_IMAGE_FLAG_16BIT_sRGB: 16-bit files without colour-space chunks are sRGB.
     private static let flag16BitSRGB: UInt32 = 0x04
 
-    private static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+    /// The 12 bytes every complete PNG file ends with: the empty IEND chunk and its CRC.
+    public static let endChunk: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+
+    /// The 8 bytes every PNG file starts with.
+    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// PNG_FORMAT_GRAY / GA / RGB / RGBA for 1...4 channels.
     private static func format(channels: Int) -> UInt32 {

@@ -21,6 +21,10 @@ public struct Parallelism: Sendable {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
+    /// A requested worker count capped to the cores: more threads than cores only add
+    /// memory (each has its own scratch buffers) and never speed.
+    public static func capped(_ threads: Int) -> Int { max(1, min(threads, availableCores)) }
+
     /// Splits `0..<count` into at most `threads` contiguous ranges and runs
     /// `body(range, worker)` for each, concurrently. Returns when all are done.
     public func forEachRange(_ count: Int, _ body: (Range<Int>, Int) -> Void) {

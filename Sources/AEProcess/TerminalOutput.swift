@@ -1,4 +1,3 @@
-import AECodec
 import AEFormats
 import Foundation
 
@@ -19,15 +18,15 @@ public struct TerminalOutput: Sendable {
     /// Redraws the current line (interactive mode only).
     public func status(_ text: String) {
         guard mode == .interactive else { return }
-        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text).utf8))
+        StandardStream.write("\r\u{1B}[2K" + text, to: .error)
     }
 
     /// Prints a finished line (replacing the status line on a terminal).
     public func line(_ text: String) {
         switch mode {
         case .quiet: return
-        case .interactive: FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text + "\n").utf8))
-        case .lines: FileHandle.standardError.write(Data((text + "\n").utf8))
+        case .interactive: StandardStream.write("\r\u{1B}[2K" + text + "\n", to: .error)
+        case .lines: StandardStream.write(text + "\n", to: .error)
         }
     }
 
