@@ -489,8 +489,8 @@ final class CodecTests: XCTestCase {
         XCTAssertNil(try EmbeddedModels.bundle(named: "no-such-model"))
         XCTAssertTrue(EmbeddedModels.listing().contains(bundle.fingerprint))
         // --model resolution: a built-in name, or a path.
-        XCTAssertEqual(try CodecJob.loadModel(nil).name, "built-in \(EmbeddedModels.defaultName)")
-        XCTAssertEqual(try CodecJob.loadModel(CodecTesting.goldenBundlePath).bundle.metadata.architecture.latentDim, 4)
-        XCTAssertThrowsError(try CodecJob.loadModel("no-such-model"))
+        XCTAssertEqual(try ModelLookup.load(nil).name, "built-in \(EmbeddedModels.defaultName)")
+        XCTAssertEqual(try ModelLookup.load(CodecTesting.goldenBundlePath).bundle.metadata.architecture.latentDim, 4)
+        XCTAssertThrowsError(try ModelLookup.load("no-such-model"))
     }
 }

@@ -258,7 +258,7 @@ public struct TrainingJob {
             throw ToolError(path: out, reason: FileErrorText.alreadyExists)
         }
         try checkNotRead([out])
-        let (bundle, _) = try CodecJob.loadModel(source)
+        let (bundle, _) = try ModelLookup.load(source)
         guard !bundle.isCheckpoint else {
             throw ToolError(path: source, reason: "is a training checkpoint, not a finished model bundle")
         }

@@ -81,7 +81,7 @@ public struct ReportJob {
         let specs = settings.models.isEmpty ? EmbeddedModels.names : settings.models
         guard !specs.isEmpty else { throw ToolError(path: folder, reason: "no models given and none built in") }
         let bundles = try specs.map { spec -> (ModelBundle, String) in
-            let (bundle, _) = try CodecJob.loadModel(spec)
+            let (bundle, _) = try ModelLookup.load(spec)
             // Short names for the page: a built-in's name, a file's name without its folder.
             return (bundle, spec.contains("/") ? (spec as NSString).lastPathComponent : spec)
         }

@@ -1,0 +1,47 @@
+import AEProcess
+import AEFormats
+import AENet
+import Foundation
+
+/// What `aeenc` and `aedec` do once their arguments are parsed: Ctrl-C handling,
+/// progress, `--stats` lines (on standard output, or standard error when the data
+/// go to standard output), the final count of failures, and the exit status.
+public enum CodecCommand {
+    /// Runs the job and returns the exit status (0, 1 or 130).
+    public static func run(_ settings: CodecJob.Settings, quiet: Bool) -> Int32 {
+        AllocatorTuning.keepFreedMemory()
+        let job = CodecJob(settings: settings)
+        let toStandardOutput = settings.output == "-" || (settings.output == nil && settings.inputs == ["-"])
+        if toStandardOutput && isatty(STDOUT_FILENO) == 1 {
+            ToolReporter.report(tool: job.tool, error: ToolError(path: "-", reason:
+                "refusing to write binary data to a terminal: redirect standard output or use -o FILE"))
+            return 1
+        }
+        let interrupt = InterruptFlag()
+        interrupt.install()
+        // A closed standard output is then a write error (EPIPE) to report, not a silent death.
+        signal(SIGPIPE, SIG_IGN)
+        let output = TerminalOutput.standardError(quiet: quiet)
+        let statsLock = NSLock()
+        do {
+            let summary = try job.run(output: output, shouldStop: { interrupt.isRaised }, statsLine: { line in
+                statsLock.lock()
+                defer { statsLock.unlock() }
+                StandardStream.write(line + "\n", to: toStandardOutput ? .error : .output)
+            })
+            func say(_ text: String) { StandardStream.write("\(job.tool): \(text)\n", to: .error) }
+            if summary.interrupted {
+                say("interrupted: \(summary.results.count) of \(summary.total) files written, each complete; the rest not started")
+            } else if summary.failed > 0 && summary.total > 1 {
+                say("\(summary.failed) of \(summary.total) files failed")
+            }
+            if summary.kept > 0 {
+                say("kept \(summary.kept) existing output\(summary.kept == 1 ? "" : "s") (--skip-existing)")
+            }
+            return summary.exitCode
+        } catch {
+            ToolReporter.report(tool: job.tool, error: error)
+            return 1
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import AEProcess
+import AEBase
+import AECodec
+import AEFormats
+import AENet
+import Dispatch
+import Foundation
+
+/// One `aeenc` or `aedec` run: resolve the model, map inputs to outputs, encode or
+/// decode every file (spread over the cores), write each output atomically, and
+/// report. The executables only parse arguments into `CodecJob.Settings`.
+///
+/// The pieces, one file each: the plan (`CodecJob+Plan`: inputs to outputs), the
+/// conversion of one file (`FileConversion`: `EncodeConversion`, `DecodeConversion`),
+/// the workers (`CodecWorkerPool`, `RunState`, `FailureReporter`), the figures
+/// (`CodecMetrics`) and the process around it (`CodecCommand`).
+///
+/// Files are independent: one that fails is reported (`tool: <path>: <reason>`) and
+/// the others go on. Outputs are written through a temporary file and renamed, never
+/// over an existing file without `force`, never over an input; an error or Ctrl-C
+/// leaves no partial output.
+public struct CodecJob {
+    public enum Direction: Sendable {
+        case encode, decode
+    }
+
+    public struct Settings: Sendable {
+        public var direction: Direction
+        /// Files, folders (every .png / .ael file in them, not recursing), or "-" (stdin).
+        public var inputs: [String] = []
+        /// Output file, or folder for several inputs; "-" for stdout; nil: next to the input.
+        public var output: String?
+        /// A bundle path or a built-in model name; nil for `EmbeddedModels.defaultName`.
+        public var model: String?
+        public var force = false
+        /// Keep outputs that already exist and are valid (a complete file of this model)
+        /// instead of refusing them: a rerun after a killed or interrupted run finishes
+        /// only the rest. An existing output that is not valid is an error (never replaced).
+        public var skipExisting = false
+        public var threads = Parallelism.availableCores
+        /// Print size, bits per pixel and compression ratio per file (and PSNR with `reference`).
+        public var stats = false
+        /// Decoding: the original PNG (or a folder of originals, matched by name) to
+        /// measure MSE and PSNR against.
+        public var reference: String?
+        /// Encoding: bits per latent value, 16 (float16) or 8 (one byte with the model's
+        /// quantisation table).
+        public var bits = 16
+
+        public init(direction: Direction) { self.direction = direction }
+    }
+
+    /// Where an input comes from or an output goes.
+    public enum Endpoint: Equatable, Sendable {
+        case file(String)
+        case standardStream
+
+        public var displayName: String {
+            switch self {
+            case .file(let path): return path
+            case .standardStream: return "-"
+            }
+        }
+    }
+
+    /// One input and where its output goes.
+    public struct Task: Equatable, Sendable {
+        public var input: Endpoint
+        public var output: Endpoint
+        /// The reference PNG for this file (decoding with `reference`).
+        public var reference: String?
+    }
+
+    /// What one file gave.
+    public struct FileResult: Sendable {
+        public var task: Task
+        public var width: Int
+        public var height: Int
+        /// Size of the latent file (written when encoding, read when decoding).
+        public var latentBytes: Int
+        /// Sum of squared differences (pixels in [0, 1], RGB) against the reference, and the number of values.
+        public var squaredError: Double?
+        public var comparedValues: Int = 0
+
+        public var bitsPerPixel: Double { Double(latentBytes * 8) / Double(width * height) }
+        /// Raw RGB bytes (width x height x 3) over the latent file's bytes.
+        public var compressionRatio: Double { Double(width * height * 3) / Double(latentBytes) }
+        public var mse: Double? { squaredError.map { $0 / Double(max(1, comparedValues)) } }
+        public var psnr: Double? { mse.map { PSNR.decibels(mse: $0) } }
+    }
+
+    /// The end of a run.
+    public struct Summary: Sendable {
+        public var results: [FileResult]
+        public var failed: Int
+        /// Existing valid outputs kept (`skipExisting`).
+        public var kept: Int = 0
+        /// Files decoded and written whose `--reference` could not be compared.
+        public var unmeasured: Int = 0
+        public var total: Int
+        public var interrupted: Bool
+        public var seconds: Double
+
+        /// 130 when interrupted, 1 when a file failed (or lacks its reference measurement), 0 otherwise.
+        public var exitCode: Int32 { interrupted ? 130 : (failed > 0 || unmeasured > 0 ? 1 : 0) }
+    }
+
+    public let settings: Settings
+    public init(settings: Settings) { self.settings = settings }
+
+    /// What this job's direction does to one file.
+    var conversion: any FileConversion {
+        switch settings.direction {
+        case .encode: return EncodeConversion(encoding: settings.bits == 8 ? .uint8 : .float16)
+        case .decode: return DecodeConversion()
+        }
+    }
+
+    public var tool: String { conversion.tool }
+
+    // MARK: - Running
+
+    /// Runs the whole job. `shouldStop` is polled between files (Ctrl-C). Per-file
+    /// errors go to standard error as they happen; `statsLine` receives the `--stats`
+    /// lines. Throws only for problems that stop everything before any file is done.
+    public func run(output: TerminalOutput, shouldStop: @escaping @Sendable () -> Bool = { false },
+                    statsLine: @escaping (String) -> Void) throws -> Summary {
+        let start = Date()
+        let conversion = self.conversion
+        try conversion.validate(settings)
+        let (bundle, modelName) = try ModelLookup.load(settings.model)
+        if settings.skipExisting && settings.force {
+            throw ToolError(path: "--skip-existing", reason: "cannot be used with --force")
+        }
+        let (tasks, refused, existing) = try plan()
+        let reporter = FailureReporter(tool: tool, output: output)
+        for error in refused { reporter.report(error) }
+        let total = tasks.count + refused.count + existing.count
+        // A killed run may have left temporary files beside the outputs: remove them.
+        let outputPaths = (tasks + existing).compactMap { task -> String? in
+            if case .file(let path) = task.output { return path } else { return nil }
+        }
+        AtomicFile.removeStaleTemporaries(for: outputPaths)
+
+        // One file: its chunks spread over all threads. Several: one worker per thread,
+        // each with its own single-threaded codec, taking whole files (the bytes are the
+        // same either way: see ImageCodec, "Determinism").
+        let workers = max(1, min(settings.threads, tasks.count))
+        let codecThreads = workers == 1 ? max(1, settings.threads) : 1
+        // Build the first codec here, so a model that does not fit fails the run once.
+        let first = try ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
+        first.shouldStop = shouldStop
+        try conversion.check(first)
+        // Existing outputs (skipExisting): kept when valid, an error otherwise.
+        var kept = 0, invalid = 0
+        for task in existing {
+            if let error = verifyExisting(task, codec: first) {
+                reporter.report(error)
+                invalid += 1
+            } else {
+                kept += 1
+            }
+        }
+        let state = RunState(tasks: tasks, output: output, total: total, alreadyDone: refused.count + existing.count)
+
+        CodecWorkerPool(conversion: conversion, settings: settings, state: state, reporter: reporter,
+                        statsLine: statsLine)
+            .run(workers: workers, first: first, shouldStop: shouldStop, makeCodec: {
+                try ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
+            })
+        state.finishProgress()
+
+        let results = state.results.compactMap { $0 }
+        let failed = refused.count + invalid + state.failures
+        let interrupted = shouldStop() && results.count + failed + kept < total
+        if settings.stats && results.count > 1 { statsLine(CodecMetrics.totalLine(results)) }
+        return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, total: total,
+                       interrupted: interrupted, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Why an existing output cannot be kept (nil: it is a complete, valid file of
+    /// this run: a latent file of this model and bit depth, or a PNG that decodes).
+    func verifyExisting(_ task: Task, codec: ImageCodec) -> Error? {
+        guard case .file(let path) = task.output else { return nil }
+        func invalid(_ reason: String) -> Error {
+            ToolError(path: path, reason: "already exists and \(reason) (use --force to replace it)")
+        }
+        do {
+            return try conversion.problem(withExisting: path, codec: codec).map(invalid)
+        } catch {
+            let reason = (error as? PathReportable)?.reason ?? "\(error)"
+            return invalid("is not a valid \(conversion.outputKind): \(reason)")
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import AECodec
+import AEFormats
+
+/// `aedec`: a latent file becomes a PNG, measured against a `--reference` when given.
+struct DecodeConversion: FileConversion {
+    var tool: String { "aedec" }
+    var inputExtension: String { LatentFile.fileExtension }
+    var outputExtension: String { "png" }
+    var outputKind: String { "PNG" }
+    var inputLimit: Int { LatentFile.Limits.fileBytes }
+
+    func validate(_ settings: CodecJob.Settings) throws {}
+
+    func check(_ codec: ImageCodec) throws {}
+
+    func checkPrefix(_ prefix: [UInt8], name: String) throws {
+        if prefix.starts(with: PNGImage.signature) {
+            throw ToolError(path: name, reason: "is a PNG image, not a latent file: encode it with aeenc")
+        }
+        try LatentFileCodec.checkSignature(prefix, path: name)
+    }
+
+    func readInput(path: String) throws -> [UInt8] {
+        try LatentFile.readBytes(path: path, checkPrefix: { try checkPrefix($0, name: path) })
+    }
+
+    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ImageCodec) throws -> ConvertedFile {
+        let file: LatentFile
+        do {
+            file = try LatentFile.decode(bytes, path: name, quantization: codec.quantization)
+        } catch LatentFileError.quantizationRequired(let path, let reason) {
+            // A uint8 file the model's table does not fit: from another model?
+            let header = try LatentFile.inspect(bytes, path: name)
+            guard codec.made(fileFingerprint: header.modelFingerprint) else {
+                throw codec.modelMismatch(path: name, fileFingerprint: header.modelFingerprint)
+            }
+            throw LatentFileError.quantizationRequired(path: path, reason: reason)
+        }
+        let image = try codec.decode(file, path: name)
+        let output = try image.encoded()
+        var result = CodecJob.FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
+        var problem: Error? = nil
+        if let reference = task.reference {
+            // A missing or unusable reference costs the measurement, not the decoded image.
+            do {
+                (result.squaredError, result.comparedValues) = try CodecMetrics.compare(png: output, reference: reference, input: name)
+            } catch {
+                problem = error
+            }
+        }
+        return ConvertedFile(bytes: output, result: result, referenceProblem: problem)
+    }
+
+    func problem(withExisting path: String, codec: ImageCodec) throws -> String? {
+        let bytes = try FileBytes.read(path, limit: PNGImage.maxFileBytes)
+        // libpng forgives a missing end; a kept output must be the whole file.
+        guard bytes.count >= 12 && Array(bytes.suffix(12)) == PNGImage.endChunk else {
+            return "is not a complete PNG (it does not end with the IEND chunk)"
+        }
+        _ = try PNGImage.decode(bytes, maxPixels: ImageCodec.maxPixels)
+        return nil
+    }
+}

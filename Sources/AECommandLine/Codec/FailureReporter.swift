@@ -1,0 +1,22 @@
+import AEProcess
+import AEFormats
+import Foundation
+
+/// Per-file errors, one line each on standard error (clearing a progress bar first).
+final class FailureReporter: @unchecked Sendable {
+    private let tool: String
+    private let output: TerminalOutput
+    private let lock = NSLock()
+
+    init(tool: String, output: TerminalOutput) {
+        self.tool = tool
+        self.output = output
+    }
+
+    func report(_ error: Error, path: String? = nil) {
+        lock.lock()
+        defer { lock.unlock() }
+        output.status("")
+        ToolReporter.report(tool: tool, error: error, path: path)
+    }
+}
