@@ -6,7 +6,9 @@ import XCTest
 /// prior-like tables (about 5 bits a value, 1% escapes). Measures, never asserts a speed; skipped
 /// unless asked for, and meaningful only in a release build:
 ///
-///     AE_MEASURE_ENTROPY=1 swift test -c release --filter RangeCoderSpeedMeasurement
+///     AE_MEASURE_ENTROPY=1 swift test -c release -Xswiftc -enable-testing --filter RangeCoderSpeedMeasurement
+///
+/// Measured on the 2-core development machine: 0.09 s to encode, 0.06 s to decode (4.48 bits a value).
 final class RangeCoderSpeedMeasurement: XCTestCase {
     func testMeasureMillionValues() throws {
         guard ProcessInfo.processInfo.environment["AE_MEASURE_ENTROPY"] == "1" else {
