@@ -24,12 +24,11 @@ public struct RangeDecoder: Sendable {
     /// The next value, coded under `tables[table]`.
     public mutating func decode(table: Int) throws -> Int32 {
         precondition(tables.indices.contains(table), "table index \(table) out of 0..<\(tables.count)")
-        let cdf = tables[table]
-        let slot = x & (CDFTable.total - 1)
-        let symbol = cdf.symbol(containing: slot)
-        try advance(CodingStep(start: cdf.cdf[symbol], frequency: cdf.frequency(of: symbol), bits: RANS.precision))
-        if symbol != cdf.escapeSymbol { return cdf.offset + Int32(symbol) }
-        return try EscapeCode.value(in: cdf) { bits in
+        let chosen = tables[table]
+        let symbol = chosen.symbol(containing: x & (CDFTable.total - 1))
+        try advance(CodingStep(start: chosen.cdf[symbol], frequency: chosen.frequency(of: symbol), bits: RANS.precision))
+        if symbol != chosen.escapeSymbol { return chosen.offset + Int32(symbol) }
+        return try EscapeCode.value(in: chosen) { bits in
             let raw = x & ((1 << bits) - 1)
             try advance(CodingStep(start: raw, frequency: 1, bits: bits))
             return raw
@@ -44,7 +43,7 @@ public struct RangeDecoder: Sendable {
         }
     }
 
-    /// `values` values, value `i` under `tables[tableIndexes[i]]`, checking the end with `finish()`.
+    /// One value per entry of `tableIndexes`, value `i` under `tables[tableIndexes[i]]`; checks the end with `finish()`.
     public static func decode(_ bytes: [UInt8], tableIndexes: [Int], tables: [CDFTable]) throws -> [Int32] {
         var decoder = try RangeDecoder(bytes: bytes, tables: tables)
         var values: [Int32] = []
@@ -55,7 +54,7 @@ public struct RangeDecoder: Sendable {
     }
 
     /// Removes `step` from the state, then reads bytes until the state is at least 2^23 again.
-    /// x >= 2^23 on entry, so x >> bits >= 2^7 and the result is at least 128: at most 3 bytes are read.
+    /// x >= 2^23 on entry, so x >> bits >= 2^7 and the result is at least 128: at most 2 bytes are read.
     private mutating func advance(_ step: CodingStep) throws {
         let slot = x & ((1 << step.bits) - 1)
         x = step.frequency * (x >> step.bits) + slot - step.start

@@ -43,7 +43,8 @@ final class PythonDecoderTests: XCTestCase {
     }
 
     func testPythonDecodesAFreshRandomStream() throws {
-        var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))  // a new stream each run
+        let seed = UInt64(Date().timeIntervalSince1970)  // a new stream each run; failures name the seed
+        var rng = SplitMix64(seed: seed)
         let tables = (0 ..< 12).map { _ in EntropyTestSupport.randomTable(&rng) } + [try CDFTable(cdf: [0, 65536], offset: 3)]
         let indexes = (0 ..< 5000).map { _ in Int.random(in: 0 ..< tables.count, using: &rng) }
         let values = indexes.map { EntropyTestSupport.sample(tables[$0], &rng) }
@@ -55,13 +56,13 @@ final class PythonDecoderTests: XCTestCase {
         try JSONEncoder().encode(record).write(to: json)
         try Data(bytes).write(to: stream)
         let run = try decode(json, stream)
-        XCTAssertEqual(run.status, 0)
-        XCTAssertEqual(try self.values(run.output), values)
+        XCTAssertEqual(run.status, 0, "seed \(seed)")
+        XCTAssertEqual(try self.values(run.output), values, "seed \(seed)")
         // A damaged copy is refused there too (status 1, no values).
         var damaged = bytes
         damaged[damaged.count / 2] ^= 0x40
         try Data(damaged).write(to: stream)
-        XCTAssertEqual(try decode(json, stream).status, 1)
+        XCTAssertEqual(try decode(json, stream).status, 1, "seed \(seed)")
     }
 
     func testSpecShowsThePythonTraceOfTheWorkedExample() throws {
