@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .library(name: "AENet", targets: ["AENet"]),
         .library(name: "AECodec", targets: ["AECodec"]),
+        .library(name: "AEEntropyCoding", targets: ["AEEntropyCoding"]),
         .executable(name: "aeenc", targets: ["aeenc"]),
         .executable(name: "aedec", targets: ["aedec"]),
         .executable(name: "aetrain", targets: ["aetrain"]),
@@ -34,6 +35,9 @@ let package = Package(
 
         // The network library: tensors, layers (forward and backward), loss, optimizer, training.
         .target(name: "AENet", dependencies: ["CBLAS", "CMalloc"]),
+
+        // The range coder over integer CDF tables (Specs/range-coder.md); depends on nothing.
+        .target(name: "AEEntropyCoding", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The built-in model bundles (Sources/CModels/models), embedded with C23 #embed.
         .target(name: "CModels"),
@@ -62,6 +66,7 @@ let package = Package(
 
         .testTarget(name: "AENetTests", dependencies: ["AENet"]),
         .testTarget(name: "AECodecTests", dependencies: ["AECodec", "AENet", "FuzzChecks"]),
+        .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding"]),
     ],
     swiftLanguageModes: [.v5]
 )
