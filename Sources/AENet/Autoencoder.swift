@@ -5,9 +5,9 @@ public final class Autoencoder {
     public let decoder: Sequential
 
     public init(encoder: Sequential, decoder: Sequential) {
-        precondition(encoder.outputShape == decoder.inputShape,
+        precondition(shapesFit(encoder.outputShape, decoder.inputShape),
                      "encoder outputs \(encoder.outputShape), decoder takes \(decoder.inputShape)")
-        precondition(encoder.inputShape == decoder.outputShape,
+        precondition(shapesFit(encoder.inputShape, decoder.outputShape),
                      "decoder output \(decoder.outputShape) differs from encoder input \(encoder.inputShape)")
         self.encoder = encoder
         self.decoder = decoder
