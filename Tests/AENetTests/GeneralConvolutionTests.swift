@@ -94,6 +94,16 @@ final class GeneralConvolutionTests: XCTestCase {
         XCTAssertEqual(validT.outputShape(for: [3, 3, 8]), [9, 9, 3])
         XCTAssertEqual(conv.inputShape, [anySize, anySize, 3])
         XCTAssertEqual(GDN(name: "g", channels: 8).outputShape(for: [5, 7, 8]), [5, 7, 8])
+        XCTAssertNil(GDN(name: "g", channels: 8).outputShape(for: [5, 7, 6]))
+        // Free dimensions chain through a model and print as Keras's None.
+        let model = Autoencoder(
+            encoder: Sequential(name: "a", layers: [conv, GDN(name: "gdn", channels: 8)]),
+            decoder: Sequential(name: "s", layers: [convT]))
+        XCTAssertEqual(model.encoder.outputShape(for: [33, 20, 3]), [17, 10, 8])
+        XCTAssertNil(model.encoder.outputShape(for: [33, 20, 4]))
+        let table = Summary.table(for: model)
+        XCTAssertTrue(table.contains("gdn (GDN)                   (None, None, None, 8)     72"), table)
+        XCTAssertTrue(table.contains("(None, None, None, 3)"), table)
     }
 
     /// A fully-convolutional codec-like model (2 x [5x5 stride-2 convolution, GDN],
