@@ -19,6 +19,12 @@ public final class Autoencoder {
     public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
     public var parameterCount: Int { encoder.parameterCount + decoder.parameterCount }
 
+    /// The per-sample reconstruction shape for a per-sample image shape; nil when the
+    /// model cannot take it (a fully-convolutional model takes any size its strides allow).
+    public func forwardShape(for imageShape: [Int]) -> [Int]? {
+        encoder.outputShape(for: imageShape).flatMap { decoder.outputShape(for: $0) }
+    }
+
     /// Images [N, H, W, C] in [0, 1] to latents [N, latentDim].
     public func encode(_ images: Tensor) -> Tensor { encoder.forward(images) }
 

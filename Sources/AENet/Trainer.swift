@@ -109,7 +109,7 @@ public final class Trainer {
 
     /// Splits `data` into training and validation parts as Keras does.
     public func split(_ data: ImageSet) throws -> (train: ImageSet, validation: ImageSet?) {
-        guard data.imageShape == model.imageShape else {
+        guard model.forwardShape(for: data.imageShape) == data.imageShape else {
             throw TrainingError.shapeMismatch(data: data.imageShape, model: model.imageShape)
         }
         let (trainCount, validationCount) = splitCounts(data.count)

@@ -158,6 +158,26 @@ final class TrainerPartsTests: XCTestCase {
         XCTAssertLessThan(after, 0.5 * before, "gray loss \(before) -> \(after)")
     }
 
+    /// A fully-convolutional model trains on images of a size its strides allow and
+    /// refuses one whose reconstruction would differ in size.
+    func testTrainsAFullyConvolutionalModel() throws {
+        var rng = RandomGenerator(seed: 9)
+        let model = Autoencoder(
+            encoder: Sequential(name: "analysis", layers: [
+                Convolution(name: "conv", inputChannels: 3, filters: 8, kernelSize: 5, stride: 2, rng: &rng),
+                GDN(name: "gdn", channels: 8)]),
+            decoder: Sequential(name: "synthesis", layers: [
+                TransposedConvolution(name: "convT", inputChannels: 8, filters: 3, kernelSize: 5, stride: 2,
+                                      activation: .sigmoid, rng: &rng)]))
+        let trainer = Trainer(model: model, options: options(epochs: 3))
+        let history = try trainer.fit(syntheticImages(64, seed: 7))
+        XCTAssertLessThan(history.last!.trainLoss, history.first!.trainLoss)
+        let odd = ImageSet(height: 15, width: 16, channels: 3, pixels: [UInt8](repeating: 0, count: 15 * 16 * 3))
+        XCTAssertThrowsError(try trainer.split(odd)) { error in
+            XCTAssertEqual(error as? TrainingError, .shapeMismatch(data: [15, 16, 3], model: [anySize, anySize, 3]))
+        }
+    }
+
     /// Each group's optimizer steps its own parameters once per batch; a group off the
     /// schedule keeps its rate (here 0: its parameters never move); a parameter outside
     /// the model has its gradient cleared each step.
