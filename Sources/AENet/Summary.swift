@@ -29,7 +29,7 @@ public enum Summary {
     }
 
     static func shape(_ dims: [Int]) -> String {
-        "(None, " + dims.map(String.init).joined(separator: ", ") + ")"
+        "(None, " + dims.map { $0 == anySize ? "None" : String($0) }.joined(separator: ", ") + ")"
     }
 
     /// 598211 -> "598,211"; -1234 -> "-1,234".
