@@ -3,6 +3,7 @@
 // Targets, bottom up; each depends only on targets above it in this list (README, "Layout"):
 //   C shims     CZlib, CPNG, CBLAS, CMalloc, CSyscalls, CInterrupt, CModels
 //   AEBase      small helpers every layer shares (number text, PSNR, SplitMix64)
+//   AEEntropyCoding  the range coder over integer CDF tables (depends on nothing)
 //   AENet       the network: tensors, kernels, layers, models, training (no files)
 //   AEFormats   every byte on disk: safe file I/O, checksums, zlib, PNG, bundles, latent files (no networks)
 //   AEData      training and evaluation data sources
@@ -21,6 +22,7 @@ let package = Package(
         .library(name: "AEFormats", targets: ["AEFormats"]),
         .library(name: "AEData", targets: ["AEData"]),
         .library(name: "AECodec", targets: ["AECodec"]),
+        .library(name: "AEEntropyCoding", targets: ["AEEntropyCoding"]),
         .executable(name: "aeenc", targets: ["aeenc"]),
         .executable(name: "aedec", targets: ["aedec"]),
         .executable(name: "aetrain", targets: ["aetrain"]),
@@ -49,6 +51,9 @@ let package = Package(
 
         // The small helpers every layer shares (number text, PSNR, SplitMix64).
         .target(name: "AEBase"),
+
+        // The range coder over integer CDF tables (Specs/range-coder.md); depends on nothing.
+        .target(name: "AEEntropyCoding", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The network library: tensors, kernels, layers (forward and backward), models, training.
         .target(name: "AENet", dependencies: ["AEBase", "CBLAS"]),
@@ -88,6 +93,7 @@ let package = Package(
         .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet"]),
         .testTarget(name: "AECodecTests", dependencies: [
             "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", "FuzzChecks"]),
+        .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -11,8 +11,14 @@ Rerun from the repository root:
 Output is deterministic (fixed seeds, repr() float formatting), so a rerun produces
 byte-identical files. Only numpy and the standard library are used.
 
-Conventions: tensors are NHWC. conv2d kernels are (3,3,Cin,Cout) (HWIO);
-conv2d_transpose kernels are (3,3,Cout,Cin) (Keras HWOI); both stride 1, 'same'.
+Conventions: tensors are NHWC. conv2d kernels are (k,k,Cin,Cout) (HWIO);
+conv2d_transpose kernels are (k,k,Cout,Cin) (Keras HWOI). The conv2d_* and
+conv2d_transpose_* cases a and b are the reference model's 3x3 stride-1 'same' layers;
+the conv_* and conv_transpose_* cases cover kernels 1, 3, 5, 7, strides 1 and 2 and
+'same' / 'valid' padding (TensorFlow's rules: 'same' gives ceil(size / stride) and pads
+the odd pixel at the bottom / right; a transposed convolution is the input gradient of
+the convolution with the same kernel). gdn_* / igdn_* are GDN and inverse GDN with
+CompressAI's non-negative reparametrisation of beta and gamma.
 For every layer case, L = sum(output * grad_output) and the recorded gradients are
 dL/d(input) and dL/d(each parameter). Analytic gradients are checked here against
 central finite differences before anything is written.
@@ -77,6 +83,132 @@ def conv2d_transpose_backward(x, k, b, g):
     return gx, gk, g.sum(axis=(0, 1, 2))
 
 
+def axis_geometry(size, k, s, padding):
+    """Output size and padding before / after of one axis of a convolution (TensorFlow)."""
+    if padding == "same":
+        out = -(-size // s)
+        total = max((out - 1) * s + k - size, 0)
+        return out, total // 2, total - total // 2
+    assert size >= k
+    return (size - k) // s + 1, 0, 0
+
+
+def strided_conv2d(x, k, b, s, padding):
+    """y[n,oy,ox,o] = b[o] + sum x_padded[n, oy*s+i, ox*s+j, c] k[i,j,c,o]."""
+    n, h, w, _ = x.shape
+    kk = k.shape[0]
+    ho, pt, pb = axis_geometry(h, kk, s, padding)
+    wo, pl, pr = axis_geometry(w, kk, s, padding)
+    xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+    y = np.zeros((n, ho, wo, k.shape[3])) + b
+    for i in range(kk):
+        for j in range(kk):
+            y += np.einsum("nhwc,co->nhwo", xp[:, i:i + s * (ho - 1) + 1:s, j:j + s * (wo - 1) + 1:s, :], k[i, j])
+    return y
+
+
+def strided_conv2d_backward(x, k, b, g, s, padding):
+    n, h, w, _ = x.shape
+    kk = k.shape[0]
+    ho, pt, pb = axis_geometry(h, kk, s, padding)
+    wo, pl, pr = axis_geometry(w, kk, s, padding)
+    xp = np.pad(x, ((0, 0), (pt, pb), (pl, pr), (0, 0)))
+    gxp, gk = np.zeros_like(xp), np.zeros_like(k)
+    for i in range(kk):
+        for j in range(kk):
+            window = (slice(None), slice(i, i + s * (ho - 1) + 1, s), slice(j, j + s * (wo - 1) + 1, s))
+            gk[i, j] = np.einsum("nhwc,nhwo->co", xp[window], g)
+            gxp[window] += np.einsum("nhwo,co->nhwc", g, k[i, j])
+    return gxp[:, pt:pt + h, pl:pl + w, :], gk, g.sum(axis=(0, 1, 2))
+
+
+def transposed_size(size, k, s, padding):
+    """Keras's Conv2DTranspose output size (no output_padding) and the padding before."""
+    out = size * s if padding == "same" else size * s + max(k - s, 0)
+    total = max((size - 1) * s + k - out, 0) if padding == "same" else 0
+    return out, total // 2
+
+
+def strided_conv2d_transpose(x, k, b, s, padding):
+    """Scatter: input pixel (y,x) and tap (i,j) add k[i,j] @ x[n,y,x] onto output
+    pixel (y*s+i-pt, x*s+j-pl); taps landing outside the output are dropped."""
+    n, h, w, _ = x.shape
+    kk = k.shape[0]
+    H, pt = transposed_size(h, kk, s, padding)
+    W, pl = transposed_size(w, kk, s, padding)
+    full = np.zeros((n, max((h - 1) * s + kk, pt + H), max((w - 1) * s + kk, pl + W), k.shape[2]))
+    for i in range(kk):
+        for j in range(kk):
+            full[:, i:i + s * (h - 1) + 1:s, j:j + s * (w - 1) + 1:s, :] += np.einsum("nhwc,oc->nhwo", x, k[i, j])
+    return full[:, pt:pt + H, pl:pl + W, :] + b
+
+
+def strided_conv2d_transpose_backward(x, k, b, g, s, padding):
+    n, h, w, _ = x.shape
+    kk = k.shape[0]
+    H, pt = transposed_size(h, kk, s, padding)
+    W, pl = transposed_size(w, kk, s, padding)
+    full = np.zeros((n, max((h - 1) * s + kk, pt + H), max((w - 1) * s + kk, pl + W), k.shape[2]))
+    full[:, pt:pt + H, pl:pl + W, :] = g
+    gx, gk = np.zeros_like(x), np.zeros_like(k)
+    for i in range(kk):
+        for j in range(kk):
+            gi = full[:, i:i + s * (h - 1) + 1:s, j:j + s * (w - 1) + 1:s, :]
+            gx += np.einsum("nhwo,oc->nhwc", gi, k[i, j])
+            gk[i, j] = np.einsum("nhwo,nhwc->oc", gi, x)
+    return gx, gk, g.sum(axis=(0, 1, 2))
+
+
+REPARAM_OFFSET = 2.0 ** -18
+PEDESTAL = REPARAM_OFFSET ** 2
+BETA_MIN = 1e-6
+
+
+def reparam_bound(minimum):
+    return np.sqrt(minimum + PEDESTAL)
+
+
+def reparam_value(p, minimum):
+    """CompressAI's NonNegativeParametrizer: max(p, bound)^2 - pedestal."""
+    return np.maximum(p, reparam_bound(minimum)) ** 2 - PEDESTAL
+
+
+def reparam_gradient(p, minimum, grad_value):
+    """LowerBound's straight-through rule: pass where p >= bound or the gradient is negative."""
+    bound = reparam_bound(minimum)
+    g = grad_value * 2 * np.maximum(p, bound)
+    return np.where((p >= bound) | (g < 0), g, 0.0)
+
+
+def gdn_from_values(x, beta, gamma, inverse):
+    """y_i = x_i / sqrt(beta_i + sum_j gamma[i,j] x_j^2) (GDN), times instead of over (inverse)."""
+    root = np.sqrt(beta + np.einsum("nhwj,ij->nhwi", x * x, gamma))
+    return x * root if inverse else x / root
+
+
+def gdn(x, beta_p, gamma_p, inverse):
+    return gdn_from_values(x, reparam_value(beta_p, BETA_MIN), reparam_value(gamma_p, 0.0), inverse)
+
+
+def gdn_value_gradients(x, beta, gamma, g, inverse):
+    """dL/dx, dL/dbeta, dL/dgamma for L = sum(g * gdn_from_values(x, beta, gamma))."""
+    norm = beta + np.einsum("nhwj,ij->nhwi", x * x, gamma)
+    if inverse:
+        dnorm = g * x * 0.5 / np.sqrt(norm)
+        gx = g * np.sqrt(norm)
+    else:
+        dnorm = -0.5 * g * x * norm ** -1.5
+        gx = g / np.sqrt(norm)
+    gx = gx + 2 * x * np.einsum("nhwi,ij->nhwj", dnorm, gamma)
+    return gx, dnorm.sum(axis=(0, 1, 2)), np.einsum("nhwi,nhwj->ij", dnorm, x * x)
+
+
+def gdn_backward(x, beta_p, gamma_p, g, inverse):
+    beta, gamma = reparam_value(beta_p, BETA_MIN), reparam_value(gamma_p, 0.0)
+    gx, gbeta, ggamma = gdn_value_gradients(x, beta, gamma, g, inverse)
+    return gx, reparam_gradient(beta_p, BETA_MIN, gbeta), reparam_gradient(gamma_p, 0.0, ggamma)
+
+
 def maxpool2d(x):
     n, h, w, c = x.shape
     return x.reshape(n, h // 2, 2, w // 2, 2, c).max(axis=(2, 4))
@@ -125,17 +257,17 @@ def adam(w0, grads, lr, b1, b2, eps):
 
 # ---------------------------------------------------------------- checking / output
 
-def finite_diff(loss, a):
+def finite_diff(loss, a, eps=FD_EPS):
     """Central differences of scalar loss() wrt array a (perturbed in place)."""
     grad = np.zeros_like(a)
     for idx in np.ndindex(a.shape):
         old = a[idx]
-        a[idx] = old + FD_EPS
+        a[idx] = old + eps
         up = loss()
-        a[idx] = old - FD_EPS
+        a[idx] = old - eps
         down = loss()
         a[idx] = old
-        grad[idx] = (up - down) / (2 * FD_EPS)
+        grad[idx] = (up - down) / (2 * eps)
     return grad
 
 
@@ -163,18 +295,19 @@ def rng_for(case):
     return np.random.default_rng(zlib.crc32(case.encode()))
 
 
-def layer_case(case, layer, config, x, params, forward, backward, rng):
+def layer_case(case, layer, config, x, params, forward, backward, rng, names=("kernel", "bias")):
     """Draw g, run forward/backward, verify by finite differences, write the file."""
     y = forward(x, *params)
     g = f32(rng.uniform(-1, 1, y.shape))
     grads = backward(x, *params, g)
     grads = grads if isinstance(grads, tuple) else (grads,)
     arrays = [x] + list(params)
-    for name, a, ga in zip(["input", "kernel", "bias"], arrays, grads):
+    names = ["input"] + list(names)
+    for name, a, ga in zip(names, arrays, grads):
         check(f"{case} grad_{name}", ga, finite_diff(lambda: np.sum(forward(x, *params) * g), a))
-    tensors = dict(zip(["input", "kernel", "bias"], arrays))
+    tensors = dict(zip(names, arrays))
     tensors.update(grad_output=g, output=y)
-    tensors.update(zip(["grad_input", "grad_kernel", "grad_bias"], grads))
+    tensors.update(zip(["grad_" + name for name in names], grads))
     write_case(case, layer, config, tensors)
 
 
@@ -197,8 +330,103 @@ def conv_case(case, transpose, n, h, w, cin, cout):
     layer_case(case, "conv2d_transpose" if transpose else "conv2d", config, x, (k, b), fwd, bwd, rng)
 
 
+def strided_conv_case(case, transpose, n, h, w, cin, cout, kernel, stride, padding):
+    rng = rng_for(case)
+    x = f32(rng.uniform(-1, 1, (n, h, w, cin)))
+    kshape = (kernel, kernel, cout, cin) if transpose else (kernel, kernel, cin, cout)
+    k = f32(rng.uniform(-0.5, 0.5, kshape))
+    b = f32(rng.uniform(-0.5, 0.5, cout))
+    if transpose:
+        # A transposed convolution is the input gradient of the convolution with the
+        # same kernel over its output size: check the scatter against that.
+        y = strided_conv2d_transpose(x, k, b, stride, padding)
+        big = np.zeros(y.shape[:3] + (cout,))
+        assert strided_conv2d(big, k, np.zeros(cin), stride, padding).shape == x.shape
+        via_gradient = strided_conv2d_backward(big, k, None, x, stride, padding)[0] + b
+        assert np.max(np.abs(via_gradient - y)) < 1e-12
+        fwd = lambda x, k, b: strided_conv2d_transpose(x, k, b, stride, padding)
+        bwd = lambda x, k, b, g: strided_conv2d_transpose_backward(x, k, b, g, stride, padding)
+    else:
+        fwd = lambda x, k, b: strided_conv2d(x, k, b, stride, padding)
+        bwd = lambda x, k, b, g: strided_conv2d_backward(x, k, b, g, stride, padding)
+    config = dict(N=n, H=h, W=w, Cin=cin, Cout=cout, kernel_size=kernel, strides=stride, padding=padding,
+                  kernel_layout=f"HWOI ({kernel},{kernel},Cout,Cin)" if transpose else f"HWIO ({kernel},{kernel},Cin,Cout)")
+    layer_case(case, "conv2d_transpose" if transpose else "conv2d", config, x, (k, b), fwd, bwd, rng)
+
+
+def strided_conv_cases():
+    """Every kernel, stride and padding, both directions; odd and non-square sizes."""
+    names = []
+    for transpose in (False, True):
+        for kernel in (1, 3, 5, 7):
+            for stride in (1, 2):
+                for padding in ("same", "valid"):
+                    case = f"{'conv_transpose' if transpose else 'conv'}_k{kernel}_s{stride}_{padding}"
+                    # Odd height, even width; a 'valid' convolution needs the kernel to fit.
+                    h, w = (4, 3) if transpose else (9, 8)
+                    n = 1 if kernel == 5 else 2
+                    strided_conv_case(case, transpose, n, h, w, 2, 3, kernel, stride, padding)
+                    names.append(case)
+    # Odd width and height with stride 2, more channels; a single pixel.
+    strided_conv_case("conv_k5_s2_same_odd", False, 2, 7, 11, 5, 4, 5, 2, "same")
+    strided_conv_case("conv_transpose_k5_s2_same_odd", True, 2, 5, 3, 4, 5, 5, 2, "same")
+    strided_conv_case("conv_k3_s2_same_pixel", False, 1, 1, 1, 3, 2, 3, 2, "same")
+    strided_conv_case("conv_transpose_k3_s2_same_pixel", True, 1, 1, 1, 3, 2, 3, 2, "same")
+    return names
+
+
+def gdn_case(case, inverse, n, h, w, c, below_bound=False):
+    """GDN or inverse GDN. With below_bound, some stored parameters lie under the lower
+    bound, where the gradient follows LowerBound's straight-through rule instead of
+    the (flat) function; finite differences check the others."""
+    rng = rng_for(case)
+    x = f32(rng.uniform(-1.5, 1.5, (n, h, w, c)))
+    beta_p = f32(rng.uniform(0.5, 1.5, c))
+    gamma_p = f32(rng.uniform(0.05, 0.5, (c, c)))
+    if below_bound:
+        # Half the betas and about 40% of gamma (all of row 0) under the bound; the
+        # diagonal of gamma and |x| >= 0.3 keep every normaliser away from zero where
+        # beta sits at its minimum of 1e-6.
+        x = f32(np.sign(x) * (0.3 + np.abs(x) * 0.8))
+        beta_p[1::2] = f32(rng.uniform(-0.5, 0, beta_p[1::2].shape))
+        gamma_p[rng.uniform(size=(c, c)) < 0.4] = 0.0
+        gamma_p[0, :] = f32(-0.25)
+        gamma_p[1::2, 1::2] += np.diag(f32(rng.uniform(0.2, 0.4, c // 2)))
+    y = gdn(x, beta_p, gamma_p, inverse)
+    g = f32(rng.uniform(-1, 1, y.shape))
+    gx, gbeta, ggamma = gdn_backward(x, beta_p, gamma_p, g, inverse)
+    loss = lambda: np.sum(gdn(x, beta_p, gamma_p, inverse) * g)
+    check(f"{case} grad_input", gx, finite_diff(loss, x))
+    under = []
+    for name, p, gp, minimum in (("beta", beta_p, gbeta, BETA_MIN), ("gamma", gamma_p, ggamma, 0.0)):
+        above = p >= reparam_bound(minimum)
+        check(f"{case} grad_{name}", gp[above], finite_diff(loss, p)[above])
+        under += list(gp[~above])
+    # Under the bound, some gradients pass straight through and some are stopped.
+    assert not below_bound or (any(v != 0 for v in under) and any(v == 0 for v in under)), case
+    # Every entry, straight-through ones included: the rule applied to finite differences
+    # in the values (a small step and a relative check: a beta at 1e-6 is steep).
+    beta, gamma = reparam_value(beta_p, BETA_MIN), reparam_value(gamma_p, 0.0)
+    value_loss = lambda: np.sum(gdn_from_values(x, beta, gamma, inverse) * g)
+    for name, ga, p, v, minimum in (("beta", gbeta, beta_p, beta, BETA_MIN), ("gamma", ggamma, gamma_p, gamma, 0.0)):
+        rule = reparam_gradient(p, minimum, finite_diff(value_loss, v, eps=1e-9))
+        err = np.max(np.abs(ga - rule)) / max(1.0, np.max(np.abs(ga)))
+        assert err < 1e-5, f"{case} grad_{name} rule: relative error {err:.3g}"
+    config = dict(N=n, H=h, W=w, C=c, inverse=inverse, beta_min=BETA_MIN, reparam_offset=REPARAM_OFFSET,
+                  gamma_layout="(C,C): gamma[i,j] weights x_j^2 in channel i's normaliser",
+                  parameters="stored reparametrised: value = max(p, sqrt(minimum + offset^2))^2 - offset^2")
+    write_case(case, "igdn" if inverse else "gdn", config,
+               dict(input=x, beta=beta_p, gamma=gamma_p, grad_output=g, output=y,
+                    grad_input=gx, grad_beta=gbeta, grad_gamma=ggamma))
+
+
 def main():
     os.makedirs(OUT_DIR, exist_ok=True)
+    strided_conv_cases()
+    gdn_case("gdn_a", False, 2, 3, 4, 5)
+    gdn_case("igdn_a", True, 2, 3, 4, 5)
+    gdn_case("gdn_bound", False, 1, 3, 2, 4, below_bound=True)
+    gdn_case("igdn_bound", True, 1, 3, 2, 4, below_bound=True)
     conv_case("conv2d_a", False, 2, 5, 6, 3, 4)
     conv_case("conv2d_b", False, 1, 4, 4, 8, 5)
     conv_case("conv2d_transpose_a", True, 2, 5, 6, 3, 4)

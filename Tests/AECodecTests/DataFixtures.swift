@@ -50,6 +50,11 @@ enum DataFixtures {
         return url.path
     }
 
+    /// The bytes of the file at `path`.
+    static func bytesOf(_ path: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
     static func write(_ bytes: [UInt8], to path: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }

@@ -323,7 +323,7 @@ final class KillTests: XCTestCase {
         try DataFixtures.write(Array(whole.prefix(whole.count / 2)), to: dir + "/dec/img002.png")
         let r = try ToolProcess.run("aedec", ["lat", "-o", "dec", "--quiet", "--skip-existing"], in: dir)
         XCTAssertEqual(r.status, 1, r.stderr)
-        XCTAssertTrue(r.stderr.hasPrefix("aedec: dec/img002.png: already exists and is not a valid PNG: "), r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("aedec: dec/img002.png: already exists and is not a complete PNG"), r.stderr)
         XCTAssertTrue(r.stderr.hasSuffix("aedec: 1 of 3 files failed\naedec: kept 1 existing output (--skip-existing)\n"), r.stderr)
         XCTAssertEqual(try Snapshot(dir + "/dec/img000.png"), kept)
         XCTAssertEqual(try Snapshot(dir + "/dec/img001.png").bytes, whole)

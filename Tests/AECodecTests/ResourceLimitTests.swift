@@ -1,3 +1,4 @@
+import AENet
 @testable import AECodec
 @testable import AECommandLine
 @testable import AEData
@@ -277,13 +278,13 @@ final class ResourceLimitTests: XCTestCase {
 
     /// Runs a built tool and returns its exit status, standard error and peak resident
     /// memory (`ru_maxrss` of exactly that child, from wait4), in bytes.
-    private func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, stderr: String, peak: Int) {
+    private func run(_ tool: String, _ arguments: [String], stdin: String = "/dev/null") throws -> (status: Int32, stderr: String, peak: Int) {
         let executable = try ToolProcess.path(of: tool)
         let errPath = folder + "/\(tool)-\(UUID().uuidString).err"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -340,5 +341,43 @@ final class ResourceLimitTests: XCTestCase {
             XCTAssertLessThan(r.peak - baseline, Self.refusalBudget,
                               "\(c.tool) \(c.file): peak \(r.peak) bytes, baseline \(baseline)")
         }
+    }
+
+    /// Issue 17.7: endless input (/dev/zero as a file or on standard input) is refused from
+    /// its first bytes, within the refusal budget (it used to read 2 GiB and peak at 4.2 GB).
+    func testEndlessInputIsRefusedFromItsFirstBytes() throws {
+        let root = DataFixtures.repositoryRoot
+        let base = try run("aeenc", [root + "/Fixtures/samples/house-number.png", "-o", folder + "/base.ael"])
+        XCTAssertEqual(base.status, 0, base.stderr)
+        let decodeBase = try run("aedec", [folder + "/base.ael", "-o", folder + "/base.png"])
+        XCTAssertEqual(decodeBase.status, 0, decodeBase.stderr)
+        for (tool, arguments, stdin, message, baseline) in [
+            ("aeenc", ["/dev/zero", "-o", folder + "/z.ael"], "/dev/null", "aeenc: /dev/zero: not a PNG file (no PNG signature)\n", base.peak),
+            ("aeenc", ["-", "-o", folder + "/z.ael"], "/dev/zero", "aeenc: <stdin>: not a PNG file (no PNG signature)\n", base.peak),
+            ("aedec", ["/dev/zero", "-o", folder + "/z.png"], "/dev/null", "aedec: /dev/zero: not a latent file: bad magic\n", decodeBase.peak),
+            ("aedec", ["-", "-o", folder + "/z.png"], "/dev/zero", "aedec: <stdin>: not a latent file: bad magic\n", decodeBase.peak),
+        ] {
+            let start = Date()
+            let r = try run(tool, arguments, stdin: stdin)
+            XCTAssertEqual(r.status, 1, "\(tool) \(arguments)")
+            XCTAssertEqual(r.stderr, message)
+            XCTAssertLessThan(r.peak - baseline, Self.refusalBudget, "\(tool) \(arguments): peak \(r.peak), baseline \(baseline)")
+            XCTAssertLessThan(Date().timeIntervalSince(start), 30)
+        }
+    }
+
+    /// Issue 17.6: --threads beyond the cores is capped, so 10,000 threads cost what all
+    /// cores cost (it used to take about 3.3 MB per thread, even for one tile).
+    func testThreadCountIsCappedToTheCores() throws {
+        let sample = DataFixtures.repositoryRoot + "/Fixtures/samples/house-number.png"
+        let cores = try run("aeenc", [sample, "-o", folder + "/a.ael", "--threads", String(Parallelism.availableCores)])
+        XCTAssertEqual(cores.status, 0, cores.stderr)
+        let many = try run("aeenc", [sample, "-o", folder + "/b.ael", "--threads", "10000"])
+        XCTAssertEqual(many.status, 0, many.stderr)
+        XCTAssertLessThan(many.peak - cores.peak, 4 << 20, "peak \(many.peak) with 10000 threads, \(cores.peak) with the cores")
+        XCTAssertEqual(try DataFixtures.bytesOf(folder + "/a.ael"), try DataFixtures.bytesOf(folder + "/b.ael"))
+        let decode = try run("aedec", [folder + "/a.ael", "-o", folder + "/a.png", "--threads", "10000"])
+        XCTAssertEqual(decode.status, 0, decode.stderr)
+        XCTAssertLessThan(decode.peak - cores.peak, 64 << 20)
     }
 }

@@ -52,6 +52,12 @@ final class ToolProcess {
         return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
     }
 
+    var stdout: String {
+        guard let handle = try? FileHandle(forReadingFrom: outURL) else { return "" }
+        defer { try? handle.close() }
+        return String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
+    }
+
     /// Polls `condition` until it holds or the process ends (true: it held while the
     /// process was still running); fails the test after `timeout` seconds.
     func wait(until condition: () -> Bool, timeout: TimeInterval = 600,

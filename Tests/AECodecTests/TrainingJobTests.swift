@@ -112,6 +112,25 @@ final class TrainingJobTests: XCTestCase {
         XCTAssertEqual(result.history.map(\.trainLoss), uninterrupted.history.map(\.trainLoss))
     }
 
+    /// Issue 17.18: a checkpoint with more finished epochs than --epochs is refused instead of
+    /// writing a bundle whose metadata says fewer epochs than it holds.
+    func testResumeRefusesFewerEpochsThanTheCheckpointHolds() throws {
+        var s = settings()
+        s.options.epochs = 3
+        // 3 batches per epoch: stop in epoch 3, after 2 finished epochs.
+        XCTAssertThrowsError(try run(s, stopAfterBatches: 7))
+        XCTAssertEqual(try ModelBundle.read(path: s.output + ".checkpoint").metadata.checkpoint?.completedEpochs, 2)
+        var fewer = s
+        fewer.resume = true
+        fewer.options.epochs = 1
+        assertRefused(fewer, containing: "holds 2 finished epochs, more than --epochs 1: resume with --epochs 2 or more")
+        var same = fewer
+        same.options.epochs = 2
+        let result = try run(same)
+        XCTAssertEqual(result.history.count, 2)
+        XCTAssertEqual(try ModelBundle.read(path: s.output).metadata.training?.epochs, 2)
+    }
+
     func testResumeRefusesDifferentOptions() throws {
         let s = settings()
         XCTAssertThrowsError(try run(s, stopAfterBatches: 4))

@@ -20,7 +20,7 @@ final class GradientCheckTests: XCTestCase {
     private func checkLayer(_ layer: Layer, input: Tensor, samples: Int = 20, h: Float = 1e-3,
                             file: StaticString = #filePath, line: UInt = #line) {
         var rng = RandomGenerator(seed: 99)
-        let g = randomTensor([input.batch] + layer.outputShape, &rng)
+        let g = randomTensor([input.batch] + layer.outputShape(for: Array(input.shape.dropFirst()))!, &rng)
         var skipped = 0, checked = 0
         /// Central difference of L, or nil when the step moved a ReLU output across
         /// its kink (an output is exactly zero on one side only): no derivative there.
@@ -80,6 +80,40 @@ final class GradientCheckTests: XCTestCase {
             let layer = Conv2DTranspose(name: "convT_\(activation)", inputShape: [4, 6, 3], filters: 5,
                                         activation: activation, rng: &rng, parallelism: Parallelism(threads: 2))
             checkLayer(layer, input: randomTensor([2, 4, 6, 3], &rng))
+        }
+    }
+
+    /// Every kernel, stride and padding of the general convolution and transposed
+    /// convolution, on odd, non-square sizes, linear and sigmoid in turn (the fused ReLU
+    /// is checked against Conv2D's in GeneralConvolutionTests). A step of 1e-2: these
+    /// layers sum more outputs into L, and at 1e-3 float32 rounding of L reaches a few
+    /// per cent of the smallest derivatives.
+    func testGeneralConvolutionGradients() {
+        var rng = RandomGenerator(seed: 7)
+        var round = 0
+        for kernel in [1, 3, 5, 7] { for stride in [1, 2] { for padding in Padding.allCases {
+            let activation: Activation = round % 2 == 0 ? .linear : .sigmoid
+            round += 1
+            let conv = Convolution(name: "conv_k\(kernel)_s\(stride)_\(padding)", inputChannels: 3, filters: 4,
+                                   kernelSize: kernel, stride: stride, padding: padding, activation: activation,
+                                   rng: &rng, parallelism: Parallelism(threads: 2))
+            checkLayer(conv, input: randomTensor([2, 9, 7, 3], &rng), h: 1e-2)
+            let convT = TransposedConvolution(name: "convT_k\(kernel)_s\(stride)_\(padding)", inputChannels: 3,
+                                              filters: 4, kernelSize: kernel, stride: stride, padding: padding,
+                                              activation: activation, rng: &rng, parallelism: Parallelism(threads: 2))
+            checkLayer(convT, input: randomTensor([2, 5, 3, 3], &rng), h: 1e-2)
+        } } }
+    }
+
+    /// GDN and inverse GDN with parameters spread above their lower bounds (at the
+    /// initial values gamma's off-diagonal sits exactly on the bound, a kink).
+    func testGDNGradients() {
+        var rng = RandomGenerator(seed: 8)
+        for inverse in [false, true] {
+            let layer = GDN(name: inverse ? "igdn" : "gdn", channels: 6, parallelism: Parallelism(threads: 2))
+            layer.beta.value = randomTensor([6], &rng, in: 0.5, 1.5)
+            layer.gamma.value = randomTensor([6, 6], &rng, in: 0.05, 0.5)
+            checkLayer(layer, input: randomTensor([2, 5, 3, 6], &rng, in: -2, 2))
         }
     }
 

@@ -45,6 +45,69 @@ final class ReferenceFixtureTests: XCTestCase {
         }
     }
 
+    /// Every kernel (1, 3, 5, 7), stride (1, 2) and padding, both directions, odd and
+    /// non-square sizes and a single pixel; on 1 and 2 threads (2 splits a single
+    /// image's rows between the workers).
+    func testGeneralConvolutions() throws {
+        var names = ["conv_k5_s2_same_odd", "conv_transpose_k5_s2_same_odd",
+                     "conv_k3_s2_same_pixel", "conv_transpose_k3_s2_same_pixel"]
+        for transpose in [false, true] { for kernel in [1, 3, 5, 7] { for stride in [1, 2] {
+            for padding in Padding.allCases {
+                names.append("\(transpose ? "conv_transpose" : "conv")_k\(kernel)_s\(stride)_\(padding)")
+            }
+        } } }
+        XCTAssertEqual(names.count, 36)
+        for name in names {
+            let ref = try ReferenceCase(name)
+            let padding = try XCTUnwrap(Padding(rawValue: ref.string("padding")))
+            for threads in [1, 2] {
+                var rng = RandomGenerator(seed: 0)
+                let layer: Layer
+                let (kernel, bias): (Parameter, Parameter)
+                if ref.string("layer") == "conv2d_transpose" {
+                    let t = TransposedConvolution(name: "\(name)/\(threads)", inputChannels: ref.int("Cin"),
+                                                  filters: ref.int("Cout"), kernelSize: ref.int("kernel_size"),
+                                                  stride: ref.int("strides"), padding: padding, rng: &rng,
+                                                  parallelism: Parallelism(threads: threads))
+                    (layer, kernel, bias) = (t, t.kernel, t.bias)
+                } else {
+                    let c = Convolution(name: "\(name)/\(threads)", inputChannels: ref.int("Cin"),
+                                        filters: ref.int("Cout"), kernelSize: ref.int("kernel_size"),
+                                        stride: ref.int("strides"), padding: padding, rng: &rng,
+                                        parallelism: Parallelism(threads: threads))
+                    (layer, kernel, bias) = (c, c.kernel, c.bias)
+                }
+                XCTAssertEqual(layer.outputShape(for: Array(ref["input"].shape.dropFirst())),
+                               Array(ref["output"].shape.dropFirst()), name)
+                check(layer, ref, kernel: kernel, bias: bias)
+            }
+        }
+    }
+
+    /// GDN and inverse GDN, with stored parameters above their lower bounds (a) and
+    /// partly under them (bound: straight-through or stopped gradients, whose zero
+    /// pattern must match exactly).
+    func testGDN() throws {
+        for name in ["gdn_a", "igdn_a", "gdn_bound", "igdn_bound"] {
+            let ref = try ReferenceCase(name)
+            for threads in [1, 2] {
+                let layer = GDN(name: name, channels: ref.int("C"), inverse: ref.string("layer") == "igdn",
+                                parallelism: Parallelism(threads: threads))
+                layer.beta.value = ref["beta"]
+                layer.gamma.value = ref["gamma"]
+                for p in layer.parameters { p.zeroGrad() }
+                assertClose(layer.forward(ref["input"]), ref["output"], tolerance: tolerance, "\(name) output")
+                assertClose(layer.backward(ref["grad_output"]), ref["grad_input"], tolerance: tolerance,
+                            "\(name) grad_input")
+                for (p, key) in [(layer.beta, "grad_beta"), (layer.gamma, "grad_gamma")] {
+                    let expected = ref[key]
+                    assertClose(p.grad, expected, tolerance: tolerance, "\(name) \(key)")
+                    XCTAssertEqual(p.grad.data.map { $0 == 0 }, expected.data.map { $0 == 0 }, "\(name) \(key) zeros")
+                }
+            }
+        }
+    }
+
     func testMaxPool2D() throws {
         let ref = try ReferenceCase("maxpool2d")
         let layer = MaxPool2D(name: "pool", inputShape: [ref.int("H"), ref.int("W"), ref.int("C")],

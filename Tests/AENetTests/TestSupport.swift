@@ -16,6 +16,7 @@ struct ReferenceCase {
         let url = fixturesURL.appendingPathComponent("reference/\(name).json")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         config = json["config"] as! [String: Any]
+        layer = json["layer"] as! String
         var tensors: [String: Tensor] = [:]
         for (key, value) in json["tensors"] as! [String: Any] {
             let t = value as! [String: Any]
@@ -27,7 +28,11 @@ struct ReferenceCase {
     }
 
     subscript(_ key: String) -> Tensor { tensors[key]! }
+    let layer: String
+
     func int(_ key: String) -> Int { (config[key] as! NSNumber).intValue }
+    /// A config string, or the case's layer name for "layer".
+    func string(_ key: String) -> String { key == "layer" ? layer : config[key] as! String }
 }
 
 /// Largest absolute difference, failing when shapes differ.

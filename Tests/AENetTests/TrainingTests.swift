@@ -102,3 +102,106 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(rates, rates.sorted(by: >))
     }
 }
+
+/// The trainer's parts: the loss it minimises and the parameter groups it steps.
+final class TrainerPartsTests: XCTestCase {
+    /// Mean squared distance to mid-gray, whatever the target, counting its calls.
+    final class GrayLoss: Loss {
+        let name = "gray"
+        var calls = 0
+        func lossAndGradient(prediction: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+            calls += 1
+            return MeanSquaredError.lossAndGradient(prediction: prediction, target: gray(like: prediction))
+        }
+        func loss(prediction: Tensor, target: Tensor) -> Float {
+            MeanSquaredError.loss(prediction: prediction, target: gray(like: prediction))
+        }
+        private func gray(like t: Tensor) -> Tensor {
+            Tensor(shape: t.shape, data: [Float](repeating: 0.5, count: t.count))
+        }
+    }
+
+    private func options(epochs: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        o.batchSize = 16
+        o.validationSplit = 0.25
+        o.finalLearningRate = 1e-4
+        return o
+    }
+
+    /// The default trainer is exactly MSE with one Adam over the model's parameters.
+    func testExplicitPartsReproduceTheDefault() throws {
+        let data = syntheticImages(64, seed: 4)
+        let a = ReferenceModel.build(latentDim: 4, seed: 2), b = ReferenceModel.build(latentDim: 4, seed: 2)
+        let defaults = Trainer(model: a, options: options(epochs: 2))
+        let explicit = Trainer(model: b, options: options(epochs: 2), loss: MeanSquaredErrorLoss(), parameterGroups: [
+            ParameterGroup(name: "model", optimizer: Adam(parameters: b.parameters, learningRate: 1e-3))])
+        XCTAssertEqual(try defaults.fit(data).map(\.trainLoss), try explicit.fit(data).map(\.trainLoss))
+        XCTAssertEqual(a.parameters.map(\.value), b.parameters.map(\.value))
+        XCTAssertEqual(defaults.parameterGroups.map(\.name), ["model"])
+        XCTAssertTrue(defaults.optimizer.parameters.elementsEqual(a.parameters, by: ===))
+    }
+
+    func testTrainerMinimisesTheGivenLoss() throws {
+        let data = syntheticImages(64, seed: 5)
+        let model = ReferenceModel.build(latentDim: 4, seed: 3)
+        let loss = GrayLoss()
+        let trainer = Trainer(model: model, options: options(epochs: 3), loss: loss)
+        let (_, validation) = try trainer.split(data)
+        let before = Trainer.evaluate(model, on: validation!, loss: loss)
+        let history = try trainer.fit(data)
+        XCTAssertEqual(loss.calls, 3 * 3)  // 48 training images in batches of 16, three epochs
+        let after = Trainer.evaluate(model, on: validation!, loss: loss)
+        XCTAssertEqual(history.last!.validationLoss!, after, "validation uses the trainer's loss")
+        XCTAssertNotEqual(after, Trainer.evaluate(model, on: validation!), "not the MSE against the images")
+        XCTAssertLessThan(after, 0.5 * before, "gray loss \(before) -> \(after)")
+    }
+
+    /// A fully-convolutional model trains on images of a size its strides allow and
+    /// refuses one whose reconstruction would differ in size.
+    func testTrainsAFullyConvolutionalModel() throws {
+        var rng = RandomGenerator(seed: 9)
+        let model = Autoencoder(
+            encoder: Sequential(name: "analysis", layers: [
+                Convolution(name: "conv", inputChannels: 3, filters: 8, kernelSize: 5, stride: 2, rng: &rng),
+                GDN(name: "gdn", channels: 8)]),
+            decoder: Sequential(name: "synthesis", layers: [
+                TransposedConvolution(name: "convT", inputChannels: 8, filters: 3, kernelSize: 5, stride: 2,
+                                      activation: .sigmoid, rng: &rng)]))
+        let trainer = Trainer(model: model, options: options(epochs: 3))
+        let history = try trainer.fit(syntheticImages(64, seed: 7))
+        XCTAssertLessThan(history.last!.trainLoss, history.first!.trainLoss)
+        let odd = ImageSet(height: 15, width: 16, channels: 3, pixels: [UInt8](repeating: 0, count: 15 * 16 * 3))
+        XCTAssertThrowsError(try trainer.split(odd)) { error in
+            XCTAssertEqual(error as? TrainingError, .shapeMismatch(data: [15, 16, 3], model: [anySize, anySize, 3]))
+        }
+    }
+
+    /// Each group's optimizer steps its own parameters once per batch; a group off the
+    /// schedule keeps its rate (here 0: its parameters never move); a parameter outside
+    /// the model has its gradient cleared each step.
+    func testParameterGroupsStepTheirOwnParameters() throws {
+        let data = syntheticImages(64, seed: 6)
+        let model = ReferenceModel.build(latentDim: 4, seed: 4)
+        let aux = Parameter(name: "aux", value: Tensor(shape: [3], data: [1, 2, 3]))
+        let groups = [
+            ParameterGroup(name: "encoder", optimizer: Adam(parameters: model.encoder.parameters)),
+            ParameterGroup(name: "decoder", optimizer: Adam(parameters: model.decoder.parameters, learningRate: 0),
+                           followsSchedule: false),
+            ParameterGroup(name: "aux", optimizer: Adam(parameters: [aux], learningRate: 0.5), followsSchedule: false),
+        ]
+        let trainer = Trainer(model: model, options: options(epochs: 2), parameterGroups: groups)
+        let encoderBefore = model.encoder.parameters.map(\.value), decoderBefore = model.decoder.parameters.map(\.value)
+        aux.grad = Tensor(shape: [3], data: [9, 9, 9])
+        try trainer.fit(data)
+        XCTAssertEqual(groups.map(\.optimizer.step), [6, 6, 6])
+        XCTAssertNotEqual(model.encoder.parameters.map(\.value), encoderBefore)
+        XCTAssertEqual(model.decoder.parameters.map(\.value), decoderBefore)
+        XCTAssertEqual(groups[0].optimizer.learningRate, trainer.learningRate(epoch: 1))
+        XCTAssertEqual(groups[1].optimizer.learningRate, 0)
+        XCTAssertEqual(groups[2].optimizer.learningRate, 0.5)
+        XCTAssertEqual(aux.grad.data, [0, 0, 0], "cleared before each step")
+        XCTAssertEqual(aux.value.data, [1, 2, 3], "no gradient reached it")
+    }
+}

@@ -48,10 +48,7 @@ public enum FileBytes {
                 try check(Array(head[0..<max(0, n)]))
             } else {
                 // A pipe or device: its first bytes, then the rest under the limit.
-                var bytes = try readPrefix(fd, count: signatureLength, path: path)
-                try check(bytes)
-                try readRest(fd, into: &bytes, limit: limit, path: path)
-                return bytes
+                return try readAll(fd, limit: limit, path: path, checkPrefix: check)
             }
         }
         guard size <= limit else {
@@ -87,15 +84,15 @@ public enum FileBytes {
     /// bytes: a pipe has no size to check first. Errors name it `<stdin>`. `checkPrefix`
     /// as in `read`.
     public static func standardInput(limit: Int, checkPrefix: (([UInt8]) throws -> Void)? = nil) throws -> [UInt8] {
-        var bytes = try readPrefix(0, count: signatureLength, path: "<stdin>")
-        try checkPrefix?(bytes)
-        try readRest(0, into: &bytes, limit: limit, path: "<stdin>")
-        return bytes
+        try readAll(0, limit: limit, path: "<stdin>", checkPrefix: checkPrefix)
     }
 
-    /// Everything left to read from the open descriptor `fd`, at most `limit` bytes.
-    public static func readAll(_ fd: Int32, limit: Int, path: String) throws -> [UInt8] {
-        var bytes: [UInt8] = []
+    /// Everything left to read from the open descriptor `fd`, at most `limit` bytes;
+    /// `checkPrefix` as in `read`.
+    public static func readAll(_ fd: Int32, limit: Int, path: String,
+                        checkPrefix: (([UInt8]) throws -> Void)? = nil) throws -> [UInt8] {
+        var bytes = try readPrefix(fd, count: signatureLength, path: path)
+        try checkPrefix?(bytes)
         try readRest(fd, into: &bytes, limit: limit, path: path)
         return bytes
     }

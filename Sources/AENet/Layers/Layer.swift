@@ -19,6 +19,9 @@ public final class Parameter {
 ///
 /// Shapes exclude the batch dimension: a layer maps per-sample shape
 /// `inputShape` to `outputShape`; tensors passed in carry the batch first.
+/// A fully-convolutional layer leaves height and width free (`anySize` in those
+/// shapes, Keras's None) and maps whatever it is called with: `outputShape(for:)`
+/// says what comes out of a given input.
 /// `forward` keeps what `backward` needs; `backward` takes dL/d(output), adds the
 /// parameter gradients into each `Parameter.grad`, and returns dL/d(input).
 public protocol Layer: AnyObject {
@@ -28,6 +31,9 @@ public protocol Layer: AnyObject {
     var kind: String { get }
     var inputShape: [Int] { get }
     var outputShape: [Int] { get }
+    /// The per-sample output shape for a per-sample input shape; nil when the layer
+    /// cannot take that input. Fixed-shape layers take only `inputShape`.
+    func outputShape(for inputShape: [Int]) -> [Int]?
     var parameters: [Parameter] { get }
 
     func forward(_ input: Tensor) -> Tensor
@@ -37,6 +43,10 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    public func outputShape(for inputShape: [Int]) -> [Int]? {
+        inputShape == self.inputShape ? outputShape : nil
+    }
+
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
     public func backward(_ gradOutput: Tensor) -> Tensor {
         backward(gradOutput, needInputGradient: true)

@@ -6,7 +6,7 @@ public final class Sequential {
     public init(name: String, layers: [Layer]) {
         precondition(!layers.isEmpty, "a model needs at least one layer")
         for (a, b) in zip(layers, layers.dropFirst()) {
-            precondition(a.outputShape == b.inputShape,
+            precondition(shapesFit(a.outputShape, b.inputShape),
                          "\(a.name) outputs \(a.outputShape) but \(b.name) takes \(b.inputShape)")
         }
         self.name = name
@@ -16,6 +16,11 @@ public final class Sequential {
     public var inputShape: [Int] { layers[0].inputShape }
     public var outputShape: [Int] { layers[layers.count - 1].outputShape }
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// The per-sample output shape for a per-sample input shape; nil when a layer cannot take it.
+    public func outputShape(for inputShape: [Int]) -> [Int]? {
+        layers.reduce(Optional(inputShape)) { shape, layer in shape.flatMap { layer.outputShape(for: $0) } }
+    }
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     public func forward(_ input: Tensor) -> Tensor {

@@ -5,9 +5,9 @@ public final class Autoencoder {
     public let decoder: Sequential
 
     public init(encoder: Sequential, decoder: Sequential) {
-        precondition(encoder.outputShape == decoder.inputShape,
+        precondition(shapesFit(encoder.outputShape, decoder.inputShape),
                      "encoder outputs \(encoder.outputShape), decoder takes \(decoder.inputShape)")
-        precondition(encoder.inputShape == decoder.outputShape,
+        precondition(shapesFit(encoder.inputShape, decoder.outputShape),
                      "decoder output \(decoder.outputShape) differs from encoder input \(encoder.inputShape)")
         self.encoder = encoder
         self.decoder = decoder
@@ -18,6 +18,12 @@ public final class Autoencoder {
     public var layers: [Layer] { encoder.layers + decoder.layers }
     public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
     public var parameterCount: Int { encoder.parameterCount + decoder.parameterCount }
+
+    /// The per-sample reconstruction shape for a per-sample image shape; nil when the
+    /// model cannot take it (a fully-convolutional model takes any size its strides allow).
+    public func forwardShape(for imageShape: [Int]) -> [Int]? {
+        encoder.outputShape(for: imageShape).flatMap { decoder.outputShape(for: $0) }
+    }
 
     /// Images [N, H, W, C] in [0, 1] to latents [N, latentDim].
     public func encode(_ images: Tensor) -> Tensor { encoder.forward(images) }

@@ -31,7 +31,7 @@ public enum Summary {
     }
 
     static func shape(_ dims: [Int]) -> String {
-        "(None, " + dims.map(String.init).joined(separator: ", ") + ")"
+        "(None, " + dims.map { $0 == anySize ? "None" : String($0) }.joined(separator: ", ") + ")"
     }
 
     static func grouped(_ n: Int) -> String { NumberText.grouped(n) }

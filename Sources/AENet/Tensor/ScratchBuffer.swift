@@ -31,4 +31,7 @@ final class WorkerScratch {
     }
 
     func buffer(_ index: Int, worker: Int) -> ScratchBuffer { buffers[worker][index] }
+
+    /// Floats held by all the buffers together.
+    var capacity: Int { buffers.joined().reduce(0) { $0 + $1.capacity } }
 }

@@ -14,7 +14,8 @@ public final class Adam {
     public private(set) var step: Int = 0
     public private(set) var firstMoments: [[Float]]
     public private(set) var secondMoments: [[Float]]
-    private let parameters: [Parameter]
+    /// The parameters it updates, in the order of its moments.
+    public let parameters: [Parameter]
 
     public init(parameters: [Parameter], learningRate: Float = 1e-3,
                 beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-7) {

@@ -20,9 +20,9 @@ public struct TrainingOptions: Sendable {
 /// One epoch's figures, as Keras's History records them.
 public struct EpochRecord: Sendable, Codable, Equatable {
     public var epoch: Int
-    /// Mean of the batch losses over the epoch (MSE).
+    /// Mean of the batch losses over the epoch (the trainer's loss: MSE by default).
     public var trainLoss: Double
-    /// MSE over the validation images, after the epoch (nil without a validation split).
+    /// The loss over the validation images, after the epoch (nil without a validation split).
     public var validationLoss: Double?
     public var seconds: Double
     public var imagesPerSecond: Double
@@ -65,19 +65,40 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Mini-batch training of an autoencoder to reproduce its input (MSE, Adam).
+/// Mini-batch training of an autoencoder to reproduce its input: a `Loss` (MSE by
+/// default) minimised by the optimizers of one or more `ParameterGroup`s (by
+/// default one Adam over all of the model's parameters).
 public final class Trainer {
     public let model: Autoencoder
-    public let optimizer: Adam
     public let options: TrainingOptions
+    public let loss: Loss
+    public let parameterGroups: [ParameterGroup]
     /// Completed epochs so far (resuming sets it).
     public private(set) var history: [EpochRecord] = []
+    /// Every parameter whose gradient a step uses: the model's, then any others the groups hold.
+    private let trainedParameters: [Parameter]
 
-    public init(model: Autoencoder, options: TrainingOptions = TrainingOptions()) {
+    /// `parameterGroups` nil: one group, "model", an Adam at `options.learningRate`
+    /// over `model.parameters`. Groups must not share a parameter.
+    public init(model: Autoencoder, options: TrainingOptions = TrainingOptions(),
+                loss: Loss = MeanSquaredErrorLoss(), parameterGroups: [ParameterGroup]? = nil) {
         self.model = model
         self.options = options
-        self.optimizer = Adam(parameters: model.parameters, learningRate: options.learningRate)
+        self.loss = loss
+        let groups = parameterGroups ?? [ParameterGroup(
+            name: "model", optimizer: Adam(parameters: model.parameters, learningRate: options.learningRate))]
+        precondition(!groups.isEmpty, "a trainer needs at least one parameter group")
+        let grouped = groups.flatMap(\.parameters).map(ObjectIdentifier.init)
+        precondition(Set(grouped).count == grouped.count, "parameter groups share a parameter")
+        self.parameterGroups = groups
+        let inModel = Set(model.parameters.map(ObjectIdentifier.init))
+        trainedParameters = model.parameters
+            + groups.flatMap(\.parameters).filter { !inModel.contains(ObjectIdentifier($0)) }
     }
+
+    /// The first group's optimizer: for the default trainer, the one Adam over the
+    /// model (what checkpoints record and `restore` restores).
+    public var optimizer: Adam { parameterGroups[0].optimizer }
 
     /// Keras's split of `total` images: the first floor(n * (1 - split)) train,
     /// the rest validate.
@@ -88,7 +109,7 @@ public final class Trainer {
 
     /// Splits `data` into training and validation parts as Keras does.
     public func split(_ data: ImageSet) throws -> (train: ImageSet, validation: ImageSet?) {
-        guard data.imageShape == model.imageShape else {
+        guard model.forwardShape(for: data.imageShape) == data.imageShape else {
             throw TrainingError.shapeMismatch(data: data.imageShape, model: model.imageShape)
         }
         let (trainCount, validationCount) = splitCounts(data.count)
@@ -125,7 +146,9 @@ public final class Trainer {
         let batches = (train.count + batchSize - 1) / batchSize
         while history.count < options.epochs {
             let epoch = history.count
-            optimizer.learningRate = learningRate(epoch: epoch)
+            for group in parameterGroups where group.followsSchedule {
+                group.optimizer.learningRate = learningRate(epoch: epoch)
+            }
             observer?.trainingWillStartEpoch(epoch, of: options.epochs, batches: batches)
             let start = Date()
             let order = self.order(epoch: epoch, count: train.count)
@@ -148,36 +171,43 @@ public final class Trainer {
         return history
     }
 
-    /// One optimizer step on one batch; returns the batch loss.
+    /// One step of every group's optimizer on one batch; returns the batch loss.
     @discardableResult
     public func trainStep(_ images: Tensor) -> Float {
-        model.zeroGradients()
+        for p in trainedParameters { p.zeroGrad() }
         let reconstruction = model.forward(images)
-        let (loss, grad) = MeanSquaredError.lossAndGradient(prediction: reconstruction, target: images)
+        let (value, grad) = loss.lossAndGradient(prediction: reconstruction, target: images)
         model.backward(grad)
-        optimizer.update()
-        return loss
+        for group in parameterGroups { group.optimizer.update() }
+        return value
     }
 
-    /// Mean squared error of the model's reconstructions over `data`.
+    /// The trainer's loss over `data` (the mean of per-batch losses weighted by batch size).
     public func evaluate(_ data: ImageSet, batchSize: Int = 256) -> Double {
-        Trainer.evaluate(model, on: data, batchSize: batchSize)
+        Trainer.evaluate(model, on: data, loss: loss, batchSize: batchSize)
     }
 
-    public static func evaluate(_ model: Autoencoder, on data: ImageSet, batchSize: Int = 256) -> Double {
+    /// `loss` of the model's reconstructions over `data` (MSE by default).
+    public static func evaluate(_ model: Autoencoder, on data: ImageSet, loss: Loss,
+                                batchSize: Int = 256) -> Double {
         var sum = 0.0
         var start = 0
         while start < data.count {
             let end = min(start + batchSize, data.count)
             let images = data.batch(start..<end)
-            sum += Double(MeanSquaredError.loss(prediction: model.forward(images), target: images))
-                * Double(end - start)
+            sum += Double(loss.loss(prediction: model.forward(images), target: images)) * Double(end - start)
             start = end
         }
         return data.count > 0 ? sum / Double(data.count) : .nan
     }
 
-    /// Restores the state of an interrupted run: completed epochs and optimizer state.
+    /// Mean squared error of the model's reconstructions over `data`.
+    public static func evaluate(_ model: Autoencoder, on data: ImageSet, batchSize: Int = 256) -> Double {
+        evaluate(model, on: data, loss: MeanSquaredErrorLoss(), batchSize: batchSize)
+    }
+
+    /// Restores the state of an interrupted run: completed epochs and the first
+    /// group's optimizer state.
     public func restore(history: [EpochRecord], step: Int, firstMoments: [[Float]], secondMoments: [[Float]]) {
         self.history = history
         optimizer.restore(step: step, firstMoments: firstMoments, secondMoments: secondMoments)

@@ -1,0 +1,78 @@
+@testable import AEEntropyCoding
+import Foundation
+import XCTest
+
+/// Scripts/range_decode.py, written from Specs/range-coder.md alone, decodes what this encoder
+/// writes: the spec says all a decoder needs. Skipped where there is no python3.
+final class PythonDecoderTests: XCTestCase {
+    static let script = EntropyTestSupport.repositoryRoot.appendingPathComponent("Scripts/range_decode.py").path
+
+    static let python: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return (path.split(separator: ":").map { $0 + "/python3" } + ["/usr/bin/python3"])
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// Runs the Python decoder; returns its exit status and standard output.
+    func decode(_ json: URL, _ stream: URL, trace: Bool = false) throws -> (status: Int32, output: String) {
+        guard let python = Self.python else { throw XCTSkip("no python3") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = [Self.script, json.path, stream.path] + (trace ? ["--trace"] : [])
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func values(_ output: String) throws -> [Int32] {
+        try JSONDecoder().decode([Int32].self, from: Data(output.split(separator: "\n").last.map(String.init)!.utf8))
+    }
+
+    func testPythonDecodesTheGoldenStreams() throws {
+        for name in ["example", "golden"] {
+            let json = GoldenStreamTests.folder.appendingPathComponent("\(name).json")
+            let record = try JSONDecoder().decode(GoldenStreamTests.Record.self, from: Data(contentsOf: json))
+            let run = try decode(json, GoldenStreamTests.folder.appendingPathComponent("\(name).bin"))
+            XCTAssertEqual(run.status, 0, name)
+            XCTAssertEqual(try values(run.output), record.values, name)
+        }
+    }
+
+    func testPythonDecodesAFreshRandomStream() throws {
+        let seed = UInt64(Date().timeIntervalSince1970)  // a new stream each run; failures name the seed
+        var rng = SplitMix64(seed: seed)
+        let tables = (0 ..< 12).map { _ in EntropyTestSupport.randomTable(&rng) } + [try CDFTable(cdf: [0, 65536], offset: 3)]
+        let indexes = (0 ..< 5000).map { _ in Int.random(in: 0 ..< tables.count, using: &rng) }
+        let values = indexes.map { EntropyTestSupport.sample(tables[$0], &rng) }
+        let (record, bytes) = GoldenStreamTests.record((tables, indexes, values))
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("range-decode-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("stream.json"), stream = folder.appendingPathComponent("stream.bin")
+        try JSONEncoder().encode(record).write(to: json)
+        try Data(bytes).write(to: stream)
+        let run = try decode(json, stream)
+        XCTAssertEqual(run.status, 0, "seed \(seed)")
+        XCTAssertEqual(try self.values(run.output), values, "seed \(seed)")
+        // A damaged copy is refused there too (status 1, no values).
+        var damaged = bytes
+        damaged[damaged.count / 2] ^= 0x40
+        try Data(damaged).write(to: stream)
+        XCTAssertEqual(try decode(json, stream).status, 1, "seed \(seed)")
+    }
+
+    func testSpecShowsThePythonTraceOfTheWorkedExample() throws {
+        let run = try decode(GoldenStreamTests.folder.appendingPathComponent("example.json"),
+                             GoldenStreamTests.folder.appendingPathComponent("example.bin"), trace: true)
+        XCTAssertEqual(run.status, 0)
+        let spec = try String(contentsOf: EntropyTestSupport.repositoryRoot.appendingPathComponent("Specs/range-coder.md"),
+                              encoding: .utf8)
+        let lines = run.output.split(separator: "\n").dropLast()  // the trace, without the values
+        XCTAssertGreaterThan(lines.count, 10)
+        for line in lines { XCTAssertTrue(spec.contains("    \(line)\n"), "the spec's trace should show: \(line)") }
+    }
+}
