@@ -2,7 +2,7 @@
 a model bundle.
 
 `reference_layers(latent)` lists the layers of README.md's "The model" (the same
-list, names included, as Sources/AENet/ReferenceModel.swift); `check_layer`
+list, names included, as Sources/AENet/Models/ReferenceModel.swift); `check_layer`
 compares one Keras layer config with one of them; `KERAS_TO_BUNDLE` states, per
 layer kind, how a Keras weight array becomes a bundle tensor.
 """

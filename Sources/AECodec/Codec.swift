@@ -359,6 +359,7 @@ public final class ImageCodec {
 }
 
 /// A shared "next chunk" index.
+// @unchecked: its one mutable field is read and written only under `lock`.
 private final class ChunkCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0

@@ -30,6 +30,7 @@ struct AEBench: ParsableCommand {
 
     func run() throws {
         AllocatorTuning.keepFreedMemory()
+        Parallelism.useSingleThreadedBLAS()
         let trainCount = quick ? 1_280 : trainImages
         let inferCount = quick ? 2_560 : inferImages
         let model = ReferenceModel.build(latentDim: latentDim, seed: 1, threads: threads)

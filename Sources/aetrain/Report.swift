@@ -66,6 +66,7 @@ struct Report: ParsableCommand {
     }
 
     func run() throws {
+        Parallelism.useSingleThreadedBLAS()
         var settings = ReportJob.Settings()
         settings.models = models
         settings.test = test

@@ -145,6 +145,7 @@ struct Train: ParsableCommand {
         guard output != nil else { Self.exit(withError: ValidationError("missing -o MODEL.aemodel")) }
         guard !data.isEmpty else { Self.exit(withError: ValidationError("no training data given")) }
         AllocatorTuning.keepFreedMemory()
+        Parallelism.useSingleThreadedBLAS()
         var settings = TrainingJob.Settings()
         settings.data = data
         settings.output = output!

@@ -8,6 +8,19 @@ import Foundation
 import XCTest
 
 final class ModelBundleRoundTripTests: XCTestCase {
+    func testMetadataWithoutAFamilyIsOfTheReferenceFamily() throws {
+        // Bundles from before the family registry read as the reference model.
+        let metadata = BundleMetadata(describing: ReferenceModel.build(latentDim: 4, seed: 0), tool: .init(name: "tests"))
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(metadata.jsonBytes())) as? [String: Any])
+        var architecture = try XCTUnwrap(json["architecture"] as? [String: Any])
+        XCTAssertEqual(architecture.removeValue(forKey: "family") as? String, "reference-svhn")
+        json["architecture"] = architecture
+        let decoded = try BundleMetadata.decode([UInt8](try JSONSerialization.data(withJSONObject: json)), path: "old")
+        XCTAssertEqual(decoded.architecture, metadata.architecture)
+        XCTAssertEqual(ModelFamily.named(decoded.architecture.family)?.name, "reference-svhn")
+        XCTAssertNil(ModelFamily.named("resnet"))
+    }
+
     func testFloat32BundleRebuildsAnIdenticalModel() throws {
         let folder = try BundleTesting.temporaryFolder(self)
         let path = folder.appendingPathComponent("m.aemodel").path

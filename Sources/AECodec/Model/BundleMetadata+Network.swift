@@ -14,11 +14,11 @@ extension BundleMetadata {
 }
 
 extension BundleMetadata.Architecture {
-    /// The description of a reference-family `model`.
-    public init(describing model: Autoencoder) {
+    /// The description of `model`, a network of `family` (`ModelFamily.name`).
+    public init(describing model: Autoencoder, family: String = Self.referenceFamily) {
         let layers = model.encoder.layers.map { BundleMetadata.LayerInfo(describing: $0, part: .encoder) }
             + model.decoder.layers.map { BundleMetadata.LayerInfo(describing: $0, part: .decoder) }
-        self.init(family: Self.referenceFamily, inputShape: model.imageShape, latentDim: model.latentDim,
+        self.init(family: family, inputShape: model.imageShape, latentDim: model.latentDim,
                   hiddenActivation: layers.first?.activation ?? Activation.relu.rawValue,
                   parameterCount: model.parameterCount, layers: layers)
     }

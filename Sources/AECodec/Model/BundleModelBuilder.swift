@@ -7,34 +7,23 @@ extension ModelBundle {
 
     /// Rebuilds the network the bundle describes and loads its weights.
     ///
-    /// Rebuilds with `ReferenceModel.build` at the recorded latent size and hidden
-    /// activation, then checks that the layer list (names, kinds, shapes, activations,
-    /// parameter names) and every weight tensor's name and shape match before loading
-    /// the weights (float16 weights arrive widened to float32). Throws
+    /// Builds with the bundle's family (`ModelFamily`, from `architecture.family`), then
+    /// checks that the layer list (names, kinds, shapes, activations, parameter names)
+    /// and every weight tensor's name and shape match before loading the weights
+    /// (float16 weights arrive widened to float32). Throws
     /// `BundleError.architectureMismatch` naming the first layer that differs.
     public func makeModel(threads: Int = 1) throws -> Autoencoder {
         let arch = metadata.architecture
         func mismatch(_ layer: String, _ reason: String) -> BundleError {
             .architectureMismatch(path: displayPath, layer: layer, reason: reason)
         }
-        guard arch.family == BundleMetadata.Architecture.referenceFamily else {
-            throw mismatch("(model)", "family \"\(arch.family)\" is not one this build can rebuild (\"\(BundleMetadata.Architecture.referenceFamily)\")")
+        guard let family = ModelFamily.named(arch.family) else {
+            let known = ModelFamily.registry.map { "\"\($0.name)\"" }.joined(separator: ", ")
+            throw mismatch("(model)", "family \"\(arch.family)\" is not one this build can rebuild (\(known))")
         }
-        guard arch.inputShape == ReferenceModel.imageShape else {
-            throw mismatch("(input)", "input shape \(arch.inputShape), the reference model takes \(ReferenceModel.imageShape)")
-        }
-        guard let hidden = Activation(rawValue: arch.hiddenActivation) else {
-            throw mismatch("(model)", "unknown hidden activation \"\(arch.hiddenActivation)\"")
-        }
-        // Refuse latent sizes the stored weights cannot back before allocating a model:
-        // the two Dense layers next to the latent hold over 4,096 weights per latent unit.
-        let stored = weightTensors.reduce(0) { $0 + $1.values.count }
-        guard arch.latentDim > 0, arch.latentDim <= Self.maximumLatentDim, arch.latentDim * 4096 <= stored else {
-            throw mismatch("(latent)", "latent size \(arch.latentDim) does not fit the \(stored) stored weights")
-        }
-        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: threads, hiddenActivation: hidden)
+        let model = try family.build(self, threads)
 
-        let expected = BundleMetadata.Architecture(describing: model).layers
+        let expected = BundleMetadata.Architecture(describing: model, family: family.name).layers
         for (i, built) in expected.enumerated() {
             guard i < arch.layers.count else {
                 throw mismatch(built.name, "the bundle lists \(arch.layers.count) layers, the model has \(expected.count)")

@@ -10,6 +10,7 @@ public enum CodecCommand {
     /// Runs the job and returns the exit status (0, 1 or 130).
     public static func run(_ settings: CodecJob.Settings, quiet: Bool) -> Int32 {
         AllocatorTuning.keepFreedMemory()
+        Parallelism.useSingleThreadedBLAS()
         let job = CodecJob(settings: settings)
         let toStandardOutput = settings.output == "-" || (settings.output == nil && settings.inputs == ["-"])
         if toStandardOutput && isatty(STDOUT_FILENO) == 1 {

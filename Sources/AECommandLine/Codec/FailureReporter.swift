@@ -3,6 +3,7 @@ import AEFormats
 import Foundation
 
 /// Per-file errors, one line each on standard error (clearing a progress bar first).
+// @unchecked: reports are serialised by `lock`; TerminalOutput is used only under it.
 final class FailureReporter: @unchecked Sendable {
     private let tool: String
     private let output: TerminalOutput

@@ -2,6 +2,7 @@ import AEProcess
 import Foundation
 
 /// The shared queue of a run: the next task, results and failures, and the progress bar.
+// @unchecked: every mutable field is written under `lock` (results and counts are read after the workers end).
 final class RunState: @unchecked Sendable {
     let tasks: [CodecJob.Task]
     private let output: TerminalOutput

@@ -52,7 +52,8 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
 
     /// The network: enough to rebuild it and to check a rebuilt one against it.
     public struct Architecture: Codable, Equatable, Sendable {
-        /// The builder: "reference-svhn" is `ReferenceModel.build`.
+        /// The model family that builds the network (`ModelFamily` in AECodec); "reference-svhn"
+        /// is `ReferenceModel.build`.
         public var family: String
         /// Per-image input shape [height, width, channels].
         public var inputShape: [Int]
@@ -63,7 +64,23 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         /// Every layer in order, encoder first.
         public var layers: [LayerInfo]
 
+        /// The family of a bundle whose metadata has no `family` key.
         public static let referenceFamily = "reference-svhn"
+
+        enum CodingKeys: String, CodingKey {
+            case family, inputShape, latentDim, hiddenActivation, parameterCount, layers
+        }
+
+        /// Decodes the section; a missing `family` is the reference family.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            family = try c.decodeIfPresent(String.self, forKey: .family) ?? Self.referenceFamily
+            inputShape = try c.decode([Int].self, forKey: .inputShape)
+            latentDim = try c.decode(Int.self, forKey: .latentDim)
+            hiddenActivation = try c.decode(String.self, forKey: .hiddenActivation)
+            parameterCount = try c.decode(Int.self, forKey: .parameterCount)
+            layers = try c.decode([LayerInfo].self, forKey: .layers)
+        }
 
         public init(family: String, inputShape: [Int], latentDim: Int, hiddenActivation: String,
                     parameterCount: Int, layers: [LayerInfo]) {

@@ -3,16 +3,21 @@ import CBLAS
 
 /// Work splitting across CPU threads.
 ///
-/// The engine parallelises over the batch itself and calls BLAS single-threaded
-/// from each worker, so OpenBLAS's own threads are switched off to avoid
-/// oversubscribing the cores.
+/// The engine parallelises over the batch itself and calls BLAS from each worker,
+/// so the tools switch OpenBLAS's own threads off at start-up
+/// (`useSingleThreadedBLAS`) to avoid oversubscribing the cores.
 public struct Parallelism: Sendable {
     /// Number of worker threads used for batch-split work.
     public let threads: Int
 
     public init(threads: Int) {
         self.threads = max(1, threads)
-        // OpenBLAS keeps one global thread count; ours own the cores instead.
+    }
+
+    /// Makes OpenBLAS single-threaded: our workers own the cores. OpenBLAS keeps one
+    /// process-wide thread count, so this is the program's choice, made once at start-up
+    /// (the tools do), never a side effect of building a layer.
+    public static func useSingleThreadedBLAS() {
         openblas_set_num_threads(1)
     }
 
