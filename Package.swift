@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "CModels"),
 
         // The small helpers every layer shares (number text, PSNR, SplitMix64).
-        .target(name: "AEBase"),
+        .target(name: "AEBase", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The range coder over integer CDF tables (Specs/range-coder.md); depends on nothing.
         .target(name: "AEEntropyCoding", swiftSettings: [.swiftLanguageMode(.v6)]),
@@ -60,10 +60,11 @@ let package = Package(
 
         // Every byte on disk, nothing of networks: safe writes, bounded reads, checksums,
         // zlib, PNG, the model-bundle container and metadata, the latent file, the built-in bundles.
-        .target(name: "AEFormats", dependencies: ["AEBase", "CZlib", "CPNG", "CSyscalls", "CModels"]),
+        .target(name: "AEFormats", dependencies: ["AEBase", "CZlib", "CPNG", "CSyscalls", "CModels"],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Training and evaluation data sources (MAT, npy, PNG folders, SVHN photos, synthetic).
-        .target(name: "AEData", dependencies: ["AEBase", "AENet", "AEFormats"]),
+        .target(name: "AEData", dependencies: ["AEBase", "AENet", "AEFormats"], swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Bundles to networks (the model-family registry), images to latents, checkpoints,
         // model lookup, evaluation.
@@ -71,7 +72,8 @@ let package = Package(
 
         // What a tool process needs, and no library may do: standard streams, terminal output,
         // signal handling, allocator tuning, argument preflight, error lines.
-        .target(name: "AEProcess", dependencies: ["AEFormats", "CInterrupt", "CMalloc", argumentParser]),
+        .target(name: "AEProcess", dependencies: ["AEFormats", "CInterrupt", "CMalloc", argumentParser],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The jobs the tools run over files and folders (codec, training, report) and the
         // options the codec tools share.

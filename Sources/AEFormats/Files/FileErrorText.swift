@@ -24,7 +24,6 @@ public enum FileErrorText {
 
     /// "0x" and 8 lowercase hex digits.
     public static func hex32(_ v: UInt32) -> String {
-        let s = String(v, radix: 16)
-        return "0x" + String(repeating: "0", count: 8 - s.count) + s
+        "0x" + SHA256.hex((0..<4).map { UInt8(truncatingIfNeeded: v >> (24 - 8 * $0)) })
     }
 }

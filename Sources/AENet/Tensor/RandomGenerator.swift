@@ -1,3 +1,5 @@
+import AEBase
+
 /// A small, seeded, platform-independent pseudo-random generator
 /// (SplitMix64 seeding xoshiro256**), so training runs are reproducible.
 public struct RandomGenerator: RandomNumberGenerator, Sendable {
@@ -6,11 +8,8 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     public init(seed: UInt64) {
         var z = seed
         func splitMix() -> UInt64 {
-            z &+= 0x9E37_79B9_7F4A_7C15
-            var x = z
-            x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
-            return x ^ (x >> 31)
+            defer { z &+= SplitMix64.increment }
+            return SplitMix64.mix(z)
         }
         s = (splitMix(), splitMix(), splitMix(), splitMix())
     }
