@@ -32,13 +32,18 @@ struct CumulativeDensityNetwork {
         self.factors = factors.map { $0.data.map { tanh(Double($0)) } }
     }
 
-    /// What `backward` needs from one evaluation: each layer's input h_i and output before the factor z_i.
+    /// What `backward` needs from one evaluation: each layer's input h_i and output before the factor
+    /// z_i; and room for the backward pass's gradients, so that no evaluation allocates.
     struct Trace {
         var inputs: [[Double]]
         var outputs: [[Double]]
+        var gradInputs: [[Double]]
+        var gradOutputs: [[Double]]
         init(widths: [Int]) {
             inputs = (0 ..< widths.count - 1).map { [Double](repeating: 0, count: widths[$0]) }
             outputs = (0 ..< widths.count - 1).map { [Double](repeating: 0, count: widths[$0 + 1]) }
+            gradInputs = inputs
+            gradOutputs = outputs
         }
     }
 
@@ -69,33 +74,32 @@ struct CumulativeDensityNetwork {
 
     /// Given dL/d(logit) at the evaluation recorded in `trace` (for channel `c`), adds dL/d(weights,
     /// biases, factors) into `gradients` and returns dL/dx.
-    func backward(_ gradLogit: Double, channel c: Int, trace: Trace,
+    func backward(_ gradLogit: Double, channel c: Int, trace: inout Trace,
                   into gradients: inout CumulativeDensityGradients) -> Double {
-        // upstream = dL/d(output of layer i): h_{i+1}, or the logit for the last layer.
-        var upstream = [gradLogit]
         for i in stride(from: layerCount - 1, through: 0, by: -1) {
             let (nIn, nOut) = (widths[i], widths[i + 1])
-            var gradZ = upstream
+            // dL/dz_i from dL/d(layer output): h_{i+1} (the next layer's input gradient), or the logit.
             if i + 1 < layerCount {
                 for o in 0 ..< nOut {
-                    let k = c * nOut + o
+                    let k = c * nOut + o, upstream = trace.gradInputs[i + 1][o]
                     let tz = tanh(trace.outputs[i][o])
-                    gradients.factors[i][k] += upstream[o] * tz
-                    gradZ[o] = upstream[o] * (1 + factors[i][k] * (1 - tz * tz))
+                    gradients.factors[i][k] += upstream * tz
+                    trace.gradOutputs[i][o] = upstream * (1 + factors[i][k] * (1 - tz * tz))
                 }
+            } else {
+                trace.gradOutputs[i][0] = gradLogit
             }
-            var gradInput = [Double](repeating: 0, count: nIn)
+            for j in 0 ..< nIn { trace.gradInputs[i][j] = 0 }
             for o in 0 ..< nOut {
-                let row = (c * nOut + o) * nIn
-                gradients.biases[i][c * nOut + o] += gradZ[o]
+                let row = (c * nOut + o) * nIn, gradZ = trace.gradOutputs[i][o]
+                gradients.biases[i][c * nOut + o] += gradZ
                 for j in 0 ..< nIn {
-                    gradients.weights[i][row + j] += gradZ[o] * trace.inputs[i][j]
-                    gradInput[j] += weights[i][row + j] * gradZ[o]
+                    gradients.weights[i][row + j] += gradZ * trace.inputs[i][j]
+                    trace.gradInputs[i][j] += weights[i][row + j] * gradZ
                 }
             }
-            upstream = gradInput
         }
-        return upstream[0]
+        return trace.gradInputs[0][0]
     }
 
     /// Only dL/dx, for a value that gets no parameter gradient (the auxiliary loss's quantiles).
@@ -103,7 +107,7 @@ struct CumulativeDensityNetwork {
         var trace = Trace(widths: widths)
         _ = logit(x, channel: c, trace: &trace)
         var unused = CumulativeDensityGradients(like: self)
-        return backward(1, channel: c, trace: trace, into: &unused)
+        return backward(1, channel: c, trace: &trace, into: &unused)
     }
 }
 

@@ -178,10 +178,10 @@ public final class FactorizedPrior {
             // likelihood = sigmoid(upper) - sigmoid(lower) whatever the sign trick picked.
             let upper = network.logit(v + 0.5, channel: c, trace: &trace)
             let gradUpper = g * Logistic.sigmoid(upper) * Logistic.sigmoid(-upper)
-            var gradV = network.backward(gradUpper, channel: c, trace: trace, into: &gradients)
+            var gradV = network.backward(gradUpper, channel: c, trace: &trace, into: &gradients)
             let lower = network.logit(v - 0.5, channel: c, trace: &trace)
             let gradLower = -g * Logistic.sigmoid(lower) * Logistic.sigmoid(-lower)
-            gradV += network.backward(gradLower, channel: c, trace: trace, into: &gradients)
+            gradV += network.backward(gradLower, channel: c, trace: &trace, into: &gradients)
             gradInput.data[i] += Float(gradV)
         }
         gradients.addTo(matrices: matrices, biases: biases, factors: factors)
