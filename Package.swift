@@ -64,7 +64,7 @@ let package = Package(
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
         .target(name: "FuzzChecks", dependencies: ["AECodec", "AENet"], path: "Fuzz/FuzzChecks"),
 
-        .testTarget(name: "AENetTests", dependencies: ["AENet"]),
+        .testTarget(name: "AENetTests", dependencies: ["AENet", "AEEntropyCoding"]),
         .testTarget(name: "AECodecTests", dependencies: ["AECodec", "AENet", "FuzzChecks"]),
         .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding"]),
     ],
