@@ -92,7 +92,7 @@ let package = Package(
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
         .target(name: "FuzzChecks", dependencies: ["AENet", "AEFormats", "AEData", "AECodec"], path: "Fuzz/FuzzChecks"),
 
-        .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet"]),
+        .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet", "AEEntropyCoding"]),
         .testTarget(name: "AECodecTests", dependencies: [
             "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", "FuzzChecks"]),
         .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding"]),

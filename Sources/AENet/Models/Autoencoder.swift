@@ -1,23 +1,37 @@
-/// An encoder and a decoder that meet at a flat latent vector. The codec
-/// encodes with one half and decodes with the other; training runs both.
+/// An encoder and a decoder that meet at a latent (a vector, or channels-last maps for a
+/// fully-convolutional model). The codec encodes with one half and decodes with the
+/// other; training runs both. With a `prior` the latent is quantised and entropy-coded:
+/// training adds uniform noise in its place and minimises rate and distortion together.
 public final class Autoencoder {
     public let encoder: Sequential
     public let decoder: Sequential
+    /// The learned density of the latent (channels last), for rate-distortion models.
+    public let prior: FactorizedPrior?
 
-    public init(encoder: Sequential, decoder: Sequential) {
+    public init(encoder: Sequential, decoder: Sequential, prior: FactorizedPrior? = nil) {
         precondition(shapesFit(encoder.outputShape, decoder.inputShape),
                      "encoder outputs \(encoder.outputShape), decoder takes \(decoder.inputShape)")
         precondition(shapesFit(encoder.inputShape, decoder.outputShape),
                      "decoder output \(decoder.outputShape) differs from encoder input \(encoder.inputShape)")
+        if let prior {
+            precondition(encoder.outputShape.last == prior.channels,
+                         "the prior has \(prior.channels) channels, the latent \(encoder.outputShape)")
+        }
         self.encoder = encoder
         self.decoder = decoder
+        self.prior = prior
     }
 
     public var imageShape: [Int] { encoder.inputShape }
     public var latentDim: Int { encoder.outputShape.reduce(1, *) }
     public var layers: [Layer] { encoder.layers + decoder.layers }
-    public var parameters: [Parameter] { encoder.parameters + decoder.parameters }
-    public var parameterCount: Int { encoder.parameterCount + decoder.parameterCount }
+    /// The trained parameters: both halves and the prior's density (its quantiles are
+    /// `auxiliaryParameters`, trained by their own loss).
+    public var parameters: [Parameter] { encoder.parameters + decoder.parameters + (prior?.parameters ?? []) }
+    public var auxiliaryParameters: [Parameter] { prior?.auxiliaryParameters ?? [] }
+    public var parameterCount: Int {
+        encoder.parameterCount + decoder.parameterCount + (prior?.parameters.reduce(0) { $0 + $1.value.count } ?? 0)
+    }
 
     /// The per-sample reconstruction shape for a per-sample image shape; nil when the
     /// model cannot take it (a fully-convolutional model takes any size its strides allow).

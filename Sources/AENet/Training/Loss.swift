@@ -1,11 +1,18 @@
 /// What a trainer minimises: a scalar over a batch of model outputs and their
-/// targets, and its gradient with respect to the outputs.
+/// targets, and its gradient with respect to the outputs, plus `rateWeight` times the
+/// rate in bits per pixel for a model with a prior.
 public protocol Loss {
     /// A short name for reports, e.g. "mse".
     var name: String { get }
+    /// Weight of the bits per pixel in the loss (0: distortion only).
+    var rateWeight: Double { get }
     func lossAndGradient(prediction: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor)
     /// The loss alone (validation), without building the gradient.
     func loss(prediction: Tensor, target: Tensor) -> Float
+}
+
+extension Loss {
+    public var rateWeight: Double { 0 }
 }
 
 /// Keras's mean squared error (`MeanSquaredError`) as a training loss.
@@ -20,5 +27,28 @@ public struct MeanSquaredErrorLoss: Loss {
 
     public func loss(prediction: Tensor, target: Tensor) -> Float {
         MeanSquaredError.loss(prediction: prediction, target: target)
+    }
+}
+
+/// The rate-distortion loss of Balle et al. and CompressAI: lambda * 255^2 * MSE + bits
+/// per pixel (MSE over pixels in [0, 1], so the distortion is in 8-bit units squared).
+public struct RateDistortionLoss: Loss {
+    public let name = "rd"
+    public let rateWeight = 1.0
+    public let lambda: Double
+
+    public init(lambda: Double) { self.lambda = lambda }
+
+    var scale: Float { Float(lambda * 255 * 255) }
+
+    public func lossAndGradient(prediction: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+        var (mse, gradient) = MeanSquaredError.lossAndGradient(prediction: prediction, target: target)
+        let s = scale
+        for i in 0 ..< gradient.count { gradient.data[i] *= s }
+        return (mse * s, gradient)
+    }
+
+    public func loss(prediction: Tensor, target: Tensor) -> Float {
+        MeanSquaredError.loss(prediction: prediction, target: target) * scale
     }
 }

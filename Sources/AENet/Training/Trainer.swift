@@ -26,6 +26,12 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var validationLoss: Double?
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// For models with a prior: the epoch's mean MSE and rate (bits per pixel) in
+    /// training (with noise), and on the validation images (quantised). Nil otherwise.
+    public var trainMSE: Double? = nil
+    public var trainBitsPerPixel: Double? = nil
+    public var validationMSE: Double? = nil
+    public var validationBitsPerPixel: Double? = nil
 
     public init(epoch: Int, trainLoss: Double, validationLoss: Double?, seconds: Double, imagesPerSecond: Double) {
         self.epoch = epoch
@@ -79,14 +85,22 @@ public final class Trainer {
     private let trainedParameters: [Parameter]
 
     /// `parameterGroups` nil: one group, "model", an Adam at `options.learningRate`
-    /// over `model.parameters`. Groups must not share a parameter.
+    /// over `model.parameters`, and for a model with a prior a second, "auxiliary", an
+    /// Adam at `auxiliaryLearningRate` over the prior's quantiles (off the schedule).
+    /// Groups must not share a parameter.
     public init(model: Autoencoder, options: TrainingOptions = TrainingOptions(),
                 loss: Loss = MeanSquaredErrorLoss(), parameterGroups: [ParameterGroup]? = nil) {
         self.model = model
         self.options = options
         self.loss = loss
-        let groups = parameterGroups ?? [ParameterGroup(
+        var defaultGroups = [ParameterGroup(
             name: "model", optimizer: Adam(parameters: model.parameters, learningRate: options.learningRate))]
+        if !model.auxiliaryParameters.isEmpty {
+            defaultGroups.append(ParameterGroup(
+                name: "auxiliary", optimizer: Adam(parameters: model.auxiliaryParameters, learningRate: Self.auxiliaryLearningRate),
+                followsSchedule: false))
+        }
+        let groups = parameterGroups ?? defaultGroups
         precondition(!groups.isEmpty, "a trainer needs at least one parameter group")
         let grouped = groups.flatMap(\.parameters).map(ObjectIdentifier.init)
         precondition(Set(grouped).count == grouped.count, "parameter groups share a parameter")
@@ -99,6 +113,9 @@ public final class Trainer {
     /// The first group's optimizer: for the default trainer, the one Adam over the
     /// model (what checkpoints record and `restore` restores).
     public var optimizer: Adam { parameterGroups[0].optimizer }
+
+    /// CompressAI's learning rate for the quantiles' auxiliary loss.
+    public static let auxiliaryLearningRate: Float = 1e-3
 
     /// Keras's split of `total` images: the first floor(n * (1 - split)) train,
     /// the rest validate.
@@ -152,53 +169,127 @@ public final class Trainer {
             observer?.trainingWillStartEpoch(epoch, of: options.epochs, batches: batches)
             let start = Date()
             let order = self.order(epoch: epoch, count: train.count)
-            var lossSum = 0.0
+            var lossSum = 0.0, mseSum = 0.0, bppSum = 0.0
             for b in 0..<batches {
                 let indices = order[(b * batchSize)..<min((b + 1) * batchSize, train.count)]
-                lossSum += Double(trainStep(train.batch(indices)))
+                let step = trainStep(train.batch(indices), noiseSeed: noiseSeed(epoch: epoch, batch: b))
+                lossSum += Double(step.loss)
+                mseSum += step.mse
+                bppSum += step.bitsPerPixel
                 let elapsed = Date().timeIntervalSince(start)
                 try observer?.trainingDidFinishBatch(b, of: batches, loss: lossSum / Double(b + 1),
                                                  imagesPerSecond: Double(min((b + 1) * batchSize, train.count)) / max(elapsed, 1e-9))
             }
             let seconds = Date().timeIntervalSince(start)
-            let record = EpochRecord(
+            let measured = validation.map { Trainer.measure(model, on: $0, loss: loss, batchSize: 256) }
+            var record = EpochRecord(
                 epoch: epoch + 1, trainLoss: lossSum / Double(batches),
-                validationLoss: validation.map { evaluate($0, batchSize: 256) },
+                validationLoss: measured?.loss,
                 seconds: seconds, imagesPerSecond: Double(train.count) / max(seconds, 1e-9))
+            if model.prior != nil {
+                record.trainMSE = mseSum / Double(batches)
+                record.trainBitsPerPixel = bppSum / Double(batches)
+                record.validationMSE = measured?.mse
+                record.validationBitsPerPixel = measured?.bitsPerPixel
+            }
             history.append(record)
             try observer?.trainingDidFinishEpoch(record)
         }
         return history
     }
 
-    /// One step of every group's optimizer on one batch; returns the batch loss.
+    /// The seed of the uniform noise of one batch: a pure function of the options, the
+    /// epoch and the batch, so a resumed run draws the same noise.
+    public func noiseSeed(epoch: Int, batch: Int) -> UInt64 {
+        (options.seed ^ 0xA5A5_5A5A_0F0F_F0F0) &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch &* 1_000_003 &+ batch &+ 1)
+    }
+
+    /// What one training step gave: the loss, and its distortion (MSE) and rate (bits
+    /// per pixel; 0 without a prior).
+    public struct StepResult: Sendable {
+        public var loss: Float
+        public var mse: Double
+        public var bitsPerPixel: Double
+    }
+
+    /// One step of every group's optimizer on one batch (`gradients`, then the updates).
     @discardableResult
-    public func trainStep(_ images: Tensor) -> Float {
-        for p in trainedParameters { p.zeroGrad() }
-        let reconstruction = model.forward(images)
-        let (value, grad) = loss.lossAndGradient(prediction: reconstruction, target: images)
-        model.backward(grad)
+    public func trainStep(_ images: Tensor, noiseSeed: UInt64 = 0) -> StepResult {
+        let result = gradients(images, noiseSeed: noiseSeed)
         for group in parameterGroups { group.optimizer.update() }
-        return value
+        return result
+    }
+
+    /// The batch loss and the gradients of every trained parameter (zeroed first). With a
+    /// prior the latent gets uniform noise drawn from `noiseSeed`, the loss adds
+    /// `loss.rateWeight` times the bits per pixel, and the prior's quantiles get the
+    /// gradient of their auxiliary loss.
+    @discardableResult
+    public func gradients(_ images: Tensor, noiseSeed: UInt64 = 0) -> StepResult {
+        for p in trainedParameters { p.zeroGrad() }
+        guard let prior = model.prior else {
+            let reconstruction = model.forward(images)
+            let (value, grad) = loss.lossAndGradient(prediction: reconstruction, target: images)
+            model.backward(grad)
+            return StepResult(loss: value, mse: Double(value), bitsPerPixel: 0)
+        }
+        let latent = model.encoder.forward(images)
+        var rng = RandomGenerator(seed: noiseSeed)
+        let noisy = prior.forward(latent, noise: &rng)
+        let reconstruction = model.decoder.forward(noisy.values)
+        let (distortion, gradReconstruction) = loss.lossAndGradient(prediction: reconstruction, target: images)
+        let pixels = Double(images.count / images.shape[images.rank - 1])
+        var gradLikelihoods = Rate.bitsAndGradient(likelihoods: noisy.likelihoods).gradient
+        let w = Float(loss.rateWeight / pixels)
+        for i in 0 ..< gradLikelihoods.count { gradLikelihoods.data[i] *= w }
+        let gradValues = model.decoder.backward(gradReconstruction, needInputGradient: true)
+        let gradLatent = prior.backward(gradValues: gradValues, gradLikelihoods: gradLikelihoods)
+        model.encoder.backward(gradLatent, needInputGradient: false)
+        _ = prior.auxiliaryLoss(addingGradient: true)
+        let bpp = noisy.bits / pixels
+        return StepResult(loss: distortion + Float(loss.rateWeight * bpp),
+                          mse: Double(MeanSquaredError.loss(prediction: reconstruction, target: images)),
+                          bitsPerPixel: bpp)
     }
 
     /// The trainer's loss over `data` (the mean of per-batch losses weighted by batch size).
     public func evaluate(_ data: ImageSet, batchSize: Int = 256) -> Double {
-        Trainer.evaluate(model, on: data, loss: loss, batchSize: batchSize)
+        Trainer.measure(model, on: data, loss: loss, batchSize: batchSize).loss
     }
 
     /// `loss` of the model's reconstructions over `data` (MSE by default).
     public static func evaluate(_ model: Autoencoder, on data: ImageSet, loss: Loss,
                                 batchSize: Int = 256) -> Double {
-        var sum = 0.0
+        measure(model, on: data, loss: loss, batchSize: batchSize).loss
+    }
+
+    /// The loss, MSE and bits per pixel over `data` (means weighted by batch size). With a
+    /// prior the latent is quantised (rounded around the medians), as the codec stores it.
+    public static func measure(_ model: Autoencoder, on data: ImageSet, loss: Loss,
+                               batchSize: Int = 256) -> (loss: Double, mse: Double, bitsPerPixel: Double) {
+        var lossSum = 0.0, mseSum = 0.0, bitSum = 0.0
         var start = 0
         while start < data.count {
             let end = min(start + batchSize, data.count)
             let images = data.batch(start..<end)
-            sum += Double(loss.loss(prediction: model.forward(images), target: images)) * Double(end - start)
+            let n = Double(end - start)
+            if let prior = model.prior {
+                let quantized = prior.forward(quantizing: model.encoder.forward(images))
+                let reconstruction = model.decoder.forward(quantized.values)
+                let pixels = Double(images.count / images.shape[images.rank - 1])
+                let bpp = quantized.bits / pixels
+                lossSum += (Double(loss.loss(prediction: reconstruction, target: images)) + loss.rateWeight * bpp) * n
+                mseSum += Double(MeanSquaredError.loss(prediction: reconstruction, target: images)) * n
+                bitSum += bpp * n
+            } else {
+                let reconstruction = model.forward(images)
+                lossSum += Double(loss.loss(prediction: reconstruction, target: images)) * n
+                mseSum += Double(MeanSquaredError.loss(prediction: reconstruction, target: images)) * n
+            }
             start = end
         }
-        return data.count > 0 ? sum / Double(data.count) : .nan
+        let count = Double(data.count)
+        return data.count > 0 ? (lossSum / count, mseSum / count, bitSum / count) : (.nan, .nan, .nan)
     }
 
     /// Mean squared error of the model's reconstructions over `data`.
