@@ -68,7 +68,7 @@ let package = Package(
 
         // Bundles to networks (the model-family registry), images to latents, checkpoints,
         // model lookup, evaluation.
-        .target(name: "AECodec", dependencies: ["AEBase", "AENet", "AEFormats", "AEData"]),
+        .target(name: "AECodec", dependencies: ["AEBase", "AENet", "AEFormats", "AEData", "AEEntropyCoding"]),
 
         // What a tool process needs, and no library may do: standard streams, terminal output,
         // signal handling, allocator tuning, argument preflight, error lines.

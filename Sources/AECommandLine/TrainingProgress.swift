@@ -1,3 +1,4 @@
+import AEBase
 import AEProcess
 import AECodec
 import AEFormats
@@ -48,6 +49,13 @@ public final class TrainingProgress: TrainingObserver {
         var text = String(format: "Epoch %d/%d  %.1fs  %.0f img/s  loss %.6f",
                           record.epoch, epochs, record.seconds, record.imagesPerSecond, record.trainLoss)
         if let v = record.validationLoss { text += String(format: "  val_loss %.6f", v) }
+        if let mse = record.trainMSE, let bpp = record.trainBitsPerPixel {
+            text += String(format: "  (mse %.6f, %.3f bpp", mse, bpp)
+            if let vm = record.validationMSE, let vb = record.validationBitsPerPixel {
+                text += String(format: "; val mse %.6f = %.2f dB, %.3f bpp", vm, PSNR.decibels(mse: vm), vb)
+            }
+            text += ")"
+        }
         output.line(text)
         try onEpochEnd?(record)
     }

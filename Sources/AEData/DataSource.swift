@@ -78,9 +78,11 @@ public enum DataSource {
         DATA is one or more sources joined by '+', concatenated in order:
           PATH.mat                 MAT v5 file with X: 32x32x3xN (SVHN train_32x32.mat layout)
           PATH.npy                 uint8 array N x 32 x 32 x 3
-          FOLDER | PATH.png        PNG images of any size -> 32x32 crops
+          FOLDER | PATH.png        PNG images of any size -> 32x32 crops (size=N for NxN)
                                    options: crops=tiles (default) | crops=random with per-image=N
-                                   or count=N (in all); seed=S; small=pad (default) | skip
+                                   or count=N (in all); seed=S; small=pad (default) | skip;
+                                   with crops=random: flip=yes (mirror half at random) and
+                                   scale=LO-HI (windows LO..HI times the size, down-scaled)
           svhn-photos:FOLDER       SVHN format-1 folder (digit_boxes.csv + train/*.png): digit
                                    crops from the TRAIN photos only; options: count=N (default:
                                    one per train box), seed=S, augment=yes|no (default yes),
@@ -128,6 +130,10 @@ public enum DataSource {
             let atMost = shuffleSeed == nil ? limit.map { max(1, $0 - total) } : nil
             let (images, info) = try loadSource(spec, seed: seed, threads: threads, atMost: atMost)
             total += images.count
+            if let first = parts.first, first.imageShape != images.imageShape {
+                throw DataSourceError.invalidArgument(specs.map(\.description).joined(separator: "+"), reason:
+                    "the sources give images of \(first.imageShape) and \(images.imageShape): every source needs the same size (PNG sources: size=)")
+            }
             guard total <= maxImages else {
                 throw DataSourceError.invalidArgument(specs.map(\.description).joined(separator: "+"), reason:
                     "the sources hold \(NumberText.grouped(total)) images or more, over the \(NumberText.grouped(maxImages)) a data set may hold")
@@ -136,7 +142,8 @@ public enum DataSource {
             loaded.append(info)
         }
         let keep = min(limit ?? total, total)
-        let imageSize = 32 * 32 * 3
+        let shape = parts[0].imageShape
+        let imageSize = parts[0].imageSize
 
         var pixels: [UInt8]
         if let shuffleSeed = shuffleSeed {
@@ -167,7 +174,7 @@ public enum DataSource {
             }
         }
         parts.removeAll()
-        return LoadedData(images: ImageSet(height: 32, width: 32, channels: 3, pixels: pixels),
+        return LoadedData(images: ImageSet(height: shape[0], width: shape[1], channels: shape[2], pixels: pixels),
                           sources: loaded, totalBeforeLimit: total, limit: limit, shuffleSeed: shuffleSeed)
     }
 
@@ -212,10 +219,34 @@ public enum DataSource {
             }
             options.smallImages = PNGFolderCrops.SmallImages(rawValue: spec.option("small") ?? "pad") ?? .pad
             effective.options.append(("small", options.smallImages.rawValue))
+            if let v = spec.option("size") {
+                options.size = try spec.positiveInt(v, name: "size", argument: argument)
+                guard options.size <= PNGFolderCrops.maxSize else {
+                    throw DataSourceError.invalidArgument(argument, reason: "size must be at most \(PNGFolderCrops.maxSize), got \(options.size)")
+                }
+            }
+            if options.size != PNGFolderCrops.defaultSize { effective.options.append(("size", String(options.size))) }
+            if let v = spec.option("flip") { options.flip = try spec.boolValue(v, name: "flip", argument: argument) }
+            if let v = spec.option("scale") {
+                options.scale = try spec.scaleRange(v, argument: argument)
+                guard options.scale.lowerBound >= 1 else {
+                    throw DataSourceError.invalidArgument(argument, reason: "scale for PNG crops down-scales: LO must be at least 1, got '\(v)'")
+                }
+            }
+            if (options.flip || options.scale != 1...1) && crops != "random" {
+                throw DataSourceError.invalidArgument(argument, reason: "flip and scale apply to crops=random")
+            }
+            if options.flip { effective.options.append(("flip", "yes")) }
+            if options.scale != 1...1 {
+                effective.options.append(("scale", "\(options.scale.lowerBound)-\(options.scale.upperBound)"))
+            }
             let result = try PNGFolderCrops(path: spec.path, options: options)
             images = result.images
-            detail = "\(crops == "random" ? "random" : "tiled") 32x32 crops of \(result.files.count) PNG file(s)"
-                + (result.skipped.isEmpty ? "" : ", \(result.skipped.count) smaller than 32x32 skipped")
+            let side = "\(options.size)x\(options.size)"
+            detail = "\(crops == "random" ? "random" : "tiled") \(side) crops of \(result.files.count) PNG file(s)"
+                + (options.flip ? ", mirrored at random" : "")
+                + (options.scale != 1...1 ? ", down-scaled \(options.scale.lowerBound)-\(options.scale.upperBound)x" : "")
+                + (result.skipped.isEmpty ? "" : ", \(result.skipped.count) smaller than \(side) skipped")
         case .svhnPhotos:
             var options = SVHNPhotoCrops.Options(seed: sourceSeed)
             options.threads = threads

@@ -29,7 +29,7 @@ public struct DataSourceSpec: Equatable, Sendable, CustomStringConvertible {
         public var optionNames: [String] {
             switch self {
             case .mat, .npy: return ["limit"]
-            case .png: return ["crops", "per-image", "count", "seed", "small", "limit"]
+            case .png: return ["crops", "per-image", "count", "seed", "small", "size", "flip", "scale", "limit"]
             case .svhnPhotos: return ["count", "seed", "augment", "shift", "scale", "limit"]
             case .synthetic: return ["seed", "limit"]
             }

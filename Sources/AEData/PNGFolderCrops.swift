@@ -3,7 +3,8 @@ import AEFormats
 import AENet
 import Foundation
 
-/// 32x32 RGB crops from a folder of PNG images of any size (or from one PNG file).
+/// Square RGB crops (32x32 by default, `Options.size`) from a folder of PNG images of
+/// any size (or from one PNG file).
 ///
 /// Files: every `*.png` (any case) directly in the folder, not in sub-folders,
 /// hidden files excluded, in byte-wise name order. Every PNG colour type and bit
@@ -43,6 +44,14 @@ public struct PNGFolderCrops: Sendable {
         public var threads = Parallelism.availableCores
         /// Largest image decoded (width x height).
         public var maxPixels = PNGImage.defaultMaxPixels
+        /// The crops' side in pixels.
+        public var size = PNGFolderCrops.defaultSize
+        /// Random crops only: each is mirrored left-right with probability 1/2.
+        public var flip = false
+        /// Random crops only: a window of side `size * s` (s uniform in this range, at
+        /// least 1: down-scaling, as photo codecs train) resampled to `size`. 1...1 cuts
+        /// pixels as they are.
+        public var scale: ClosedRange<Double> = 1...1
 
         public init(mode: Mode = .tiles, seed: UInt64 = 0, smallImages: SmallImages = .pad) {
             self.mode = mode
@@ -51,14 +60,16 @@ public struct PNGFolderCrops: Sendable {
         }
     }
 
-    /// The crops, N x 32 x 32 x 3, image by image.
+    /// The crops, N x size x size x 3, image by image.
     public let images: ImageSet
     /// The PNG files used, in order.
     public let files: [String]
-    /// Files left out because they are smaller than 32 in a dimension (`.skip`).
+    /// Files left out because they are smaller than the crop in a dimension (`.skip`).
     public let skipped: [String]
 
-    public static let cropSize = 32
+    public static let defaultSize = 32
+    /// Largest crop side (a 1024x1024 crop is 3 MB).
+    public static let maxSize = 1024
 
     /// Cuts crops from the PNGs in `path` (a folder, or a single .png file).
     public init(path: String, options: Options = Options()) throws {
@@ -89,7 +100,7 @@ public struct PNGFolderCrops: Sendable {
                 throw DataSourceError.unsupportedFormat(
                     path: file, reason: "PNG is \(header.width)x\(header.height), over the \(options.maxPixels)-pixel limit")
             }
-            let small = header.width < Self.cropSize || header.height < Self.cropSize
+            let small = header.width < options.size || header.height < options.size
             if small && options.smallImages == .skip {
                 skipped.append(file)
                 continue
@@ -100,14 +111,14 @@ public struct PNGFolderCrops: Sendable {
         }
         guard !used.isEmpty else {
             throw DataSourceError.emptyDataSet(
-                path: path, reason: "all \(skipped.count) PNGs are smaller than 32x32 and small=skip")
+                path: path, reason: "all \(skipped.count) PNGs are smaller than \(options.size)x\(options.size) and small=skip")
         }
 
         // Crops per image and where each image's crops start.
         let counts: [Int] = sizes.indices.map { i in
             switch options.mode {
             case .tiles:
-                return max(1, sizes[i].width / Self.cropSize) * max(1, sizes[i].height / Self.cropSize)
+                return max(1, sizes[i].width / options.size) * max(1, sizes[i].height / options.size)
             case .randomPerImage(let perImage):
                 return perImage
             case .randomTotal(let total):
@@ -126,7 +137,7 @@ public struct PNGFolderCrops: Sendable {
         }
 
         // Pass 2: decode and crop, in parallel over images.
-        let imageSize = Self.cropSize * Self.cropSize * 3
+        let imageSize = options.size * options.size * 3
         var pixels = [UInt8](repeating: 0, count: total * imageSize)
         let parallel = Parallelism(threads: options.threads)
         var failures = [DataSourceError?](repeating: nil, count: max(1, min(parallel.threads, used.count)))
@@ -149,7 +160,7 @@ public struct PNGFolderCrops: Sendable {
         }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
 
-        images = ImageSet(height: Self.cropSize, width: Self.cropSize, channels: 3, pixels: pixels)
+        images = ImageSet(height: options.size, width: options.size, channels: 3, pixels: pixels)
         files = used
         self.skipped = skipped
     }
@@ -173,7 +184,7 @@ public struct PNGFolderCrops: Sendable {
     /// Writes `count` crops of `image` (tiles or random positions) to `out`.
     private static func cut(_ image: PNGImage, count: Int, imageIndex: Int, options: Options,
                             into out: UnsafeMutablePointer<UInt8>) {
-        let size = cropSize
+        let size = options.size
         let crop = size * size * 3
         image.pixels.withUnsafeBufferPointer { src in
             switch options.mode {
@@ -186,14 +197,44 @@ public struct PNGFolderCrops: Sendable {
                 }
             case .randomPerImage, .randomTotal:
                 var rng = RandomGenerator(seed: DataSeed.derive(options.seed, stream: DataSeed.pngCrops, index: imageIndex))
-                let xRange = max(0, image.width - size) + 1
-                let yRange = max(0, image.height - size) + 1
+                let augmented = options.flip || options.scale != 1...1
                 for k in 0..<count {
-                    let x0 = rng.nextInt(below: xRange)
-                    let y0 = rng.nextInt(below: yRange)
-                    CropResampler.copyWindow(src, width: image.width, height: image.height, channels: 3,
-                                             x0: x0, y0: y0, size: size, into: out + k * crop)
+                    guard augmented else {
+                        // The plain crop (and the random draws) of earlier versions.
+                        let x0 = rng.nextInt(below: max(0, image.width - size) + 1)
+                        let y0 = rng.nextInt(below: max(0, image.height - size) + 1)
+                        CropResampler.copyWindow(src, width: image.width, height: image.height, channels: 3,
+                                                 x0: x0, y0: y0, size: size, into: out + k * crop)
+                        continue
+                    }
+                    // A window of side size * s (no larger than the image), resampled to size.
+                    let s = options.scale.lowerBound + (options.scale.upperBound - options.scale.lowerBound) * Self.unit(&rng)
+                    let side = min(Double(size) * s, Double(min(image.width, image.height)))
+                    let x0 = Self.unit(&rng) * max(0, Double(image.width) - side)
+                    let y0 = Self.unit(&rng) * max(0, Double(image.height) - side)
+                    let target = out + k * crop
+                    if side == Double(size) && x0 == x0.rounded(.down) && y0 == y0.rounded(.down) {
+                        CropResampler.copyWindow(src, width: image.width, height: image.height, channels: 3,
+                                                 x0: Int(x0), y0: Int(y0), size: size, into: target)
+                    } else {
+                        CropResampler.resample(src, width: image.width, height: image.height, channels: 3,
+                                               x0: x0, y0: y0, side: max(side, 1), outSize: size, into: target)
+                    }
+                    if options.flip && rng.next() & 1 == 1 { Self.mirror(target, size: size) }
                 }
+            }
+        }
+    }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    private static func unit(_ rng: inout RandomGenerator) -> Double { Double(rng.next() >> 11) * 0x1p-53 }
+
+    /// Mirrors a size x size RGB crop left-right in place.
+    private static func mirror(_ crop: UnsafeMutablePointer<UInt8>, size: Int) {
+        for y in 0..<size {
+            let row = crop + y * size * 3
+            for x in 0..<(size / 2) {
+                for c in 0..<3 { swap(&row[x * 3 + c], &row[(size - 1 - x) * 3 + c]) }
             }
         }
     }

@@ -67,8 +67,23 @@ struct Train: ParsableCommand {
     @Flag(help: "Print the model's layer table (Keras-style) and exit.")
     var summary = false
 
-    @Option(name: .customLong("latent-dim"), help: "Size of the latent vector (1 to 4096).")
+    @Option(name: .customLong("latent-dim"), help: "Size of the latent vector (1 to 4096; reference family).")
     var latentDim = 64
+
+    @Option(help: "Model family: reference-svhn (32x32 tiles) or conv-factorized (the fully-convolutional photo codec; needs --lambda and PNG sources with size=).")
+    var family = "reference-svhn"
+
+    @Option(help: "conv-factorized: channels inside the transforms (N, 1 to 1024).")
+    var channels = 128
+
+    @Option(name: .customLong("latent-channels"), help: "conv-factorized: latent channels (M, 1 to 1024).")
+    var latentChannels = 192
+
+    @Option(help: "Train for rate and distortion: loss = lambda * 255^2 * MSE + bits per pixel, with a learned prior on the latent (e.g. 0.0018 to 0.0483 for photos).")
+    var lambda: Double?
+
+    @Option(name: .customLong("init-from"), help: "Start from this bundle's weights (file or built-in name), e.g. to fine-tune svhn-64 with --lambda.")
+    var initFrom: String?
 
     @Option(help: "Training epochs (1 to 1,000,000).")
     var epochs = 20
@@ -150,6 +165,11 @@ struct Train: ParsableCommand {
         settings.data = data
         settings.output = output!
         settings.latentDim = latentDim
+        settings.family = family
+        settings.channels = channels
+        settings.latentChannels = latentChannels
+        settings.lambda = lambda
+        settings.initFrom = initFrom
         settings.options.epochs = epochs
         settings.options.batchSize = batchSize
         settings.options.validationSplit = validationSplit

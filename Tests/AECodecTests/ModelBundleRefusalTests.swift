@@ -91,7 +91,7 @@ final class ModelBundleRefusalTests: XCTestCase {
         let tensors = ModelBundle(model: model).tensors.map {
             BundleContainer.Payload(name: $0.name, elementType: .f32, shape: $0.shape, bytes: $0.bytes)
         }
-        return BundleContainer.assemble(metadataJSON: metadata, tensors: tensors, minorVersion: 4,
+        return BundleContainer.assemble(metadataJSON: metadata, tensors: tensors, minorVersion: 9,
                                         extraHeaderFields: [1, 2, 3, 4, 5, 6, 7, 8])
     }
 
@@ -107,7 +107,7 @@ final class ModelBundleRefusalTests: XCTestCase {
         let input = BundleTesting.patternImages(1)
         XCTAssertEqual(try bundle.makeModel().forward(input), model.forward(input))
         let container = try BundleContainer.read(path: path)
-        XCTAssertEqual(container.header.minorVersion, 4)
+        XCTAssertEqual(container.header.minorVersion, 9)
         XCTAssertEqual(container.header.headerLength, 104)
     }
 

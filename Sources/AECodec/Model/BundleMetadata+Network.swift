@@ -18,9 +18,14 @@ extension BundleMetadata.Architecture {
     public init(describing model: Autoencoder, family: String = Self.referenceFamily) {
         let layers = model.encoder.layers.map { BundleMetadata.LayerInfo(describing: $0, part: .encoder) }
             + model.decoder.layers.map { BundleMetadata.LayerInfo(describing: $0, part: .decoder) }
+        let entropyModel = model.prior.map {
+            BundleMetadata.EntropyModelInfo(channels: $0.channels, filters: $0.filters,
+                                            parameters: $0.parameters.map(\.name),
+                                            auxiliaryParameters: $0.auxiliaryParameters.map(\.name))
+        }
         self.init(family: family, inputShape: model.imageShape, latentDim: model.latentDim,
                   hiddenActivation: layers.first?.activation ?? Activation.relu.rawValue,
-                  parameterCount: model.parameterCount, layers: layers)
+                  parameterCount: model.parameterCount, layers: layers, entropyModel: entropyModel)
     }
 }
 
@@ -52,13 +57,17 @@ extension BundleMetadata.OptimizerInfo {
 extension BundleMetadata.TrainingProvenance {
     /// Provenance recording `options` (Adam's betas and epsilon at Keras's defaults).
     public init(options: TrainingOptions, dataSource: BundleMetadata.DataSourceInfo? = nil, initSeed: UInt64? = nil,
-                threads: Int? = nil, wallTimeSeconds: Double? = nil) {
+                threads: Int? = nil, wallTimeSeconds: Double? = nil, loss: Loss? = nil) {
         self.init(dataSource: dataSource, epochs: options.epochs, batchSize: options.batchSize,
                   validationSplit: options.validationSplit,
                   optimizer: BundleMetadata.OptimizerInfo(learningRate: options.learningRate,
                                                           finalLearningRate: options.finalLearningRate),
                   seed: options.seed, initSeed: initSeed, threads: threads, wallTimeSeconds: wallTimeSeconds)
+        lambda = (loss as? RateDistortionLoss)?.lambda
     }
+
+    /// The loss this run minimised: rate-distortion with `lambda`, else MSE.
+    public var loss: Loss { lambda.map { RateDistortionLoss(lambda: $0) } ?? MeanSquaredErrorLoss() }
 
     /// The `TrainingOptions` this run used.
     public var options: TrainingOptions {
@@ -77,12 +86,21 @@ extension BundleMetadata.EpochMetrics {
     public init(_ r: EpochRecord) {
         self.init(epoch: r.epoch, trainLoss: r.trainLoss, validationLoss: r.validationLoss,
                   seconds: r.seconds, imagesPerSecond: r.imagesPerSecond)
+        trainMSE = r.trainMSE
+        trainBitsPerPixel = r.trainBitsPerPixel
+        validationMSE = r.validationMSE
+        validationBitsPerPixel = r.validationBitsPerPixel
     }
 
     /// The same figures as AENet's `EpochRecord`.
     public var record: EpochRecord {
-        EpochRecord(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
-                    seconds: seconds, imagesPerSecond: imagesPerSecond)
+        var r = EpochRecord(epoch: epoch, trainLoss: trainLoss, validationLoss: validationLoss,
+                            seconds: seconds, imagesPerSecond: imagesPerSecond)
+        r.trainMSE = trainMSE
+        r.trainBitsPerPixel = trainBitsPerPixel
+        r.validationMSE = validationMSE
+        r.validationBitsPerPixel = validationBitsPerPixel
+        return r
     }
 }
 
@@ -97,11 +115,12 @@ extension BundleMetadata.Metrics {
 
 extension ModelBundle {
     /// A bundle of `model`'s current weights (float32). `metadata` supplies provenance
-    /// and metrics; its architecture section is replaced by the model's description.
+    /// and metrics; its architecture section is replaced by the model's description
+    /// (keeping its family name).
     public init(model: Autoencoder, metadata: BundleMetadata? = nil) {
         var m = metadata ?? BundleMetadata(describing: model)
-        m.architecture = BundleMetadata.Architecture(describing: model)
-        self.init(metadata: m, tensors: model.parameters.map {
+        m.architecture = BundleMetadata.Architecture(describing: model, family: m.architecture.family)
+        self.init(metadata: m, tensors: (model.parameters + model.auxiliaryParameters).map {
             BundleTensor(name: $0.name, shape: $0.value.shape, values: $0.value.data)
         })
     }

@@ -52,6 +52,24 @@ extension ModelBundle {
                 p.value = Tensor(shape: t.shape, data: t.values)
             }
         }
+        if let prior = model.prior {
+            let info = arch.entropyModel
+            guard info?.parameters == prior.parameters.map(\.name),
+                  info?.auxiliaryParameters == prior.auxiliaryParameters.map(\.name) else {
+                throw mismatch("(entropy model)", "the bundle's entropy model lists \(info?.parameters ?? []), the model has \(prior.parameters.map(\.name))")
+            }
+            for p in prior.parameters + prior.auxiliaryParameters {
+                guard let t = byName.removeValue(forKey: p.name) else {
+                    throw mismatch("(entropy model)", "tensor \(p.name) is missing from the bundle")
+                }
+                guard t.shape == p.value.shape else {
+                    throw mismatch("(entropy model)", "tensor \(p.name) has shape \(t.shape) in the bundle, the model expects \(p.value.shape)")
+                }
+                p.value = Tensor(shape: t.shape, data: t.values)
+            }
+        } else if arch.entropyModel != nil {
+            throw mismatch("(entropy model)", "the family \(family.name) built no entropy model")
+        }
         // Leftover tensors under a layer's name (or with no namespace) mean another
         // architecture; tensors in other namespaces are reserved for later minor
         // versions and ignored here.

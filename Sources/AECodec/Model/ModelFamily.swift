@@ -25,7 +25,7 @@ public struct ModelFamily: Sendable {
     }
 
     /// Every family this build can rebuild, the reference first.
-    public static let registry: [ModelFamily] = [.reference]
+    public static let registry: [ModelFamily] = [.reference, .convolutional]
 
     /// The family called `name`, if this build knows it.
     public static func named(_ name: String) -> ModelFamily? {
@@ -53,6 +53,40 @@ extension ModelFamily {
         guard arch.latentDim > 0, arch.latentDim <= ModelBundle.maximumLatentDim, arch.latentDim * 4096 <= stored else {
             throw mismatch("(latent)", "latent size \(arch.latentDim) does not fit the \(stored) stored weights")
         }
-        return ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: threads, hiddenActivation: hidden)
+        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: threads, hiddenActivation: hidden)
+        return try withEntropyModel(model, bundle: bundle)
+    }
+
+    /// The fully-convolutional photo codec (`ConvolutionalCodecModel`), its channel counts
+    /// read from the recorded layers (the first convolution's outputs, the latent's channels).
+    public static let convolutional = ModelFamily(name: "conv-factorized") { bundle, threads in
+        let arch = bundle.metadata.architecture
+        func channels(_ layer: String) throws -> Int {
+            guard let l = arch.layers.first(where: { $0.name == layer }), let c = l.outputShape.last, c > 0, c <= 4096 else {
+                throw BundleError.architectureMismatch(path: bundle.displayPath, layer: layer,
+                                                       reason: "the conv-factorized family needs layer \(layer) with 1 to 4096 output channels")
+            }
+            return c
+        }
+        guard arch.entropyModel != nil else {
+            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(entropy model)",
+                                                   reason: "the conv-factorized family needs an entropy model")
+        }
+        return ConvolutionalCodecModel.build(channels: try channels("analysis_conv0"),
+                                             latentChannels: try channels("analysis_conv3"), threads: threads)
+    }
+
+    /// `model` with the factorized prior the bundle's `architecture.entropyModel` describes
+    /// (unchanged when there is none).
+    static func withEntropyModel(_ model: Autoencoder, bundle: ModelBundle) throws -> Autoencoder {
+        guard let info = bundle.metadata.architecture.entropyModel else { return model }
+        guard info.kind == BundleMetadata.EntropyModelInfo.factorized, info.channels == model.encoder.outputShape.last,
+              !info.filters.isEmpty, info.filters.allSatisfy({ (1...64).contains($0) }) else {
+            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(entropy model)", reason:
+                "entropy model \(info.kind) over \(info.channels) channels with filters \(info.filters) does not fit the latent \(model.encoder.outputShape)")
+        }
+        var rng = RandomGenerator(seed: 0)
+        let prior = FactorizedPrior(channels: info.channels, filters: info.filters, rng: &rng)
+        return Autoencoder(encoder: model.encoder, decoder: model.decoder, prior: prior)
     }
 }

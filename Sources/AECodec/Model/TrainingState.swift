@@ -22,9 +22,14 @@ public struct TrainingState: Equatable, Sendable {
                   secondMoments: trainer.optimizer.secondMoments, history: trainer.history)
     }
 
-    /// Tensor names of the moments of the parameter `name`.
-    public static func firstMomentName(_ name: String) -> String { BundleTensor.optimizerPrefix + "m/" + name }
-    public static func secondMomentName(_ name: String) -> String { BundleTensor.optimizerPrefix + "v/" + name }
+    /// Tensor names of the moments of the parameter `name` (in the first group's Adam, or
+    /// in `group`'s).
+    public static func firstMomentName(_ name: String, group: String? = nil) -> String {
+        BundleTensor.optimizerPrefix + (group.map { $0 + "/" } ?? "") + "m/" + name
+    }
+    public static func secondMomentName(_ name: String, group: String? = nil) -> String {
+        BundleTensor.optimizerPrefix + (group.map { $0 + "/" } ?? "") + "v/" + name
+    }
 }
 
 extension ModelBundle {
@@ -38,7 +43,7 @@ extension ModelBundle {
         let old = self.metadata.training
         var training = BundleMetadata.TrainingProvenance(
             options: trainer.options, dataSource: old?.dataSource, initSeed: old?.initSeed,
-            threads: old?.threads, wallTimeSeconds: old?.wallTimeSeconds)
+            threads: old?.threads, wallTimeSeconds: old?.wallTimeSeconds, loss: trainer.loss)
         // The recipe's rates (Adam's current rate follows the schedule), Adam's constants.
         let adam = trainer.optimizer
         training.optimizer = BundleMetadata.OptimizerInfo(
@@ -57,6 +62,13 @@ extension ModelBundle {
         }
         for (p, v) in zip(parameters, trainer.optimizer.secondMoments) {
             tensors.append(BundleTensor(name: TrainingState.secondMomentName(p.name), shape: p.value.shape, values: v))
+        }
+        // The other groups' Adams (an entropy model's quantiles) take the same steps.
+        for group in trainer.parameterGroups.dropFirst() {
+            for (p, (m, v)) in zip(group.parameters, zip(group.optimizer.firstMoments, group.optimizer.secondMoments)) {
+                tensors.append(BundleTensor(name: TrainingState.firstMomentName(p.name, group: group.name), shape: p.value.shape, values: m))
+                tensors.append(BundleTensor(name: TrainingState.secondMomentName(p.name, group: group.name), shape: p.value.shape, values: v))
+            }
         }
     }
 
@@ -78,7 +90,7 @@ extension ModelBundle {
             throw missing("checkpoint says \(info.completedEpochs) completed epochs, the metrics list \(history.count)")
         }
         var first: [[Float]] = [], second: [[Float]] = []
-        for name in metadata.architecture.layers.flatMap(\.parameters) {
+        for name in metadata.architecture.parameterNames {
             guard let weight = self[name] else { throw missing("no weight tensor \(name)") }
             for (momentName, into) in [(TrainingState.firstMomentName(name), 0), (TrainingState.secondMomentName(name), 1)] {
                 guard let t = self[momentName] else { throw missing("no tensor \(momentName)") }
@@ -96,7 +108,7 @@ extension ModelBundle {
     public func restore(into trainer: Trainer) throws {
         let state = try trainingState()
         let names = trainer.model.parameters.map(\.name)
-        let recorded = metadata.architecture.layers.flatMap(\.parameters)
+        let recorded = metadata.architecture.parameterNames
         guard names == recorded else {
             throw BundleError.missingTrainingState(path: displayPath, reason:
                 "the trainer's parameters \(names.prefix(3))... do not match the checkpoint's \(recorded.prefix(3))...")
@@ -107,6 +119,20 @@ extension ModelBundle {
         }
         trainer.restore(history: state.history, step: state.step,
                         firstMoments: state.firstMoments, secondMoments: state.secondMoments)
+        for group in trainer.parameterGroups.dropFirst() {
+            var first: [[Float]] = [], second: [[Float]] = []
+            for p in group.parameters {
+                guard let m = self[TrainingState.firstMomentName(p.name, group: group.name)],
+                      let v = self[TrainingState.secondMomentName(p.name, group: group.name)],
+                      m.shape == p.value.shape, v.shape == p.value.shape else {
+                    throw BundleError.missingTrainingState(path: displayPath, reason:
+                        "no optimizer state for \(p.name) in group \(group.name)")
+                }
+                first.append(m.values)
+                second.append(v.values)
+            }
+            group.optimizer.restore(step: state.step, firstMoments: first, secondMoments: second)
+        }
     }
 
     /// For `aetrain --resume`: the model with the checkpoint's weights and a trainer
@@ -117,7 +143,8 @@ extension ModelBundle {
             throw BundleError.missingTrainingState(path: displayPath, reason: "the metadata records no training options")
         }
         if let epochs { options.epochs = epochs }
-        let trainer = Trainer(model: try makeModel(threads: threads), options: options)
+        let loss = metadata.training?.loss ?? MeanSquaredErrorLoss()
+        let trainer = Trainer(model: try makeModel(threads: threads), options: options, loss: loss)
         try restore(into: trainer)
         return trainer
     }

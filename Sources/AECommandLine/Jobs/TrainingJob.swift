@@ -14,7 +14,18 @@ public struct TrainingJob {
         /// Data arguments (see `DataSource.syntaxHelp`), concatenated in order.
         public var data: [String] = []
         public var output = ""
+        /// The model family (`ModelFamily.name`): the reference SVHN model, or the
+        /// fully-convolutional photo codec "conv-factorized".
+        public var family = ModelFamily.reference.name
         public var latentDim = 64
+        /// conv-factorized: channels inside the transforms (N) and in the latent (M).
+        public var channels = 128
+        public var latentChannels = 192
+        /// With a value, the loss is rate-distortion (lambda * 255^2 * MSE + bits per pixel)
+        /// and the model gets a factorized prior on its latent (if it has none).
+        public var lambda: Double?
+        /// Start from this bundle's weights (a built-in name or a file) instead of random ones.
+        public var initFrom: String?
         public var options = TrainingOptions()
         /// Number of images kept from the data (the first ones).
         public var limit: Int? = 20_000
@@ -41,6 +52,7 @@ public struct TrainingJob {
     public enum Limits {
         /// A latent vector longer than the 3,072 values of a 32x32 RGB tile compresses nothing.
         public static let latentDim = 1...4096
+        public static let channels = 1...1024
         public static let batchSize = 1...65_536
         public static let epochs = 1...1_000_000
         /// The thread count changes the order of the gradient sums, so it is kept as given.
@@ -55,6 +67,17 @@ public struct TrainingJob {
             }
         }
         try check(settings.latentDim, Limits.latentDim, "--latent-dim")
+        try check(settings.channels, Limits.channels, "--channels")
+        try check(settings.latentChannels, Limits.channels, "--latent-channels")
+        guard ModelFamily.named(settings.family) != nil else {
+            throw ToolError(path: "--family", reason: "unknown family \(settings.family) (known: \(ModelFamily.registry.map(\.name).joined(separator: ", ")))")
+        }
+        if let l = settings.lambda, !(l > 0 && l.isFinite && l <= 1000) {
+            throw ToolError(path: "--lambda", reason: "must be in (0, 1000], got \(l)")
+        }
+        if settings.family == ModelFamily.convolutional.name && settings.lambda == nil {
+            throw ToolError(path: "--lambda", reason: "the conv-factorized family trains for rate and distortion: give --lambda")
+        }
         try check(settings.options.batchSize, Limits.batchSize, "--batch-size")
         try check(settings.options.epochs, Limits.epochs, "--epochs")
         try check(settings.threads, Limits.threads, "--threads")
@@ -142,6 +165,30 @@ public struct TrainingJob {
         }
     }
 
+    /// The loss of these settings: rate-distortion with `lambda`, else MSE.
+    var loss: Loss { settings.lambda.map { RateDistortionLoss(lambda: $0) } ?? MeanSquaredErrorLoss() }
+
+    /// The untrained model (or `initFrom`'s weights), with a factorized prior when the
+    /// loss is rate-distortion.
+    func makeModel() throws -> Autoencoder {
+        var model: Autoencoder
+        if let from = settings.initFrom {
+            let (bundle, _) = try ModelLookup.load(from)
+            model = try bundle.makeModel(threads: settings.threads)
+        } else if settings.family == ModelFamily.convolutional.name {
+            model = ConvolutionalCodecModel.build(channels: settings.channels, latentChannels: settings.latentChannels,
+                                                  seed: settings.initSeed, threads: settings.threads)
+        } else {
+            model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed, threads: settings.threads)
+        }
+        if settings.lambda != nil && model.prior == nil, let channels = model.encoder.outputShape.last {
+            var rng = RandomGenerator(seed: settings.initSeed &+ 1)
+            model = Autoencoder(encoder: model.encoder, decoder: model.decoder,
+                                prior: FactorizedPrior(channels: channels, rng: &rng))
+        }
+        return model
+    }
+
     /// Loads the training data (and test data), checking shapes and counts.
     public func loadData() throws -> (train: LoadedData, test: LoadedData?) {
         guard !settings.data.isEmpty else { throw ToolError(path: "DATA", reason: "no training data given") }
@@ -194,9 +241,7 @@ public struct TrainingJob {
             previousSeconds = checkpoint.metadata.training?.wallTimeSeconds ?? 0
             output.line("Resuming from \(checkpointPath) after epoch \(trainer.history.count)")
         } else {
-            let model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed,
-                                             threads: settings.threads)
-            trainer = Trainer(model: model, options: settings.options)
+            trainer = Trainer(model: try makeModel(), options: settings.options, loss: loss)
         }
         // Fail before training on a bad split; `fit` does the split itself.
         let counts = trainer.splitCounts(train.images.count)
@@ -209,14 +254,17 @@ public struct TrainingJob {
             description: TrainingJob.describe(train), sampleCount: train.images.count,
             trainCount: counts.train, validationCount: counts.validation,
             testCount: test?.images.count)
-        func metadata(kind: BundleMetadata.Kind, testMSE: Double? = nil) -> BundleMetadata {
+        func metadata(kind: BundleMetadata.Kind, testMSE: Double? = nil, testBitsPerPixel: Double? = nil) -> BundleMetadata {
             var m = BundleMetadata(describing: trainer.model,
                                    tool: BundleMetadata.ToolInfo(name: "aetrain", version: AECodecVersion.string))
             m.kind = kind
+            m.architecture.family = settings.family
             m.training = BundleMetadata.TrainingProvenance(
                 options: trainer.options, dataSource: source, initSeed: settings.initSeed,
-                threads: settings.threads, wallTimeSeconds: previousSeconds + Date().timeIntervalSince(start))
+                threads: settings.threads, wallTimeSeconds: previousSeconds + Date().timeIntervalSince(start),
+                loss: trainer.loss)
             m.metrics = BundleMetadata.Metrics(history: trainer.history, testMSE: testMSE)
+            m.metrics?.testBitsPerPixel = testBitsPerPixel
             return m
         }
 
@@ -231,13 +279,23 @@ public struct TrainingJob {
             try trainer.fit(train.images, observer: progress)
         }
 
-        let testMSE = test.map { Trainer.evaluate(trainer.model, on: $0.images) }
-        var final = metadata(kind: .model, testMSE: testMSE)
+        // An entropy-coded model's quantiles (the medians its symbols are centred on, and
+        // the tables' ranges) solved from the trained density, then the integer tables.
+        trainer.model.prior?.setQuantilesByBisection()
+        let measured = test.map { Trainer.measure(trainer.model, on: $0.images, loss: MeanSquaredErrorLoss()) }
+        let testMSE = measured?.mse
+        var final = metadata(kind: .model, testMSE: testMSE,
+                             testBitsPerPixel: trainer.model.prior == nil ? nil : measured?.bitsPerPixel)
         final.createdAt = BundleMetadata.timestamp()
-        // The latent quantisation table (aeenc --bits 8), measured on the training images.
-        let table = LatentQuantization.measure(model: trainer.model, images: train.images)
-        let fingerprint = try ModelBundle(model: trainer.model, metadata: final).withQuantization(table)
-            .write(to: settings.output, weights: settings.weights, force: settings.force || settings.resume)
+        var bundle = ModelBundle(model: trainer.model, metadata: final)
+        if let prior = trainer.model.prior {
+            bundle = bundle.withEntropyTables(try EntropyTables(prior: prior))
+        }
+        if settings.family == ModelFamily.reference.name {
+            // The latent quantisation table (aeenc --bits 8), measured on the training images.
+            bundle = bundle.withQuantization(LatentQuantization.measure(model: trainer.model, images: train.images))
+        }
+        let fingerprint = try bundle.write(to: settings.output, weights: settings.weights, force: settings.force || settings.resume)
         try writeHistory(trainer.history)
         try? FileManager.default.removeItem(atPath: checkpointPath)
         return Result(bundlePath: settings.output, fingerprint: fingerprint, history: trainer.history,
@@ -284,8 +342,12 @@ public struct TrainingJob {
                       reason: "was made with \(what) \(was), this run has \(now); resume with the original options")
         }
         let m = checkpoint.metadata
-        if m.architecture.latentDim != settings.latentDim {
+        if m.architecture.family != settings.family { throw differs("--family", m.architecture.family, settings.family) }
+        if settings.family == ModelFamily.reference.name && settings.initFrom == nil && m.architecture.latentDim != settings.latentDim {
             throw differs("--latent-dim", "\(m.architecture.latentDim)", "\(settings.latentDim)")
+        }
+        if m.training?.lambda != settings.lambda {
+            throw differs("--lambda", m.training?.lambda.map { "\($0)" } ?? "none", settings.lambda.map { "\($0)" } ?? "none")
         }
         guard let t = m.training else { throw ToolError(path: checkpointPath, reason: "records no training options") }
         let o = settings.options

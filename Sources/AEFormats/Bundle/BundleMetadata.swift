@@ -63,12 +63,14 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public var parameterCount: Int
         /// Every layer in order, encoder first.
         public var layers: [LayerInfo]
+        /// Format 1.4: the learned density of the latent, for entropy-coded models.
+        public var entropyModel: EntropyModelInfo?
 
         /// The family of a bundle whose metadata has no `family` key.
         public static let referenceFamily = "reference-svhn"
 
         enum CodingKeys: String, CodingKey {
-            case family, inputShape, latentDim, hiddenActivation, parameterCount, layers
+            case family, inputShape, latentDim, hiddenActivation, parameterCount, layers, entropyModel
         }
 
         /// Decodes the section; a missing `family` is the reference family.
@@ -80,16 +82,46 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             hiddenActivation = try c.decode(String.self, forKey: .hiddenActivation)
             parameterCount = try c.decode(Int.self, forKey: .parameterCount)
             layers = try c.decode([LayerInfo].self, forKey: .layers)
+            entropyModel = try c.decodeIfPresent(EntropyModelInfo.self, forKey: .entropyModel)
         }
 
         public init(family: String, inputShape: [Int], latentDim: Int, hiddenActivation: String,
-                    parameterCount: Int, layers: [LayerInfo]) {
+                    parameterCount: Int, layers: [LayerInfo], entropyModel: EntropyModelInfo? = nil) {
             self.family = family
             self.inputShape = inputShape
             self.latentDim = latentDim
             self.hiddenActivation = hiddenActivation
             self.parameterCount = parameterCount
             self.layers = layers
+            self.entropyModel = entropyModel
+        }
+
+        /// Every trained tensor's name in the model's parameter order: the layers', then
+        /// the entropy model's (not its auxiliary ones).
+        public var parameterNames: [String] { layers.flatMap(\.parameters) + (entropyModel?.parameters ?? []) }
+    }
+
+    /// Format 1.4: a factorized prior (Balle et al. 2018) over the latent's channels (the
+    /// last axis), whose density parameters are tensors named in `parameters` and whose
+    /// quantiles (lower, median, upper per channel) are `auxiliaryParameters`.
+    public struct EntropyModelInfo: Codable, Equatable, Sendable {
+        /// "factorized".
+        public var kind: String
+        public var channels: Int
+        /// Widths of the density network's hidden layers, e.g. [3, 3, 3].
+        public var filters: [Int]
+        public var parameters: [String]
+        public var auxiliaryParameters: [String]
+
+        public static let factorized = "factorized"
+
+        public init(kind: String = Self.factorized, channels: Int, filters: [Int], parameters: [String],
+                    auxiliaryParameters: [String]) {
+            self.kind = kind
+            self.channels = channels
+            self.filters = filters
+            self.parameters = parameters
+            self.auxiliaryParameters = auxiliaryParameters
         }
     }
 
@@ -215,6 +247,9 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public var threads: Int?
         /// Wall-clock seconds spent training (all sessions, including resumed ones).
         public var wallTimeSeconds: Double?
+        /// Format 1.4: the rate-distortion loss's lambda (loss = lambda * 255^2 * MSE + bits
+        /// per pixel); absent for the MSE loss.
+        public var lambda: Double?
 
         public init(dataSource: DataSourceInfo? = nil, epochs: Int, batchSize: Int, validationSplit: Double,
                     optimizer: OptimizerInfo, seed: UInt64, initSeed: UInt64? = nil, threads: Int? = nil,
@@ -240,6 +275,12 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public var validationLoss: Double?
         public var seconds: Double
         public var imagesPerSecond: Double
+        /// Format 1.4, entropy-coded models: MSE and bits per pixel in training (noisy
+        /// latent) and validation (quantised latent).
+        public var trainMSE: Double?
+        public var trainBitsPerPixel: Double?
+        public var validationMSE: Double?
+        public var validationBitsPerPixel: Double?
 
         public init(epoch: Int, trainLoss: Double, validationLoss: Double?, seconds: Double, imagesPerSecond: Double) {
             self.epoch = epoch
@@ -257,6 +298,9 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public var testMSE: Double?
         /// 10 log10(1 / testMSE), in dB.
         public var testPSNR: Double?
+        /// Format 1.4, entropy-coded models: the test images' rate with quantised latents
+        /// (the prior's ideal code length), bits per pixel.
+        public var testBitsPerPixel: Double?
 
         public init(epochs: [EpochMetrics] = [], testMSE: Double? = nil, testPSNR: Double? = nil) {
             self.epochs = epochs
@@ -266,7 +310,9 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
     }
 
     /// Training state beyond the weights; its tensors are "optimizer/m/<parameter>"
-    /// and "optimizer/v/<parameter>" (float32), one pair per weight tensor.
+    /// and "optimizer/v/<parameter>" (float32), one pair per weight tensor, and for the
+    /// entropy model's auxiliary parameters (their own Adam, the same step count)
+    /// "optimizer/auxiliary/m/<parameter>" and "optimizer/auxiliary/v/<parameter>".
     public struct CheckpointInfo: Codable, Equatable, Sendable {
         /// Adam updates applied so far.
         public var optimizerStep: Int
