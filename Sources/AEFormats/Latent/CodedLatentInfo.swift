@@ -25,7 +25,7 @@ public struct CodedLatentInfo {
         out.append("image: \(h.width)x\(h.height), PNG colour type \(h.colorType.rawValue) (\(h.colorType.name)), \(h.bitDepth)-bit")
         out.append("flags: 0x\(SHA256.hex([h.flags])) (\(h.hasAlpha ? "alpha plane" : "no alpha"), \(h.hasExtension ? "extension block" : "no extension"))")
         if h.hasExtension {
-            out.append("extension: \(NumberText.grouped(h.extensionLength)) bytes (kept, not interpreted by a 2.0 reader)")
+            out.append("extension: \(NumberText.grouped(h.extensionLength)) byte\(h.extensionLength == 1 ? "" : "s") (kept, not interpreted by a 2.0 reader)")
         }
         out.append("stream: \(NumberText.grouped(h.streamLength)) bytes of entropy-coded latents (rANS) at offset \(h.streamOffset)")
         if h.hasAlpha {
