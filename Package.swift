@@ -94,7 +94,8 @@ let package = Package(
 
         .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet", "AEEntropyCoding"]),
         .testTarget(name: "AECodecTests", dependencies: [
-            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", "FuzzChecks"]),
+            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", "AEEntropyCoding",
+            "FuzzChecks"]),
         .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding"]),
     ],
     swiftLanguageModes: [.v5]

@@ -29,33 +29,83 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int,
     return 0
 }
 
-/// The latent file reader (`LatentFile.inspect`/`decode`, and `LatentInfo`, what `aeinfo` shows).
+/// The latent file readers of both versions: 1.x (`LatentFile.inspect`/`decode`) and 2.x
+/// (`CodedLatentFile.inspect`/`decode`), the dispatch between them (`LatentFiles`), and
+/// what `aeinfo` shows (`AnyLatentInfo`).
 public enum FuzzLatentFile {
-    /// The input, and the input with its trailing CRC-32 recomputed.
+    /// The input, and the input with its trailing CRC-32 recomputed; for a 1.x input also
+    /// the same bytes as a 2.x file and the other way round (version byte swapped, CRC
+    /// recomputed), so that each corpus feeds both readers.
     public static func variants(_ bytes: [UInt8]) -> [[UInt8]] {
-        guard bytes.count >= 4 else { return [bytes] }
+        guard bytes.count >= 5 else { return [bytes] }
+        var out = [bytes, resealed(bytes)]
+        let major = bytes[4] >> 4
+        if major == 1 || major == 2 {
+            var other = bytes
+            other[4] = (major == 1 ? 0x20 : 0x10) | (bytes[4] & 0x0F)
+            out.append(resealed(other))
+        }
+        return out
+    }
+
+    static func resealed(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.count >= 4 else { return bytes }
         var fixed = bytes
         let end = fixed.count - 4
         let crc = Zlib.crc32(Array(fixed[0..<end]))
         for k in 0..<4 { fixed[end + k] = UInt8(truncatingIfNeeded: crc >> (8 * k)) }
-        return [bytes, fixed]
+        return fixed
     }
 
-    /// A file that decodes must show in aeinfo and survive a round trip through `encoded()`.
+    /// A file that decodes must show in aeinfo, read the same through the dispatch, and
+    /// survive a round trip through `encoded()`.
     public static func check(_ bytes: [UInt8]) throws {
-        let header = try LatentFile.inspect(bytes)
-        let info = try LatentInfo(bytes: bytes)
+        let info = try AnyLatentInfo(bytes: bytes)
         _ = info.text()
         _ = try info.json()
+        switch info {
+        case .tiles: try checkTiles(bytes)
+        case .coded: try checkCoded(bytes)
+        }
+    }
+
+    static func checkTiles(_ bytes: [UInt8]) throws {
+        let header = try LatentFile.inspect(bytes)
         // uint8 files need the model's table: any valid one of the right size will do.
         let table = LatentQuantization(scale: Array(repeating: 0.5, count: header.latentDim),
                                        offset: Array(repeating: -1, count: header.latentDim))
         let file = try LatentFile.decode(bytes, quantization: table)
+        guard try LatentFiles.decode(bytes, quantization: table) == .tiles(file) else {
+            throw FuzzInvariantFailure("LatentFiles reads a 1.x file differently from LatentFile")
+        }
         let again: LatentFile
         do { again = try LatentFile.decode(try file.encoded(), quantization: table) } catch {
             throw FuzzInvariantFailure("a decoded latent file does not re-encode: \(error)")
         }
         if again != file { throw FuzzInvariantFailure("latent file changed in a round trip") }
+    }
+
+    static func checkCoded(_ bytes: [UInt8]) throws {
+        let header = try CodedLatentFile.inspect(bytes)
+        let file = try CodedLatentFile.decode(bytes)
+        guard try LatentFiles.decode(bytes) == .coded(file) else {
+            throw FuzzInvariantFailure("LatentFiles reads a 2.x file differently from CodedLatentFile")
+        }
+        // The sections tile the file exactly, and the decoded parts are the sizes the header says.
+        guard header.streamOffset + header.streamLength + 4 == bytes.count, file.stream.count == header.streamLength,
+              file.extensionBytes.count == header.extensionLength,
+              (file.alpha?.count ?? 0) == header.alphaRawLength else {
+            throw FuzzInvariantFailure("a 2.x file's sections disagree with its header: \(header)")
+        }
+        let encoded: [UInt8]
+        do { encoded = try file.encoded() } catch {
+            throw FuzzInvariantFailure("a decoded 2.x latent file does not re-encode: \(error)")
+        }
+        let again: CodedLatentFile
+        do { again = try CodedLatentFile.decode(encoded) } catch {
+            throw FuzzInvariantFailure("a re-encoded 2.x latent file does not decode: \(error)")
+        }
+        if again != file { throw FuzzInvariantFailure("2.x latent file changed in a round trip") }
     }
 }
 

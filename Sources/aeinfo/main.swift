@@ -3,7 +3,7 @@ import AEProcess
 import ArgumentParser
 
 /// Prints what a file holds. Dispatches on the file's signature; model bundles
-/// (.aemodel) and latent files (.ael).
+/// (.aemodel) and latent files (.ael) of format 1.x and 2.x.
 struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
@@ -43,7 +43,7 @@ struct AEinfo: ParsableCommand {
                     let info = try BundleInfo(path: path)
                     output = json ? try info.json() : info.text()
                 case .latentFile:
-                    let info = try LatentInfo(path: path)
+                    let info = try AnyLatentInfo(path: path)
                     output = json ? try info.json() : info.text()
                 case let .unknown(signature):
                     throw FileKind.unrecognized(path: path, signature: signature)

@@ -240,13 +240,18 @@ final class LatentFileTests: XCTestCase {
 
     func testUnknownMajorVersionIsNamed() throws {
         var bytes = try LatentFixtures.file(width: 32, height: 32, dim: 4).encoded()
+        bytes[4] = 0x33
+        assertRefused(bytes) {
+            XCTAssertEqual($0, .unsupportedVersion(path: "x.ael", major: 3, minor: 3, supportedMajors: [1, 2]))
+            XCTAssertEqual($0.reason, "unsupported latent file format version 3.3 (this reader understands major versions 1 and 2)")
+        }
+        // A 2.x file is read by CodedLatentFile (or LatentFiles), not by the 1.x type.
         bytes[4] = 0x23
         assertRefused(bytes) {
-            XCTAssertEqual($0, .unsupportedVersion(path: "x.ael", major: 2, minor: 3, supportedMajor: 1))
             XCTAssertEqual($0.reason, "unsupported latent file format version 2.3 (this reader understands major version 1)")
         }
         bytes[4] = 0x00
-        assertRefused(LatentFixtures.resealed(bytes)) { XCTAssertEqual($0, .unsupportedVersion(path: "x.ael", major: 0, minor: 0, supportedMajor: 1)) }
+        assertRefused(LatentFixtures.resealed(bytes)) { XCTAssertEqual($0, .unsupportedVersion(path: "x.ael", major: 0, minor: 0, supportedMajors: [1, 2])) }
     }
 
     func testNewerMinorVersionWithExtensionBlockIsRead() throws {

@@ -12,6 +12,15 @@ public enum FileErrorText {
         "unsupported \(format) version \(major).\(minor) (this reader understands major version \(supportedMajor))"
     }
 
+    /// As above, for a reader of several majors: "... understands major versions 1 and 2".
+    public static func unsupportedVersion(_ format: String, major: Int, minor: Int, supportedMajors: [Int]) -> String {
+        guard supportedMajors.count > 1, let last = supportedMajors.last else {
+            return unsupportedVersion(format, major: major, minor: minor, supportedMajor: supportedMajors.first ?? 0)
+        }
+        let list = supportedMajors.dropLast().map(String.init).joined(separator: ", ") + " and \(last)"
+        return "unsupported \(format) version \(major).\(minor) (this reader understands major versions \(list))"
+    }
+
     public static func truncated(expected: Int, found: Int) -> String { "truncated: expected \(expected) bytes, found \(found)" }
 
     public static func limitExceeded(_ what: String, value: String, limit: String) -> String {

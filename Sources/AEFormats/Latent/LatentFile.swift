@@ -183,6 +183,11 @@ public struct LatentFile: Equatable, Sendable {
         } catch let LatentFileError.invalidRequest(_, reason) {
             throw LatentFileError.invalidRequest(path: path, reason: reason)
         }
+        try Self.store(bytes, at: path, force: force)
+    }
+
+    /// Stores a latent file's bytes atomically (1.x and 2.x alike), mapping file errors.
+    static func store(_ bytes: [UInt8], at path: String, force: Bool) throws {
         do {
             try AtomicFile.store(bytes, at: path, force: force)
         } catch let error as FileError {
@@ -233,8 +238,8 @@ public enum LatentFileError: Error, CustomStringConvertible, PathReportable, Equ
     case alreadyExists(path: String)
     /// The file does not start with the latent file signature.
     case notALatentFile(path: String, reason: String)
-    /// The major version is not one this reader understands.
-    case unsupportedVersion(path: String, major: Int, minor: Int, supportedMajor: Int)
+    /// The major version is not one this reader understands (`supportedMajors`: those it does).
+    case unsupportedVersion(path: String, major: Int, minor: Int, supportedMajors: [Int])
     /// The file ends before its contents do.
     case truncated(path: String, expected: Int, found: Int)
     /// The CRC-32 at the end of the file does not match its bytes.
@@ -269,7 +274,7 @@ public enum LatentFileError: Error, CustomStringConvertible, PathReportable, Equ
         case let .notALatentFile(_, reason):
             return "not a latent file: \(reason)"
         case let .unsupportedVersion(_, major, minor, supported):
-            return FileErrorText.unsupportedVersion("latent file format", major: major, minor: minor, supportedMajor: supported)
+            return FileErrorText.unsupportedVersion("latent file format", major: major, minor: minor, supportedMajors: supported)
         case let .truncated(_, expected, found):
             return FileErrorText.truncated(expected: expected, found: found)
         case let .checksumMismatch(_, stored, computed):

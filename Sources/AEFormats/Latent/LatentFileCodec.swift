@@ -258,8 +258,8 @@ public enum LatentFileCodec {
 
     // MARK: Parse
 
-    /// A reader over the file's bytes that reports running out as truncation.
-    private struct Cursor {
+    /// A reader over the file's bytes up to the CRC (the 2.x reader uses it too).
+    struct Cursor {
         let bytes: [UInt8]
         let end: Int  // the CRC's offset
         let path: String
@@ -320,7 +320,10 @@ public enum LatentFileCodec {
         guard n > 4 else { throw LatentFileError.truncated(path: path, expected: LatentFile.minimumFileLength, found: n) }
         let major = Int(bytes[4] >> 4), minor = Int(bytes[4] & 0x0F)
         guard major == LatentFile.majorVersion else {
-            throw LatentFileError.unsupportedVersion(path: path, major: major, minor: minor, supportedMajor: LatentFile.majorVersion)
+            // A 2.x file is one this type cannot hold (`LatentFiles` reads both); any other
+            // major is one no reader of this package knows.
+            let known = major == CodedLatentFile.majorVersion ? [LatentFile.majorVersion] : LatentFiles.supportedMajors
+            throw LatentFileError.unsupportedVersion(path: path, major: major, minor: minor, supportedMajors: known)
         }
         // 3. Length and checksum.
         guard n >= LatentFile.minimumFileLength else {
