@@ -64,6 +64,16 @@ public struct BundleInfo {
         }
         out.append("")
         out.append("architecture: \(a.family), input \(a.inputShape), latent \(a.latentDim), hidden activation \(a.hiddenActivation), \(NumberText.grouped(a.parameterCount)) parameters")
+        if let e = a.entropyModel {
+            var line = "entropy model: \(e.kind) prior over \(e.channels) latent channels, density filters \(e.filters)"
+            if let cdf = bundle["entropy/cdf"], cdf.shape.count == 2 {
+                line += "; entropy tables for \(cdf.shape[0]) channels, up to \(cdf.shape[1] - 2) symbols each"
+            } else {
+                line += "; no entropy tables (a checkpoint)"
+            }
+            if let lambda = m.training?.lambda { line += "; trained with lambda \(lambda)" }
+            out.append(line)
+        }
         var rows = [["part", "layer", "kind", "activation", "input", "output", "parameters"]]
         for l in a.layers {
             rows.append([l.part.rawValue, l.name, l.kind, l.activation ?? "-", shape(l.inputShape),
