@@ -81,6 +81,8 @@ struct AEBench: ParsableCommand {
         print(String(format: "train_images_per_s: %.1f", trainRate))
         print(String(format: "train_gflops: %.1f", trainRate * flops.training / 1e9))
         print(String(format: "train_peak_rss_mb: %.1f", peakResidentMB()))
+        // The trained weights' bits: equal across builds iff an engine change kept training bit-exact.
+        print("train_weights_checksum: \(weightsChecksum(model.parameters))")
 
         // Inference at inferBatch.
         func timeInference(_ name: String, flopsPerImage: Double, _ body: (Tensor) -> Void, input: (Int) -> Tensor) {
@@ -105,6 +107,13 @@ struct AEBench: ParsableCommand {
                       input: { batches[($0 / inferBatch) % batches.count] })
 
         if layers { profileLayers(model, batch: data.batch(0..<batchSize)) }
+    }
+
+    /// FNV-1a over the bit patterns of every parameter value, in hex.
+    func weightsChecksum(_ parameters: [Parameter]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for p in parameters { for v in p.value.data { hash = (hash ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 } }
+        return String(hash, radix: 16)
     }
 
     /// Peak resident memory of this process so far, in MiB.
