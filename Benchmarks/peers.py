@@ -613,9 +613,12 @@ def run_ours(args) -> dict | None:
         return float(m.group(1)) if m else None
 
     train, infer = grab("train_images_per_s"), grab("infer_autoencoder_images_per_s")
-    if proc.returncode != 0 or train is None or infer is None:
+    required = (["train_images_per_s", "infer_autoencoder_images_per_s"] if "reference" in args.models else []) \
+        + (["codec_train_patches_per_s", "codec_image_seconds"] if "codec" in args.models else [])
+    missing = [key for key in required if grab(key) is None]
+    if proc.returncode != 0 or missing:
         print(f"[peers] our benchmark failed (exit {proc.returncode}) or did not print "
-              "train_images_per_s / infer_autoencoder_images_per_s", flush=True)
+              f"{' / '.join(missing)}", flush=True)
         return None
     # Training's peak if the benchmark reports it apart (later runs may use more).
     rss, rss_note = grab("train_peak_rss_mb"), "training peak, reported by the benchmark"

@@ -82,7 +82,7 @@ struct AEBench: ParsableCommand {
         print(String(format: "train_gflops: %.1f", trainRate * flops.training / 1e9))
         print(String(format: "train_peak_rss_mb: %.1f", peakResidentMB()))
         // The trained weights' bits: equal across builds iff an engine change kept training bit-exact.
-        print("train_weights_checksum: \(weightsChecksum(model.parameters))")
+        print("train_weights_checksum: \(checksum(model.parameters.flatMap(\.value.data)))")
 
         // Inference at inferBatch.
         func timeInference(_ name: String, flopsPerImage: Double, _ body: (Tensor) -> Void, input: (Int) -> Tensor) {
@@ -99,6 +99,8 @@ struct AEBench: ParsableCommand {
         }
         let batches = (0..<4).map { i in data.batch((i * inferBatch % (poolCount - inferBatch))..<((i * inferBatch % (poolCount - inferBatch)) + inferBatch)) }
         let latents = batches.map { model.encode($0) }
+        // The reconstruction's bits: equal across builds iff an engine change kept inference bit-exact.
+        print("infer_output_checksum: \(checksum(model.forward(batches[0]).data))")
         timeInference("encoder", flopsPerImage: flops.encoder, { _ = model.encode($0) },
                       input: { batches[($0 / inferBatch) % batches.count] })
         timeInference("decoder", flopsPerImage: flops.decoder, { _ = model.decode($0) },
@@ -109,10 +111,10 @@ struct AEBench: ParsableCommand {
         if layers { profileLayers(model, batch: data.batch(0..<batchSize)) }
     }
 
-    /// FNV-1a over the bit patterns of every parameter value, in hex.
-    func weightsChecksum(_ parameters: [Parameter]) -> String {
+    /// FNV-1a over the values' bit patterns, in hex.
+    func checksum(_ values: [Float]) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for p in parameters { for v in p.value.data { hash = (hash ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 } }
+        for v in values { hash = (hash ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 }
         return String(hash, radix: 16)
     }
 
