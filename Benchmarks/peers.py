@@ -775,8 +775,10 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ours", metavar="CMD",
-                   help="shell command running our benchmark; its stdout must contain "
-                        "'train_images_per_s: X' and 'infer_autoencoder_images_per_s: Y'")
+                   help="shell command running our benchmark, run once per round; its stdout "
+                        "must contain 'train_images_per_s: X' and 'infer_autoencoder_images_per_s: Y' "
+                        "(reference model) and 'codec_train_patches_per_s' and 'codec_image_seconds' "
+                        "(codec model), e.g. '.build/release/aebench --threads 2 --model all'")
     p.add_argument("--frameworks", default=",".join(FRAMEWORKS),
                    help="comma-separated subset of: torch,tensorflow (default: both)")
     p.add_argument("--models", default=",".join(MODELS),
