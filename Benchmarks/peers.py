@@ -3,7 +3,12 @@
 
 Not part of CI. Run it by hand on an otherwise quiet machine:
 
-    python3 Benchmarks/peers.py --ours "swift run -c release aebench"
+    swift build -c release
+    python3 Benchmarks/peers.py --ours ".build/release/aebench --threads 2 --model all"
+
+The measurements alternate round by round (``--rounds``, default 3: ours, PyTorch,
+Keras, then again), so that the machine's noise hits every side alike, and the
+tables print each figure's median over the rounds.
 
 What it does
 ------------
@@ -26,10 +31,18 @@ What it does
        ``--infer-images`` (25600) after a warm-up; Keras via a
        ``tf.function``-compiled call, PyTorch under ``torch.inference_mode()``;
      * peak RSS of the process.
-4. With ``--ours CMD`` it also runs our own benchmark (a shell command whose
+4. With ``--models`` including ``codec`` (the default), PyTorch also measures a
+   fully-convolutional codec model: the analysis and synthesis transforms of
+   Balle et al.'s factorized-prior model (CompressAI's FactorizedPrior(128, 192)
+   without its entropy model: 4 x [5x5 stride-2 conv, GDN], the mirror with
+   transposed convolutions and inverse GDN), trained with MSE on 64x64 patches
+   at batch 16 (patches/s), and the time of one analysis + synthesis pass over a
+   768x512 image. GDN is a few lines of this script, as CompressAI computes it.
+5. With ``--ours CMD`` it also runs our own benchmark (a shell command whose
    stdout has ``train_images_per_s: X`` and ``infer_autoencoder_images_per_s:
-   Y`` lines, optionally ``peak_rss_mb: Z``) and prints ratios of ours to
-   each peer.
+   Y`` lines, optionally ``train_peak_rss_mb`` / ``peak_rss_mb``,
+   ``codec_train_patches_per_s``, ``codec_image_seconds`` and ``sgemm_gflops``)
+   and prints ratios of ours to each peer, and the issue's targets.
 
 ``--quick`` uses tiny image counts so the script can be smoke-tested quickly.
 """
@@ -51,6 +64,8 @@ RESULT_PREFIX = "__PEERS_RESULT__ "
 CHILD_RSS_PREFIX = "__peers_child_maxrss_kb: "
 
 IMAGE_SHAPE = (32, 32, 3)
+MODELS = ("reference", "codec")
+CODEC_PATCH = 64
 FRAMEWORKS = ("torch", "tensorflow")
 FRAMEWORK_LABELS = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
 # pip requirement alternatives per framework, tried in order.
@@ -66,12 +81,42 @@ def expected_param_count(latent: int) -> int:
     return encoder + decoder
 
 
-def random_images(n: int, seed: int):
+def reference_flops(latent: int) -> tuple[float, float]:
+    """Multiply-add FLOPs (2 per MAC) per image of the reference autoencoder:
+    (forward, training = 3 x forward less the first layer's input gradient)."""
+    conv = lambda hw, cin, cout: 2 * hw * hw * 9 * cin * cout  # noqa: E731
+    first = conv(32, 3, 32)
+    encoder = first + conv(16, 32, 64) + conv(8, 64, 128) + 2 * 2048 * latent
+    decoder = (2 * latent * 2048 + conv(4, 128, 128) + conv(8, 128, 64)
+               + conv(16, 64, 32) + conv(32, 32, 3))
+    forward = encoder + decoder
+    return forward, 3 * forward - first
+
+
+def codec_flops(height: int, width: int, n: int = 128, m: int = 192) -> tuple[float, float]:
+    """FLOPs (2 per MAC) of the codec model's convolutions and GDN channel mixes on
+    one height x width image: (forward, training), as aebench counts them."""
+    widths = [3, n, n, n, m]
+    h, w, total, first = height, width, 0, 0
+    for i in range(4):  # analysis: 5x5 stride-2 convolutions ('same': ceil(size / 2))
+        h, w = (h + 1) // 2, (w + 1) // 2
+        cost = 2 * h * w * 25 * widths[i] * widths[i + 1]
+        first = first or cost
+        total += cost + (2 * h * w * widths[i + 1] ** 2 if i < 3 else 0)
+    for i in range(4):  # synthesis: each input pixel meets all 25 taps
+        cin, cout = widths[4 - i], widths[3 - i]
+        total += 2 * h * w * 25 * cin * cout
+        h, w = 2 * h, 2 * w
+        total += 2 * h * w * cout ** 2 if i < 3 else 0
+    return total, 3 * total - first
+
+
+def random_images(n: int, seed: int, shape=IMAGE_SHAPE):
     """n random NHWC float32 images with uint8 values scaled to [0, 1]."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    return (rng.integers(0, 256, size=(n,) + IMAGE_SHAPE, dtype=np.uint8).astype(np.float32) / 255.0)
+    return (rng.integers(0, 256, size=(n,) + tuple(shape), dtype=np.uint8).astype(np.float32) / 255.0)
 
 
 def peak_rss_mb() -> float:
@@ -101,15 +146,39 @@ def thread_env(threads: int) -> dict:
 # --------------------------------------------------------------------------
 
 def bench_torch(args) -> dict:
-    """Build the autoencoder in PyTorch (channels_last) and measure it."""
-    import numpy as np
+    """Measure the models of --models in PyTorch (channels_last)."""
     import torch
-    from torch import nn
 
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(args.threads)
     torch.manual_seed(0)
-    rss_after_import = peak_rss_mb()
+    result = {"framework": "torch", "version": torch.__version__,
+              "threads": [torch.get_num_threads(), torch.get_num_interop_threads()],
+              "rss_after_import_mb": peak_rss_mb(), "sgemm_gflops": torch_sgemm_gflops()}
+    if "reference" in args.models:
+        result.update(bench_torch_reference(args))
+    if "codec" in args.models:
+        result.update(bench_torch_codec(args))
+    return result
+
+
+def torch_sgemm_gflops(size: int = 1024, repeats: int = 8) -> float:
+    """GFLOP/s of PyTorch's float32 matrix multiply on its thread pool."""
+    import torch
+
+    a = torch.full((size, size), 0.5)
+    torch.mm(a, a)
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        torch.mm(a, a)
+    return repeats * 2 * size ** 3 / (time.perf_counter() - t0) / 1e9
+
+
+def bench_torch_reference(args) -> dict:
+    """Build the reference autoencoder in PyTorch (channels_last) and measure it."""
+    import numpy as np
+    import torch
+    from torch import nn
 
     def conv(cin, cout, act):
         return [nn.Conv2d(cin, cout, 3, padding=1), act]
@@ -188,10 +257,7 @@ def bench_torch(args) -> dict:
         infer_s = time.perf_counter() - t0
 
     return {
-        "framework": "torch",
-        "version": torch.__version__,
         "params": params,
-        "threads": [torch.get_num_threads(), torch.get_num_interop_threads()],
         "train_images": n,
         "train_s": train_s,
         "train_images_per_s": n / train_s,
@@ -200,8 +266,107 @@ def bench_torch(args) -> dict:
         "infer_s": infer_s,
         "infer_images_per_s": n_batches * ib / infer_s,
         "checksum": checksum,
-        "rss_after_import_mb": rss_after_import,
         "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def bench_torch_codec(args) -> dict:
+    """The codec model (CompressAI's FactorizedPrior(128, 192) transforms) in PyTorch:
+    MSE training on 64x64 patches, and analysis + synthesis of one whole image."""
+    import torch
+    from torch import nn
+
+    class LowerBound(torch.autograd.Function):
+        """max(x, bound) whose gradient also passes where it pushes x up (CompressAI's)."""
+
+        @staticmethod
+        def forward(ctx, x, bound):
+            ctx.save_for_backward(x, bound)
+            return torch.max(x, bound)
+
+        @staticmethod
+        def backward(ctx, grad):
+            x, bound = ctx.saved_tensors
+            return ((x >= bound) | (grad < 0)).type(grad.dtype) * grad, None
+
+    class GDN(nn.Module):
+        """y = x / sqrt(beta + gamma * x^2) over channels (inverse: times), with the
+        non-negative reparametrisation of beta and gamma, as CompressAI computes it."""
+
+        def __init__(self, channels, inverse=False, beta_min=1e-6, gamma_init=0.1):
+            super().__init__()
+            self.inverse = inverse
+            self.pedestal = torch.tensor(2.0 ** -36)
+            self.beta_bound = torch.sqrt(torch.tensor(beta_min) + self.pedestal)
+            self.gamma_bound = torch.sqrt(self.pedestal)
+            self.beta = nn.Parameter(torch.sqrt(torch.ones(channels) + self.pedestal))
+            self.gamma = nn.Parameter(torch.sqrt(gamma_init * torch.eye(channels) + self.pedestal))
+
+        def forward(self, x):
+            c = x.shape[1]
+            beta = LowerBound.apply(self.beta, self.beta_bound) ** 2 - self.pedestal
+            gamma = LowerBound.apply(self.gamma, self.gamma_bound) ** 2 - self.pedestal
+            norm = nn.functional.conv2d(x * x, gamma.reshape(c, c, 1, 1), beta)
+            return x * (torch.sqrt(norm) if self.inverse else torch.rsqrt(norm))
+
+    n, m = 128, 192
+    widths = [3, n, n, n, m]
+    analysis, synthesis = [], []
+    for i in range(4):
+        analysis.append(nn.Conv2d(widths[i], widths[i + 1], 5, stride=2, padding=2))
+        if i < 3:
+            analysis.append(GDN(widths[i + 1]))
+    for i in range(4):
+        synthesis.append(nn.ConvTranspose2d(widths[4 - i], widths[3 - i], 5, stride=2,
+                                            padding=2, output_padding=1))
+        if i < 3:
+            synthesis.append(GDN(widths[3 - i], inverse=True))
+    model = nn.Sequential(nn.Sequential(*analysis), nn.Sequential(*synthesis))
+    model = model.to(memory_format=torch.channels_last)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"[torch {torch.__version__}] codec parameters: {params:,}", flush=True)
+
+    def nchw(nhwc):
+        return torch.from_numpy(nhwc).permute(0, 3, 1, 2).contiguous(memory_format=torch.channels_last)
+
+    bs = args.codec_batch
+    pool = nchw(random_images(max(256, 2 * bs), seed=3, shape=(CODEC_PATCH, CODEC_PATCH, 3)))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.MSELoss()
+
+    def step(i):
+        start = (i * bs) % (pool.shape[0] - bs)
+        xb = pool[start:start + bs]
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn(model(xb), xb)
+        loss.backward()
+        opt.step()
+        return loss
+
+    model.train()
+    for i in range(2):
+        step(i)
+    steps = max(1, -(-args.codec_patches // bs))
+    t0 = time.perf_counter()
+    for i in range(steps):
+        loss = step(i)
+    float(loss.detach())
+    train_s = time.perf_counter() - t0
+
+    model.eval()
+    image = nchw(random_images(1, seed=4, shape=(args.codec_image_height, args.codec_image_width, 3)))
+    times = []
+    with torch.inference_mode():
+        model(image)  # warm-up
+        for _ in range(args.codec_image_runs):
+            t0 = time.perf_counter()
+            out = model(image)
+            times.append(time.perf_counter() - t0)
+    assert tuple(out.shape) == (1, 3, args.codec_image_height, args.codec_image_width), out.shape
+    return {
+        "codec_params": params,
+        "codec_train_patches_per_s": steps * bs / train_s,
+        "codec_image_seconds": sorted(times)[len(times) // 2],
     }
 
 
@@ -377,7 +542,17 @@ def inner_argv(args, fw: str) -> list[str]:
             "--threads", str(args.threads), "--latent-dim", str(args.latent_dim),
             "--batch-size", str(args.batch_size), "--train-images", str(args.train_images),
             "--infer-batch", str(args.infer_batch), "--infer-images", str(args.infer_images),
-            "--warmup-batches", str(args.warmup_batches), "--tf-jit", args.tf_jit]
+            "--warmup-batches", str(args.warmup_batches), "--tf-jit", args.tf_jit,
+            "--models", ",".join(models_for(args, fw)),
+            "--codec-batch", str(args.codec_batch), "--codec-patches", str(args.codec_patches),
+            "--codec-image-width", str(args.codec_image_width),
+            "--codec-image-height", str(args.codec_image_height),
+            "--codec-image-runs", str(args.codec_image_runs)]
+
+
+def models_for(args, fw: str) -> list[str]:
+    """The models of --models that framework measures (Keras: the reference only)."""
+    return [m for m in args.models if fw != "tensorflow" or m == "reference"]
 
 
 def measure_framework(args, fw: str) -> dict | None:
@@ -398,12 +573,17 @@ def measure_framework(args, fw: str) -> dict | None:
     extra = f", jit_compile={result['jit_compile']}" if "jit_compile" in result else ""
     print(f"    {result['version']}, threads (intra, inter) = {tuple(result['threads'])}{extra}",
           flush=True)
-    print(f"    train {result['train_images_per_s']:.1f} img/s "
-          f"({result['train_images']} images, {result['train_s']:.1f} s, loss {result['final_loss']:.4f}); "
-          f"infer {result['infer_images_per_s']:.1f} img/s "
-          f"({result['infer_images']} images, {result['infer_s']:.1f} s); "
-          f"peak RSS {result['peak_rss_mb']:.0f} MB (after import {result['rss_after_import_mb']:.0f} MB)",
-          flush=True)
+    if "train_images_per_s" in result:
+        print(f"    train {result['train_images_per_s']:.1f} img/s "
+              f"({result['train_images']} images, {result['train_s']:.1f} s, loss {result['final_loss']:.4f}); "
+              f"infer {result['infer_images_per_s']:.1f} img/s "
+              f"({result['infer_images']} images, {result['infer_s']:.1f} s); "
+              f"peak RSS {result['peak_rss_mb']:.0f} MB (after import {result['rss_after_import_mb']:.0f} MB)",
+              flush=True)
+    if "codec_train_patches_per_s" in result:
+        print(f"    codec: train {result['codec_train_patches_per_s']:.2f} patches/s; "
+              f"{args.codec_image_width}x{args.codec_image_height} image "
+              f"{result['codec_image_seconds']:.3f} s", flush=True)
     return result
 
 
@@ -433,53 +613,183 @@ def run_ours(args) -> dict | None:
         return float(m.group(1)) if m else None
 
     train, infer = grab("train_images_per_s"), grab("infer_autoencoder_images_per_s")
-    if proc.returncode != 0 or train is None or infer is None:
+    required = (["train_images_per_s", "infer_autoencoder_images_per_s"] if "reference" in args.models else []) \
+        + (["codec_train_patches_per_s", "codec_image_seconds"] if "codec" in args.models else [])
+    missing = [key for key in required if grab(key) is None]
+    if proc.returncode != 0 or missing:
         print(f"[peers] our benchmark failed (exit {proc.returncode}) or did not print "
-              "train_images_per_s / infer_autoencoder_images_per_s", flush=True)
+              f"{' / '.join(missing)}", flush=True)
         return None
-    rss, rss_note = grab("peak_rss_mb"), "reported by the benchmark"
+    # Training's peak if the benchmark reports it apart (later runs may use more).
+    rss, rss_note = grab("train_peak_rss_mb"), "training peak, reported by the benchmark"
+    if rss is None:
+        rss, rss_note = grab("peak_rss_mb"), "reported by the benchmark"
     if rss is None:
         kb = grab(CHILD_RSS_PREFIX.split(":")[0])
         rss = kb / 1024.0 if kb is not None else None
         rss_note = "max over child processes (includes the build if CMD builds)"
-    return {"framework": "ours", "version": args.ours, "train_images_per_s": train,
-            "infer_images_per_s": infer, "peak_rss_mb": rss, "rss_note": rss_note}
+    result = {"framework": "ours", "version": args.ours, "train_images_per_s": train,
+              "infer_images_per_s": infer, "peak_rss_mb": rss, "rss_note": rss_note}
+    for key in ("codec_train_patches_per_s", "codec_image_seconds", "sgemm_gflops",
+                "codec_parameters"):
+        if grab(key) is not None:
+            result[key] = grab(key)
+    return result
 
 
-def print_table(results: list[dict], ours: dict | None) -> None:
-    rows = ([ours] if ours else []) + results
-    if not rows:
+# The figures of the tables: key, heading, digits, which way is better, FLOPs per
+# unit (None: no GFLOP/s column).
+def columns(args) -> list[tuple]:
+    ref_forward, ref_train = reference_flops(args.latent_dim)
+    _, codec_train = codec_flops(CODEC_PATCH, CODEC_PATCH)
+    codec_image, _ = codec_flops(args.codec_image_height, args.codec_image_width)
+    cols = []
+    if "reference" in args.models:
+        cols += [("train_images_per_s", "train img/s", 1, "higher", ref_train),
+                 ("infer_images_per_s", "infer img/s", 1, "higher", ref_forward),
+                 ("peak_rss_mb", "train peak MB", 0, "lower", None)]
+    if "codec" in args.models:
+        cols += [("codec_train_patches_per_s", "codec patch/s", 2, "higher", codec_train),
+                 ("codec_image_seconds", "codec image s", 3, "lower", codec_image)]
+    return cols
+
+
+def median(values: list[float]) -> float | None:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def label(fw: str) -> str:
+    return "ours (Swift)" if fw == "ours" else FRAMEWORK_LABELS[fw]
+
+
+def fmt(v, p=1) -> str:
+    return "n/a" if v is None else f"{v:,.{p}f}"
+
+
+def medians(rounds: list[dict], args) -> dict:
+    """{framework: {key: median over the rounds}} for every framework measured."""
+    out = {}
+    for fw in ["ours"] + list(FRAMEWORKS):
+        runs = [r[fw] for r in rounds if r.get(fw)]
+        if runs:
+            keys = [c[0] for c in columns(args)] + ["sgemm_gflops"]
+            out[fw] = {k: median([run.get(k) for run in runs]) for k in keys}
+            out[fw]["rounds"] = len(runs)
+    return out
+
+
+def print_rounds(rounds: list[dict], args) -> None:
+    cols = columns(args)
+    print("\nper round:")
+    print(f"{'round':<6} {'framework':<18} " + " ".join(f"{c[1]:>14}" for c in cols))
+    for i, r in enumerate(rounds, 1):
+        for fw, res in r.items():
+            if res:
+                print(f"{i:<6} {label(fw):<18} "
+                      + " ".join(f"{fmt(res.get(c[0]), c[2]):>14}" for c in cols))
+
+
+def gflops(value, col) -> float | None:
+    key, _, _, _, flops = col
+    if value is None or flops is None:
+        return None
+    return flops / value / 1e9 if key.endswith("_seconds") else value * flops / 1e9
+
+
+def print_table(med: dict, args) -> None:
+    if not med:
         print("\n[peers] nothing was measured.")
         return
-    label = lambda r: "ours (Swift)" if r["framework"] == "ours" else FRAMEWORK_LABELS[r["framework"]]  # noqa: E731
-    fmt = lambda v, p=1: "n/a" if v is None else f"{v:,.{p}f}"  # noqa: E731
-    print()
-    print(f"{'framework':<18} {'train img/s':>12} {'infer img/s':>12} {'peak RSS MB':>12}")
-    print("-" * 57)
-    for r in rows:
-        print(f"{label(r):<18} {fmt(r['train_images_per_s']):>12} "
-              f"{fmt(r['infer_images_per_s']):>12} {fmt(r['peak_rss_mb'], 0):>12}")
-    if ours:
-        print(f"\n(ours' peak RSS: {ours['rss_note']})")
-        print(f"\n{'ours / peer':<18} {'train':>12} {'infer':>12} {'peak RSS':>12}")
-        print("-" * 57)
-        for r in results:
-            ratio = lambda k: (None if ours[k] is None or not r[k]  # noqa: E731
-                               else ours[k] / r[k])
-            print(f"{label(r):<18} {fmt(ratio('train_images_per_s'), 2) + 'x':>12} "
-                  f"{fmt(ratio('infer_images_per_s'), 2) + 'x':>12} "
-                  f"{fmt(ratio('peak_rss_mb'), 2) + 'x':>12}")
-        print("(train/infer > 1: ours is faster; peak RSS < 1: ours uses less memory)")
+    cols = columns(args)
+    rounds = max(m["rounds"] for m in med.values())
+    print(f"\nmedians over {rounds} alternating round(s), {args.threads} threads "
+          "(GFLOP/s achieved in brackets):")
+    print(f"{'framework':<18} " + " ".join(f"{c[1]:>22}" for c in cols))
+    print("-" * (19 + 23 * len(cols)))
+    for fw, m in med.items():
+        cells = []
+        for c in cols:
+            v, g = m.get(c[0]), gflops(m.get(c[0]), c)
+            cells.append(f"{fmt(v, c[2])}" + (f" ({g:.1f})" if g is not None else ""))
+        print(f"{label(fw):<18} " + " ".join(f"{cell:>22}" for cell in cells))
+    for fw, m in med.items():
+        if m.get("sgemm_gflops"):
+            how = ("each worker single-threaded OpenBLAS, 1024^3" if fw == "ours"
+                   else "torch.mm 1024^3 on its thread pool")
+            print(f"sgemm GFLOP/s for scale, {label(fw)}: {m['sgemm_gflops']:.1f} ({how})")
+    ours = med.get("ours")
+    if not ours:
+        return
+    print(f"\n{'ours / peer':<18} " + " ".join(f"{c[1]:>14}" for c in cols))
+    print("-" * (19 + 15 * len(cols)))
+    for fw, m in med.items():
+        if fw == "ours":
+            continue
+        cells = []
+        for c in cols:
+            a, b = ours.get(c[0]), m.get(c[0])
+            # Speed ratios read "> 1: ours is better"; memory "< 1: ours uses less".
+            r = None if a is None or not b else (b / a if c[0].endswith("_seconds") else a / b)
+            cells.append(fmt(r, 2) + "x" if r is not None else "n/a")
+        print(f"{label(fw):<18} " + " ".join(f"{cell:>14}" for cell in cells))
+    print("(speed > 1: ours is faster; train peak < 1: ours uses less memory)")
+    print_targets(med)
+
+
+def print_targets(med: dict) -> None:
+    """The issue's targets, from the medians."""
+    ours, torch_, tf_ = med.get("ours", {}), med.get("torch", {}), med.get("tensorflow", {})
+    lines = []
+
+    def ratio(a, b):
+        return None if a is None or not b else a / b
+
+    peers_train = [m.get("train_images_per_s") for m in (torch_, tf_) if m.get("train_images_per_s")]
+    if ours.get("train_images_per_s") and peers_train:
+        lines.append(("reference training >= 1.1x the faster peer",
+                      ratio(ours["train_images_per_s"], max(peers_train)), 1.1))
+    if ours.get("infer_images_per_s") and tf_.get("infer_images_per_s"):
+        lines.append(("reference inference >= 1.0x Keras",
+                      ratio(ours["infer_images_per_s"], tf_["infer_images_per_s"]), 1.0))
+    if ours.get("codec_train_patches_per_s") and torch_.get("codec_train_patches_per_s"):
+        lines.append(("codec training >= 1.0x PyTorch",
+                      ratio(ours["codec_train_patches_per_s"], torch_["codec_train_patches_per_s"]), 1.0))
+    if ours.get("codec_image_seconds") and torch_.get("codec_image_seconds"):
+        lines.append(("codec image >= 1.0x PyTorch",
+                      ratio(torch_["codec_image_seconds"], ours["codec_image_seconds"]), 1.0))
+    if not lines and ours.get("peak_rss_mb") is None:
+        return
+    print("\ntargets (issue 12):")
+    for name, r, goal in lines:
+        print(f"  {name:<44} {fmt(r, 2)}x  {'met' if r is not None and r >= goal else 'NOT met'}")
+    if ours.get("peak_rss_mb") is not None:
+        peak = ours["peak_rss_mb"]
+        print(f"  {'reference training peak < 400 MB':<44} {peak:.0f} MB  {'met' if peak < 400 else 'NOT met'}")
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ours", metavar="CMD",
-                   help="shell command running our benchmark; its stdout must contain "
-                        "'train_images_per_s: X' and 'infer_autoencoder_images_per_s: Y'")
+                   help="shell command running our benchmark, run once per round; its stdout "
+                        "must contain 'train_images_per_s: X' and 'infer_autoencoder_images_per_s: Y' "
+                        "(reference model) and 'codec_train_patches_per_s' and 'codec_image_seconds' "
+                        "(codec model), e.g. '.build/release/aebench --threads 2 --model all'")
     p.add_argument("--frameworks", default=",".join(FRAMEWORKS),
                    help="comma-separated subset of: torch,tensorflow (default: both)")
+    p.add_argument("--models", default=",".join(MODELS),
+                   help="comma-separated subset of: reference,codec (default: both; Keras "
+                        "measures the reference model only)")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="alternating rounds (ours, then each peer, per round); the tables "
+                        "print medians (default 3)")
+    p.add_argument("--venv", metavar="DIR", type=Path, default=VENV_DIR,
+                   help="virtual environment with the peers (default Benchmarks/.venv-peers; "
+                        "created if missing)")
     p.add_argument("--threads", type=int, default=2, help="intra/inter-op threads (default 2)")
     p.add_argument("--latent-dim", type=int, default=64)
     p.add_argument("--batch-size", type=int, default=128, help="training batch (default 128)")
@@ -488,6 +798,13 @@ def parse_args(argv=None):
     p.add_argument("--infer-batch", type=int, default=256)
     p.add_argument("--infer-images", type=int, default=25600)
     p.add_argument("--warmup-batches", type=int, default=3)
+    p.add_argument("--codec-batch", type=int, default=16, help="codec training batch of 64x64 patches")
+    p.add_argument("--codec-patches", type=int, default=320,
+                   help="patches in the timed codec training run (default 320 = 20 steps)")
+    p.add_argument("--codec-image-width", type=int, default=768)
+    p.add_argument("--codec-image-height", type=int, default=512)
+    p.add_argument("--codec-image-runs", type=int, default=3,
+                   help="timed analysis + synthesis runs on that image; the median counts")
     p.add_argument("--tf-jit", choices=["auto", "on", "off"], default="auto",
                    help="Keras jit_compile (XLA) setting for training; 'on' also "
                         "XLA-compiles inference (default auto)")
@@ -502,40 +819,68 @@ def parse_args(argv=None):
     p.add_argument("--json", metavar="PATH", help="also write all results to PATH as JSON")
     p.add_argument("--inner", choices=FRAMEWORKS, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    args.models = [m.strip() for m in args.models.split(",") if m.strip()]
+    bad = [m for m in args.models if m not in MODELS]
+    if bad:
+        p.error(f"unknown model(s): {bad}; choose from {MODELS}")
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
     if args.quick and not args.inner:
         args.train_images = min(args.train_images, 4 * args.batch_size)
         args.infer_images = min(args.infer_images, 4 * args.infer_batch)
         args.warmup_batches = min(args.warmup_batches, 1)
+        args.codec_patches = min(args.codec_patches, 2 * args.codec_batch)
+        args.codec_image_runs = 1
     return args
 
 
 def main(argv=None) -> int:
+    global VENV_DIR
     args = parse_args(argv)
     if args.inner:
         return run_inner(args)
 
+    VENV_DIR = args.venv.resolve() if args.venv.exists() else args.venv
     wanted = [f.strip() for f in args.frameworks.split(",") if f.strip()]
     bad = [f for f in wanted if f not in FRAMEWORKS]
     if bad:
         sys.exit(f"[peers] unknown framework(s): {bad}; choose from {FRAMEWORKS}")
-    print(f"[peers] threads={args.threads} latent={args.latent_dim} "
-          f"(expected params {expected_param_count(args.latent_dim):,}) "
-          f"train: {args.train_images} images @ batch {args.batch_size}; "
-          f"infer: {args.infer_images} images @ batch {args.infer_batch}"
-          f"{' [quick]' if args.quick else ''}", flush=True)
+    wanted = [f for f in wanted if models_for(args, f)]
+    print(f"[peers] threads={args.threads} rounds={args.rounds} models={','.join(args.models)}", flush=True)
+    if "reference" in args.models:
+        print(f"[peers] reference: latent={args.latent_dim} "
+              f"(expected params {expected_param_count(args.latent_dim):,}) "
+              f"train: {args.train_images} images @ batch {args.batch_size}; "
+              f"infer: {args.infer_images} images @ batch {args.infer_batch}"
+              f"{' [quick]' if args.quick else ''}", flush=True)
+    if "codec" in args.models:
+        print(f"[peers] codec: train {args.codec_patches} patches of {CODEC_PATCH}x{CODEC_PATCH} "
+              f"@ batch {args.codec_batch}; image {args.codec_image_width}x{args.codec_image_height} "
+              f"x {args.codec_image_runs} runs", flush=True)
 
     if args.torch_spec:
         PIP_SPECS["torch"] = [args.torch_spec]
     if args.tf_spec:
         PIP_SPECS["tensorflow"] = [args.tf_spec]
     usable = ensure_venv(wanted)
-    results = [r for r in (measure_framework(args, fw) for fw in usable) if r]
-    ours = run_ours(args) if args.ours else None
-    print_table(results, ours)
+    rounds = []
+    for k in range(args.rounds):
+        print(f"\n[peers] ===== round {k + 1} of {args.rounds} =====", flush=True)
+        r = {}
+        if args.ours:
+            r["ours"] = run_ours(args)
+        for fw in usable:
+            r[fw] = measure_framework(args, fw)
+        rounds.append(r)
+    print_rounds(rounds, args)
+    med = medians(rounds, args)
+    if "ours" in med and "ours" in rounds[0] and rounds[0]["ours"]:
+        print(f"\n(ours' train peak: {rounds[0]['ours']['rss_note']})")
+    print_table(med, args)
     if args.json:
-        Path(args.json).write_text(json.dumps({"args": vars(args), "peers": results,
-                                               "ours": ours}, indent=2))
-    return 0 if (results or ours) else 1
+        Path(args.json).write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()},
+                                               "rounds": rounds, "medians": med}, indent=2))
+    return 0 if med else 1
 
 
 if __name__ == "__main__":

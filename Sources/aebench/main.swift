@@ -3,13 +3,16 @@ import AENet
 import ArgumentParser
 import Foundation
 
-/// Measures the network library's speed on the reference model. Build with
-/// `-c release`; figures are printed as `key: value` lines for scripts.
+/// Measures the network library's speed on the reference model and on a
+/// fully-convolutional codec model. Build with `-c release`; figures are printed as
+/// `key: value` lines for scripts (Benchmarks/peers.py reads them).
 struct AEBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aebench",
-        abstract: "Benchmark training and inference throughput of the reference autoencoder.",
-        discussion: "Run as: swift run -c release aebench [--threads 2]. Uses random images; speed does not depend on content.")
+        abstract: "Benchmark training and inference throughput of the reference autoencoder and a codec model.",
+        discussion: "Run as: swift run -c release aebench [--threads 2] [--model all]. Uses random images; speed does not depend on content.")
+
+    enum Model: String, ExpressibleByArgument, CaseIterable { case reference, codec, all }
 
     @Option(help: "Worker threads (default: all cores).")
     var threads = Parallelism.availableCores
@@ -23,6 +26,18 @@ struct AEBench: ParsableCommand {
     var inferBatch = 256
     @Option(name: .customLong("infer-images"), help: "Images per timed inference run.")
     var inferImages = 25_600
+    @Option(help: "Which models to measure: reference (the SVHN autoencoder), codec (5x5 stride-2 convolutions with GDN), or all.")
+    var model = Model.reference
+    @Option(name: .customLong("codec-batch"), help: "Codec model: training batch of 64x64 patches.")
+    var codecBatch = 16
+    @Option(name: .customLong("codec-patches"), help: "Codec model: patches in the timed training run.")
+    var codecPatches = 320
+    @Option(name: .customLong("codec-image-width"), help: "Codec model: width of the image timed through analysis and synthesis.")
+    var codecImageWidth = 768
+    @Option(name: .customLong("codec-image-height"), help: "Codec model: height of that image.")
+    var codecImageHeight = 512
+    @Option(name: .customLong("codec-image-runs"), help: "Codec model: timed runs on that image (the median is printed).")
+    var codecImageRuns = 3
     @Flag(help: "Small counts, for a quick look.")
     var quick = false
     @Flag(help: "Also time each layer's forward and backward pass at the training batch size.")
@@ -31,6 +46,15 @@ struct AEBench: ParsableCommand {
     func run() throws {
         AllocatorTuning.keepFreedMemory()
         Parallelism.useSingleThreadedBLAS()
+        print("threads: \(threads)")
+        print(String(format: "sgemm_gflops: %.1f", GEMMThroughput.measure(parallelism: Parallelism(threads: threads))))
+        if model != .codec { runReference() }
+        if model != .reference { runCodec() }
+        print(String(format: "peak_rss_mb: %.1f", peakResidentMB()))
+    }
+
+    /// The reference SVHN autoencoder: training and inference throughput.
+    func runReference() {
         let trainCount = quick ? 1_280 : trainImages
         let inferCount = quick ? 2_560 : inferImages
         let model = ReferenceModel.build(latentDim: latentDim, seed: 1, threads: threads)
@@ -39,7 +63,6 @@ struct AEBench: ParsableCommand {
         let data = ImageSet(height: 32, width: 32, channels: 3,
                             pixels: (0..<(poolCount * 3072)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
         let flops = FlopCount(model: model)
-        print("threads: \(threads)")
         print("model_parameters: \(model.parameterCount)")
 
         // Training: warm up, then one timed epoch of trainCount images.
@@ -60,6 +83,8 @@ struct AEBench: ParsableCommand {
         print(String(format: "train_images_per_s: %.1f", trainRate))
         print(String(format: "train_gflops: %.1f", trainRate * flops.training / 1e9))
         print(String(format: "train_peak_rss_mb: %.1f", peakResidentMB()))
+        // The trained weights' bits: equal across builds iff an engine change kept training bit-exact.
+        print("train_weights_checksum: \(checksum(model.parameters.flatMap(\.value.data)))")
 
         // Inference at inferBatch.
         func timeInference(_ name: String, flopsPerImage: Double, _ body: (Tensor) -> Void, input: (Int) -> Tensor) {
@@ -76,6 +101,8 @@ struct AEBench: ParsableCommand {
         }
         let batches = (0..<4).map { i in data.batch((i * inferBatch % (poolCount - inferBatch))..<((i * inferBatch % (poolCount - inferBatch)) + inferBatch)) }
         let latents = batches.map { model.encode($0) }
+        // The reconstruction's bits: equal across builds iff an engine change kept inference bit-exact.
+        print("infer_output_checksum: \(checksum(model.forward(batches[0]).data))")
         timeInference("encoder", flopsPerImage: flops.encoder, { _ = model.encode($0) },
                       input: { batches[($0 / inferBatch) % batches.count] })
         timeInference("decoder", flopsPerImage: flops.decoder, { _ = model.decode($0) },
@@ -83,9 +110,14 @@ struct AEBench: ParsableCommand {
         timeInference("autoencoder", flopsPerImage: flops.encoder + flops.decoder, { _ = model.forward($0) },
                       input: { batches[($0 / inferBatch) % batches.count] })
 
-        if layers { profileLayers(model, data: data) }
+        if layers { profileLayers(model, batch: data.batch(0..<batchSize)) }
+    }
 
-        print(String(format: "peak_rss_mb: %.1f", peakResidentMB()))
+    /// FNV-1a over the values' bit patterns, in hex.
+    func checksum(_ values: [Float]) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for v in values { hash = (hash ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
     }
 
     /// Peak resident memory of this process so far, in MiB.
@@ -106,10 +138,9 @@ extension AEBench {
     }
 
     /// CPU milliseconds per call of each layer's forward and backward pass.
-    func profileLayers(_ model: Autoencoder, data: ImageSet) {
-        var x = data.batch(0..<batchSize)
-        let repeats = 10
-        print("layer_profile: layer forward_cpu_ms backward_cpu_ms (batch \(batchSize), summed over threads)")
+    func profileLayers(_ model: Autoencoder, batch: Tensor, repeats: Int = 10) {
+        var x = batch
+        print("layer_profile: layer forward_cpu_ms backward_cpu_ms (input \(batch.shape), summed over threads)")
         var inputs: [Tensor] = []
         for layer in model.layers { inputs.append(x); x = layer.forward(x) }
         for (layer, input) in zip(model.layers, inputs) {
@@ -125,29 +156,18 @@ extension AEBench {
     }
 }
 
-/// Multiply-add FLOPs (2 per MAC) of the model's convolutions and dense layers, per image.
+/// Multiply-add FLOPs (2 per MAC) of the reference model's convolutions and dense layers, per image.
 struct FlopCount {
-    var encoder = 0.0
-    var decoder = 0.0
+    let encoder: Double
+    let decoder: Double
     /// Forward + backward: about 3x forward, less the first layer's unneeded input gradient.
-    var training = 0.0
+    let training: Double
 
     init(model: Autoencoder) {
-        func cost(_ layer: Layer) -> Double {
-            switch layer {
-            case let c as Conv2D:
-                return 2 * Double(c.outputShape[0] * c.outputShape[1] * 9 * c.inputShape[2] * c.outputShape[2])
-            case let c as Conv2DTranspose:
-                return 2 * Double(c.outputShape[0] * c.outputShape[1] * 9 * c.inputShape[2] * c.outputShape[2])
-            case let d as Dense:
-                return 2 * Double(d.inputShape[0] * d.outputShape[0])
-            default:
-                return 0
-            }
-        }
-        encoder = model.encoder.layers.map(cost).reduce(0, +)
-        decoder = model.decoder.layers.map(cost).reduce(0, +)
-        training = 3 * (encoder + decoder) - cost(model.encoder.layers[0])
+        let encoderFlops = LayerFlops(layers: model.encoder.layers, imageShape: model.imageShape)
+        encoder = encoderFlops.total
+        decoder = LayerFlops(layers: model.decoder.layers, imageShape: model.decoder.inputShape).total
+        training = 3 * (encoder + decoder) - (encoderFlops.forward.first ?? 0)
     }
 }
 

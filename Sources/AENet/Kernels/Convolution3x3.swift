@@ -199,7 +199,9 @@ extension Convolution3x3 {
                   gradWeight: inout [Float], gradBias: inout [Float],
                   needInputGradient: Bool) -> Tensor {
         precondition(gradOutput.shape == output.shape, "gradient shape \(gradOutput.shape) != \(output.shape)")
-        var gradInput = needInputGradient ? Tensor(zeros: input.shape) : Tensor(zeros: [0])
+        // Every value of dL/d(input) is written by the backward pass (each chunk's
+        // collapse zeroes its images first; the other lowering's sgemm has beta 0).
+        var gradInput = needInputGradient ? Tensor(uninitializedShape: input.shape) { _ in } : Tensor(zeros: [0])
         gradInput.data.withUnsafeMutableBufferPointer { gi in
             input.data.withUnsafeBufferPointer { x in
                 output.data.withUnsafeBufferPointer { y in
