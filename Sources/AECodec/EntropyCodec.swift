@@ -46,6 +46,12 @@ public final class EntropyCodec {
     public let normalization: ImageTiling.Normalization
     /// Latent channels (the last axis; one table each).
     public var channels: Int { tables.tables.count }
+    /// The tiles codec the entropy codec runs the network through (nil for a whole-image
+    /// model): it also writes and reads the model's format 1.x files.
+    public var imageCodec: ImageCodec? {
+        if case let .tiles(codec) = network { return codec }
+        return nil
+    }
     /// Whether the model codes whole images (true) or tiles (false).
     public var codesWholeImages: Bool {
         if case .whole = network { return true }
