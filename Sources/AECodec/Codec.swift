@@ -143,11 +143,7 @@ public final class ImageCodec {
     /// A codec over the model in `bundle`, spreading chunks of tiles over `threads` threads.
     public init(bundle: ModelBundle, name: String? = nil, threads: Int = 1) throws {
         let path = name ?? bundle.displayPath
-        let n = bundle.metadata.normalization
-        guard n.layout == "NHWC", n.channels == "RGB", n.scale.isFinite, n.scale > 0, n.offset.isFinite else {
-            throw CodecError.incompatible(path: path, reason:
-                "pixel normalisation \(n.layout)/\(n.channels) scale \(n.scale) offset \(n.offset) is not one the codec supports (NHWC RGB, positive scale)")
-        }
+        let normalization = try Self.normalization(of: bundle, path: path)
         var models = [try bundle.makeModel(threads: 1)]
         let shape = models[0].imageShape
         guard shape.count == 3, shape[0] == shape[1], shape[2] == 3 else {
@@ -158,9 +154,19 @@ public final class ImageCodec {
         self.fingerprintBytes = ModelFingerprint.bytes(of: bundle.tensors)
         self.fingerprint = SHA256.hex(fingerprintBytes)
         self.modelName = name ?? path
-        self.normalization = ImageTiling.Normalization(scale: Float(n.scale), offset: Float(n.offset))
+        self.normalization = normalization
         self.tileSize = shape[0]
         self.quantization = bundle.quantization
+    }
+
+    /// The bundle's pixel normalisation, refused unless the codec supports it (NHWC RGB, positive scale).
+    static func normalization(of bundle: ModelBundle, path: String) throws -> ImageTiling.Normalization {
+        let n = bundle.metadata.normalization
+        guard n.layout == "NHWC", n.channels == "RGB", n.scale.isFinite, n.scale > 0, n.offset.isFinite else {
+            throw CodecError.incompatible(path: path, reason:
+                "pixel normalisation \(n.layout)/\(n.channels) scale \(n.scale) offset \(n.offset) is not one the codec supports (NHWC RGB, positive scale)")
+        }
+        return ImageTiling.Normalization(scale: Float(n.scale), offset: Float(n.offset))
     }
 
     // MARK: Encoding
@@ -208,6 +214,18 @@ public final class ImageCodec {
     /// nil when interrupted (`shouldStop`, only if `interruptible`).
     private func latentFiles(_ images: [CodecImage], encoding: LatentFile.LatentEncoding,
                              interruptible: Bool) -> [LatentFile]? {
+        guard let latents = tileLatents(images, interruptible: interruptible) else { return nil }
+        return images.indices.map { i in
+            LatentFile(modelFingerprint: fingerprintBytes, width: images[i].image.width, height: images[i].image.height,
+                       colorType: images[i].colorType, bitDepth: images[i].bitDepth, tileSize: tileSize,
+                       latentDim: latentDim, encoding: encoding, latents: latents[i],
+                       quantization: quantization, alpha: Self.alphaPlane(of: images[i].image))
+        }
+    }
+
+    /// Each image's tile latents, float32, [tiles, latentDim] row-major (nil when interrupted,
+    /// `shouldStop`, only if `interruptible`). The entropy codec codes these too.
+    func tileLatents(_ images: [CodecImage], interruptible: Bool) -> [[Float]]? {
         let tilings = images.map { ImageTiling(width: $0.image.width, height: $0.image.height, tileSize: tileSize) }
         let dim = latentDim
         let buffers = tilings.map { UnsafeMutableBufferPointer<Float>.allocate(capacity: $0.count * dim) }
@@ -224,22 +242,18 @@ public final class ImageCodec {
             }
         }
         guard complete else { return nil }
-        return images.indices.map { i in
-            let image = images[i].image
-            var alpha: [UInt8]? = nil
-            if image.channels == 2 || image.channels == 4 {
-                let c = image.channels
-                alpha = [UInt8](unsafeUninitializedCapacity: image.width * image.height) { buffer, count in
-                    image.pixels.withUnsafeBufferPointer { p in
-                        for k in 0..<buffer.count { buffer[k] = p[k * c + c - 1] }
-                    }
-                    count = buffer.count
-                }
+        return buffers.map { Array($0) }
+    }
+
+    /// The alpha plane of an image with an alpha channel (2 or 4 channels), else nil.
+    static func alphaPlane(of image: PNGImage) -> [UInt8]? {
+        guard image.channels == 2 || image.channels == 4 else { return nil }
+        let c = image.channels
+        return [UInt8](unsafeUninitializedCapacity: image.width * image.height) { buffer, count in
+            image.pixels.withUnsafeBufferPointer { p in
+                for k in 0..<buffer.count { buffer[k] = p[k * c + c - 1] }
             }
-            return LatentFile(modelFingerprint: fingerprintBytes, width: image.width, height: image.height,
-                              colorType: images[i].colorType, bitDepth: images[i].bitDepth, tileSize: tileSize,
-                              latentDim: dim, encoding: encoding, latents: Array(buffers[i]),
-                              quantization: quantization, alpha: alpha)
+            count = buffer.count
         }
     }
 
@@ -296,33 +310,59 @@ public final class ImageCodec {
     /// The images of several latent files (their chunks shared out over the threads).
     public func decode(_ files: [LatentFile], paths: [String]) throws -> [PNGImage] {
         for (file, path) in zip(files, paths) { try check(file, path: path) }
-        let tilings = files.map { ImageTiling(width: $0.width, height: $0.height, tileSize: tileSize) }
-        let channels = files.map { Self.outputChannels(colorType: $0.colorType, hasAlpha: $0.alpha != nil) }
-        let buffers = files.indices.map { i -> UnsafeMutableBufferPointer<UInt8> in
-            let f = files[i], c = channels[i]
-            let b = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: f.width * f.height * c)
-            b.initialize(repeating: 255)  // opaque where a colour type with alpha lost its plane
-            if let alpha = f.alpha, c == 2 || c == 4 {
-                for k in 0..<(f.width * f.height) { b[k * c + c - 1] = alpha[k] }
-            }
-            return b
+        let images = files.map {
+            TileImage(width: $0.width, height: $0.height, colorType: $0.colorType, alpha: $0.alpha, latents: $0.latents)
+        }
+        guard let decoded = pixels(of: images) else {
+            throw CodecError.interrupted(path: paths.count == 1 ? paths[0] : modelName)
+        }
+        return decoded
+    }
+
+    /// What the decoder needs of one image: its size and layout, alpha, and tile latents
+    /// ([tiles, latentDim], checked by the caller).
+    struct TileImage {
+        var width: Int
+        var height: Int
+        var colorType: LatentFile.ColorType
+        var alpha: [UInt8]?
+        var latents: [Float]
+    }
+
+    /// The images of tile latents (nil when `shouldStop` ended it first).
+    func pixels(of images: [TileImage]) -> [PNGImage]? {
+        let tilings = images.map { ImageTiling(width: $0.width, height: $0.height, tileSize: tileSize) }
+        let channels = images.map { Self.outputChannels(colorType: $0.colorType, hasAlpha: $0.alpha != nil) }
+        let buffers = images.indices.map { i in
+            Self.outputBuffer(width: images[i].width, height: images[i].height, channels: channels[i], alpha: images[i].alpha)
         }
         defer { buffers.forEach { $0.deallocate() } }
         let dim = latentDim
         let complete = forEachChunk(tilings, interruptible: true) { chunk, model in
-            let file = files[chunk.image]
+            let latents = images[chunk.image].latents
             let codes = Tensor(shape: [chunk.tiles.count, dim],
-                               data: Array(file.latents[(chunk.tiles.lowerBound * dim)..<(chunk.tiles.upperBound * dim)]))
+                               data: Array(latents[(chunk.tiles.lowerBound * dim)..<(chunk.tiles.upperBound * dim)]))
             let output = model.decode(codes)
             output.data.withUnsafeBufferPointer { out in
                 tilings[chunk.image].place(chunk.tiles, from: out, normalization: normalization,
                                            into: buffers[chunk.image], channels: channels[chunk.image])
             }
         }
-        guard complete else { throw CodecError.interrupted(path: paths.count == 1 ? paths[0] : modelName) }
-        return files.indices.map { i in
-            PNGImage(width: files[i].width, height: files[i].height, channels: channels[i], pixels: Array(buffers[i]))
+        guard complete else { return nil }
+        return images.indices.map { i in
+            PNGImage(width: images[i].width, height: images[i].height, channels: channels[i], pixels: Array(buffers[i]))
         }
+    }
+
+    /// A decoded image's pixel buffer before the network fills its colour: opaque (255)
+    /// everywhere, the stored alpha plane in the alpha channel.
+    static func outputBuffer(width: Int, height: Int, channels c: Int, alpha: [UInt8]?) -> UnsafeMutableBufferPointer<UInt8> {
+        let b = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: width * height * c)
+        b.initialize(repeating: 255)  // opaque where a colour type with alpha lost its plane
+        if let alpha, c == 2 || c == 4 {
+            for k in 0..<(width * height) { b[k * c + c - 1] = alpha[k] }
+        }
+        return b
     }
 
     // MARK: Chunks

@@ -3,6 +3,7 @@ import AEFormats
 import AECodec
 import AECommandLine
 import ArgumentParser
+import Foundation
 
 /// Decodes latent files back into PNG images. Argument parsing only: the work is
 /// `CodecJob` in AECodec.
@@ -20,10 +21,16 @@ struct AEdec: ParsableCommand {
             type: gray stays gray, palette images come back as RGB, alpha is restored exactly from \
             the latent file; samples are 8 bits (16-bit originals come back at 8 bits).
 
-            The latent file must have been made by the model in use: its fingerprint is checked, \
-            and a file from another model is refused, naming both (and the built-in model that \
-            matches, if one does). --model takes a bundle file (.aemodel) or a built-in model name \
-            (default \(EmbeddedModels.defaultName); `aeinfo --models` lists them).
+            Files of every latent format are read: 1.x (per-tile float16 or 8-bit latents) and \
+            2.0 (entropy-coded). The file names its model by fingerprint. Without --model, aedec \
+            finds it: among the built-in models, then in the .aemodel files of each --model-path \
+            folder and of the folders in the environment variable AECODEC_MODEL_PATH \
+            (colon-separated), in that order, using the first bundle whose fingerprint matches \
+            (the first input file decides for the whole run). If none matches, it says so, naming \
+            the fingerprint and the places searched. --model (a bundle file or a built-in name; \
+            `aeinfo --models` lists them) overrides the search; a file from another model is then \
+            refused, naming both. Standard input without --model uses the default model \
+            (\(EmbeddedModels.defaultName)).
 
             --stats prints the latent file's size, bits per pixel and compression ratio against \
             raw RGB; with --reference ORIGINAL.png (or a folder of originals, matched by name) also \
@@ -52,12 +59,19 @@ struct AEdec: ParsableCommand {
     @Option(help: "The original PNG (or a folder of originals) to measure MSE and PSNR against; implies --stats.")
     var reference: String?
 
+    @Option(name: .customLong("model-path"), help: ArgumentHelp(
+        "A folder of .aemodel files to search for the file's model when --model is not given (repeatable; searched before AECODEC_MODEL_PATH).",
+        valueName: "dir"))
+    var modelPath: [String] = []
+
     func run() throws {
         // Checked here, not in validate(), so an unknown option is reported before it.
         guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (a latent file, a folder, or '-')")) }
         var settings = files.settings(.decode, inputs: inputs)
         settings.stats = stats || reference != nil
         settings.reference = reference
+        let environment = ProcessInfo.processInfo.environment["AECODEC_MODEL_PATH"] ?? ""
+        settings.modelSearchPath = modelPath + environment.split(separator: ":").map(String.init)
         throw ExitCode(CodecCommand.run(settings, quiet: files.quiet))
     }
 }

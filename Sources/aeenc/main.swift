@@ -18,11 +18,18 @@ struct AEenc: ParsableCommand {
         discussion: """
             Any PNG libpng reads is accepted: gray, palette, RGB, with or without alpha (or a \
             tRNS chunk), 1 to 16 bits, interlaced or not, up to \(ImageCodec.maxSide) pixels a side \
-            and \(ImageCodec.maxPixels) pixels in all. The image is cut into 32x32 tiles (padded at \
-            the right and bottom edges by replicating the edge pixels; the padding is cropped on \
-            decoding) and each tile becomes one latent vector (stored as float16, zlib-compressed; \
-            with --bits 8, one byte per value through the model's quantisation table, about half \
-            the size).
+            and \(ImageCodec.maxPixels) pixels in all.
+
+            Latent forms (--latent): 'coded' (latent file 2.0) quantises the latents to integers \
+            and entropy-codes them with the model's probability tables: the smallest files, the \
+            default for models that have tables (trained with aetrain --lambda). 'f16' and 'u8' \
+            (latent file 1.x, the default for models without tables) store each 32x32 tile's \
+            latent vector as float16, or as one byte per value through the model's quantisation \
+            table, zlib-compressed. --bits 16 and --bits 8 are the same as --latent f16 and u8. \
+            Tile models cut the image into their square tiles (padded at the right and bottom \
+            edges by replicating the edge pixels; cropped on decoding); whole-image models \
+            (conv-factorized) pad the image to a multiple of 16 the same way, write only coded \
+            files, and take images of at most \(EntropyCodec.maxWholeImagePixels) pixels.
 
             What comes back from aedec: gray stays gray (fed to the RGB model as R=G=B, averaged \
             back); palette images come back as RGB; alpha (an alpha channel, or tRNS transparency) \
@@ -37,7 +44,8 @@ struct AEenc: ParsableCommand {
             --threads workers.
 
             Rerunning after an interrupted or killed run: with --skip-existing, outputs that already \
-            exist are checked (a complete latent file of this model and --bits) and kept untouched, \
+            exist are checked (a complete latent file of this model and latent form; a coded file \
+            must decode) and kept untouched, \
             and only the missing ones are written; an existing output that is not valid is an error \
             (replace it with --force). Temporary files a killed run left behind are removed.
 
@@ -55,14 +63,22 @@ struct AEenc: ParsableCommand {
 
     @OptionGroup var files: CodecFileOptions
 
-    @Option(help: "Bits per latent value: 16 (float16) or 8 (one byte, with the model's quantisation table).")
-    var bits = 16
+    @Option(help: ArgumentHelp("How latents are stored: coded (entropy-coded, the default when the model has entropy tables), f16 or u8 (per tile, float16 or one byte through the model's quantisation table; f16 is the default otherwise).",
+                               valueName: "coded|f16|u8"))
+    var latent: String?
+
+    @Option(help: "Same as --latent f16 (16) or --latent u8 (8).")
+    var bits: Int?
 
     @Flag(help: "Print size, bits per pixel and compression ratio against raw RGB for each file.")
     var stats = false
 
     func validate() throws {
-        guard bits == 8 || bits == 16 else { throw ValidationError("--bits must be 8 or 16, got \(bits)") }
+        if let bits, bits != 8 && bits != 16 { throw ValidationError("--bits must be 8 or 16, got \(bits)") }
+        if let latent, CodecJob.LatentForm(rawValue: latent) == nil {
+            throw ValidationError("--latent must be coded, f16 or u8, got '\(latent)'")
+        }
+        if latent != nil && bits != nil { throw ValidationError("--latent and --bits exclude each other") }
     }
 
     func run() throws {
@@ -70,7 +86,7 @@ struct AEenc: ParsableCommand {
         guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (a PNG file, a folder, or '-')")) }
         var settings = files.settings(.encode, inputs: inputs)
         settings.stats = stats
-        settings.bits = bits
+        settings.latent = latent.flatMap(CodecJob.LatentForm.init(rawValue:)) ?? bits.map { $0 == 8 ? .u8 : .f16 }
         throw ExitCode(CodecCommand.run(settings, quiet: files.quiet))
     }
 }

@@ -21,9 +21,12 @@ final class ToolProcess {
         throw XCTSkip("\(name) is not built next to the tests (\(bin.path))")
     }
 
-    /// Starts `name arguments` in `folder`.
-    init(_ name: String, _ arguments: [String], in folder: String) throws {
+    /// Starts `name arguments` in `folder` (with `environment` added to this process's).
+    init(_ name: String, _ arguments: [String], in folder: String, environment: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: try Self.path(of: name))
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: folder)
         let id = UUID().uuidString
@@ -96,9 +99,9 @@ final class ToolProcess {
     }
 
     /// Runs a tool to the end; returns its exit status and standard error.
-    static func run(_ name: String, _ arguments: [String], in folder: String,
+    static func run(_ name: String, _ arguments: [String], in folder: String, environment: [String: String] = [:],
                     file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, stderr: String) {
-        let tool = try ToolProcess(name, arguments, in: folder)
+        let tool = try ToolProcess(name, arguments, in: folder, environment: environment)
         let status = tool.finish(file: file, line: line)
         return (status, tool.stderr)
     }

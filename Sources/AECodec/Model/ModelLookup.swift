@@ -21,3 +21,23 @@ public enum ModelLookup {
         return (try ModelBundle.read(path: name), name)
     }
 }
+
+extension ModelLookup {
+    /// The bundle whose fingerprint starts with `fileFingerprint` (a latent file's 8 bytes):
+    /// a built-in model first, then the `.aemodel` files of `folders` in order (each folder's
+    /// files by name). Unreadable bundles are passed over. nil when none matches.
+    public static func find(fileFingerprint: [UInt8], folders: [String]) -> (bundle: ModelBundle, name: String)? {
+        if let name = EmbeddedModels.name(matching: fileFingerprint), let bundle = try? EmbeddedModels.bundle(named: name) {
+            return (bundle, "built-in \(name)")
+        }
+        for folder in folders {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
+            let base = folder.hasSuffix("/") ? folder : folder + "/"
+            for name in names.sorted() where name.lowercased().hasSuffix(".aemodel") && FileBytes.isRegularFile(base + name) {
+                guard let bundle = try? ModelBundle.read(path: base + name) else { continue }
+                if ModelFingerprint.bytes(of: bundle.tensors).starts(with: fileFingerprint) { return (bundle, base + name) }
+            }
+        }
+        return nil
+    }
+}

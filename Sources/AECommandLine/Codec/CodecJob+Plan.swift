@@ -45,7 +45,7 @@ extension CodecJob {
             }
             let base = input.hasSuffix("/") ? input : input + "/"
             let named = names.filter {
-                !$0.hasPrefix(".") && ($0 as NSString).pathExtension.lowercased() == conversion.inputExtension
+                !$0.hasPrefix(".") && ($0 as NSString).pathExtension.lowercased() == conversion().inputExtension
                     && !FileBytes.kind(of: base + $0).isFolder
             }.sorted()
             // A FIFO or device could block the run or never end: named, not read.
@@ -54,7 +54,7 @@ extension CodecJob {
                 refused.append(ToolError(path: base + name, reason: "is not a regular file (a FIFO, device or socket); skipped"))
             }
             if named.isEmpty {
-                refused.append(ToolError(path: input, reason: "the folder holds no .\(conversion.inputExtension) files"))
+                refused.append(ToolError(path: input, reason: "the folder holds no .\(conversion().inputExtension) files"))
             }
             files += matching.map { base + $0 }
         }
@@ -78,8 +78,8 @@ extension CodecJob {
             if kind.exists && !kind.isFolder {
                 throw ToolError(path: folder, reason: "is a file: \(given), -o names an output folder")
             }
-            if !kind.exists && (folder as NSString).pathExtension.lowercased() == conversion.outputExtension {
-                throw ToolError(path: folder, reason: "\(given), -o names an output folder, not a .\(conversion.outputExtension) file")
+            if !kind.exists && (folder as NSString).pathExtension.lowercased() == conversion().outputExtension {
+                throw ToolError(path: folder, reason: "\(given), -o names an output folder, not a .\(conversion().outputExtension) file")
             }
         }
 
@@ -147,7 +147,7 @@ extension CodecJob {
         let folder = String(path.dropLast(name.count))
         let dot = name.lastIndex(of: ".")
         let stem = dot.map { $0 == name.startIndex ? name : String(name[..<$0]) } ?? name
-        return folder + stem + "." + conversion.outputExtension
+        return folder + stem + "." + conversion().outputExtension
     }
 
     /// The reference image for `input`: the file given, or FOLDER/<name>.png.

@@ -43,11 +43,21 @@ public struct CodecJob {
         /// Decoding: the original PNG (or a folder of originals, matched by name) to
         /// measure MSE and PSNR against.
         public var reference: String?
-        /// Encoding: bits per latent value, 16 (float16) or 8 (one byte with the model's
-        /// quantisation table).
-        public var bits = 16
+        /// Encoding: how latents are stored (nil: `.coded` when the model has entropy
+        /// tables, else `.f16`).
+        public var latent: LatentForm?
+        /// Decoding without `model`: folders of `.aemodel` files searched (after the
+        /// built-in models) for the model whose fingerprint the first input names
+        /// (`--model-path`, then the `AECODEC_MODEL_PATH` folders).
+        public var modelSearchPath: [String] = []
 
         public init(direction: Direction) { self.direction = direction }
+    }
+
+    /// How `aeenc` stores latents: entropy-coded (format 2.0), or per tile as float16 or
+    /// one byte per value (format 1.x; `--bits 16` and `--bits 8`).
+    public enum LatentForm: String, CaseIterable, Sendable {
+        case coded, f16, u8
     }
 
     /// Where an input comes from or an output goes.
@@ -108,15 +118,16 @@ public struct CodecJob {
     public let settings: Settings
     public init(settings: Settings) { self.settings = settings }
 
-    /// What this job's direction does to one file.
-    var conversion: any FileConversion {
+    /// What this job's direction does to one file, with `codec`'s model (nil: before the
+    /// model is known; the default form then is `.f16`).
+    func conversion(for codec: ModelCodec? = nil) -> any FileConversion {
         switch settings.direction {
-        case .encode: return EncodeConversion(encoding: settings.bits == 8 ? .uint8 : .float16)
+        case .encode: return EncodeConversion(form: settings.latent ?? (codec?.coded != nil ? .coded : .f16))
         case .decode: return DecodeConversion()
         }
     }
 
-    public var tool: String { conversion.tool }
+    public var tool: String { conversion().tool }
 
     // MARK: - Running
 
@@ -126,13 +137,14 @@ public struct CodecJob {
     public func run(output: TerminalOutput, shouldStop: @escaping @Sendable () -> Bool = { false },
                     statsLine: @escaping (String) -> Void) throws -> Summary {
         let start = Date()
-        let conversion = self.conversion
-        try conversion.validate(settings)
-        let (bundle, modelName) = try ModelLookup.load(settings.model)
+        try conversion().validate(settings)
+        // A model named (or aeenc's default) is loaded first; aedec without one finds it after the plan.
+        let named = settings.model != nil || settings.direction == .encode ? try ModelLookup.load(settings.model) : nil
         if settings.skipExisting && settings.force {
             throw ToolError(path: "--skip-existing", reason: "cannot be used with --force")
         }
         let (tasks, refused, existing) = try plan()
+        let (bundle, modelName) = try named ?? model(for: tasks + existing)
         let reporter = FailureReporter(tool: tool, output: output)
         for error in refused { reporter.report(error) }
         let total = tasks.count + refused.count + existing.count
@@ -148,13 +160,14 @@ public struct CodecJob {
         let workers = max(1, min(settings.threads, tasks.count))
         let codecThreads = workers == 1 ? max(1, settings.threads) : 1
         // Build the first codec here, so a model that does not fit fails the run once.
-        let first = try ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
+        let first = try ModelCodec(bundle: bundle, name: modelName, threads: codecThreads)
         first.shouldStop = shouldStop
+        let conversion = self.conversion(for: first)
         try conversion.check(first)
         // Existing outputs (skipExisting): kept when valid, an error otherwise.
         var kept = 0, invalid = 0
         for task in existing {
-            if let error = verifyExisting(task, codec: first) {
+            if let error = verifyExisting(task, conversion: conversion, codec: first) {
                 reporter.report(error)
                 invalid += 1
             } else {
@@ -166,7 +179,7 @@ public struct CodecJob {
         CodecWorkerPool(conversion: conversion, settings: settings, state: state, reporter: reporter,
                         statsLine: statsLine)
             .run(workers: workers, first: first, shouldStop: shouldStop, makeCodec: {
-                try ImageCodec(bundle: bundle, name: modelName, threads: codecThreads)
+                try ModelCodec(bundle: bundle, name: modelName, threads: codecThreads)
             })
         state.finishProgress()
 
@@ -178,9 +191,28 @@ public struct CodecJob {
                        interrupted: interrupted, seconds: Date().timeIntervalSince(start))
     }
 
+    /// The model of a decoding run without `model`: the model whose
+    /// fingerprint the first input file names, among the built-in models and in the
+    /// `modelSearchPath` folders; the default built-in model when no input file can be
+    /// peeked at (standard input, an unreadable first file: its own error says why).
+    func model(for tasks: [Task]) throws -> (bundle: ModelBundle, name: String) {
+        guard let path = tasks.lazy.compactMap({ task -> String? in
+                  if case .file(let path) = task.input { return path } else { return nil }
+              }).first,
+              let prefix = FileBytes.prefix(path, count: 5 + LatentFile.fingerprintLength),
+              prefix.count == 5 + LatentFile.fingerprintLength, prefix.starts(with: LatentFile.magic)
+        else { return try ModelLookup.load(settings.model) }
+        let fingerprint = Array(prefix[5...])
+        if let found = ModelLookup.find(fileFingerprint: fingerprint, folders: settings.modelSearchPath) { return found }
+        let places = (["the built-in models (\(EmbeddedModels.names.joined(separator: ", ")))"] + settings.modelSearchPath)
+            .joined(separator: ", ")
+        throw ToolError(path: path, reason: "was encoded with model \(SHA256.hex(fingerprint)), which is in none of the places "
+            + "searched: \(places); name its bundle with --model PATH or add its folder with --model-path DIR or AECODEC_MODEL_PATH")
+    }
+
     /// Why an existing output cannot be kept (nil: it is a complete, valid file of
     /// this run: a latent file of this model and bit depth, or a PNG that decodes).
-    func verifyExisting(_ task: Task, codec: ImageCodec) -> Error? {
+    func verifyExisting(_ task: Task, conversion: any FileConversion, codec: ModelCodec) -> Error? {
         guard case .file(let path) = task.output else { return nil }
         func invalid(_ reason: String) -> Error {
             ToolError(path: path, reason: "already exists and \(reason) (use --force to replace it)")

@@ -26,8 +26,8 @@ struct CodecWorkerPool {
 
     /// Runs `workers` workers (worker 0 uses `first`; the others build their own codec
     /// with `makeCodec`) until every task is done or `shouldStop` says so.
-    func run(workers: Int, first: ImageCodec, shouldStop: @escaping @Sendable () -> Bool,
-             makeCodec: @escaping () throws -> ImageCodec) {
+    func run(workers: Int, first: ModelCodec, shouldStop: @escaping @Sendable () -> Bool,
+             makeCodec: @escaping () throws -> ModelCodec) {
         let work: (Int) -> Void = { w in
             guard let codec = w == 0 ? first : try? makeCodec() else { return }
             codec.shouldStop = shouldStop
@@ -57,7 +57,7 @@ struct CodecWorkerPool {
     }
 
     /// Reads and converts one file; reports its error (returning nil), if any.
-    private func convert(_ index: Int, codec: ImageCodec) -> Converted? {
+    private func convert(_ index: Int, codec: ModelCodec) -> Converted? {
         let task = state.tasks[index]
         let name = task.input.displayName == "-" ? "<stdin>" : task.input.displayName
         do {

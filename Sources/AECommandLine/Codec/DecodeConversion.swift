@@ -1,7 +1,8 @@
 import AECodec
 import AEFormats
 
-/// `aedec`: a latent file becomes a PNG, measured against a `--reference` when given.
+/// `aedec`: a latent file of any version (1.x per-tile latents, 2.0 entropy-coded) becomes
+/// a PNG, measured against a `--reference` when given.
 struct DecodeConversion: FileConversion {
     var tool: String { "aedec" }
     var inputExtension: String { LatentFile.fileExtension }
@@ -11,7 +12,7 @@ struct DecodeConversion: FileConversion {
 
     func validate(_ settings: CodecJob.Settings) throws {}
 
-    func check(_ codec: ImageCodec) throws {}
+    func check(_ codec: ModelCodec) throws {}
 
     func checkPrefix(_ prefix: [UInt8], name: String) throws {
         if prefix.starts(with: PNGImage.signature) {
@@ -24,19 +25,17 @@ struct DecodeConversion: FileConversion {
         try LatentFile.readBytes(path: path, checkPrefix: { try checkPrefix($0, name: path) })
     }
 
-    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ImageCodec) throws -> ConvertedFile {
-        let file: LatentFile
-        do {
-            file = try LatentFile.decode(bytes, path: name, quantization: codec.quantization)
-        } catch LatentFileError.quantizationRequired(let path, let reason) {
-            // A uint8 file the model's table does not fit: from another model?
-            let header = try LatentFile.inspect(bytes, path: name)
-            guard codec.made(fileFingerprint: header.modelFingerprint) else {
-                throw codec.modelMismatch(path: name, fileFingerprint: header.modelFingerprint)
+    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ModelCodec) throws -> ConvertedFile {
+        let image: PNGImage
+        if try LatentFiles.majorVersion(bytes, path: name) == CodedLatentFile.majorVersion {
+            let file = try CodedLatentFile.decode(bytes, path: name)
+            guard codec.made(fileFingerprint: file.modelFingerprint) else {
+                throw codec.modelMismatch(path: name, fileFingerprint: file.modelFingerprint)
             }
-            throw LatentFileError.quantizationRequired(path: path, reason: reason)
+            image = try codec.codedCodec(path: name).decode(file, path: name)
+        } else {
+            image = try decodeTiles(bytes, name: name, codec: codec)
         }
-        let image = try codec.decode(file, path: name)
         let output = try image.encoded()
         var result = CodecJob.FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
         var problem: Error? = nil
@@ -51,7 +50,18 @@ struct DecodeConversion: FileConversion {
         return ConvertedFile(bytes: output, result: result, referenceProblem: problem)
     }
 
-    func problem(withExisting path: String, codec: ImageCodec) throws -> String? {
+    /// A format 1.x file's image.
+    private func decodeTiles(_ bytes: [UInt8], name: String, codec: ModelCodec) throws -> PNGImage {
+        let header = try LatentFile.inspect(bytes, path: name)
+        guard codec.made(fileFingerprint: header.modelFingerprint) else {
+            throw codec.modelMismatch(path: name, fileFingerprint: header.modelFingerprint)
+        }
+        let tiles = try codec.tilesCodec(path: name)
+        let file = try LatentFile.decode(bytes, path: name, quantization: tiles.quantization)
+        return try tiles.decode(file, path: name)
+    }
+
+    func problem(withExisting path: String, codec: ModelCodec) throws -> String? {
         let bytes = try FileBytes.read(path, limit: PNGImage.maxFileBytes)
         // libpng forgives a missing end; a kept output must be the whole file.
         guard bytes.count >= 12 && Array(bytes.suffix(12)) == PNGImage.endChunk else {

@@ -1,9 +1,10 @@
 import AECodec
 import AEFormats
 
-/// `aeenc`: a PNG becomes a latent file (float16, or 8-bit through the model's table).
+/// `aeenc`: a PNG becomes a latent file: entropy-coded (format 2.0), or per-tile
+/// float16 or 8-bit latents (format 1.x, through the model's quantisation table).
 struct EncodeConversion: FileConversion {
-    var encoding: LatentFile.LatentEncoding
+    var form: CodecJob.LatentForm
 
     var tool: String { "aeenc" }
     var inputExtension: String { "png" }
@@ -11,14 +12,20 @@ struct EncodeConversion: FileConversion {
     var outputKind: String { "latent file" }
     var inputLimit: Int { PNGImage.maxFileBytes }
 
+    /// The 1.x encoding of a tile form.
+    private var encoding: LatentFile.LatentEncoding { form == .u8 ? .uint8 : .float16 }
+
     func validate(_ settings: CodecJob.Settings) throws {
         if let reference = settings.reference {
             throw ToolError(path: reference, reason: "--reference is for aedec")
         }
     }
 
-    func check(_ codec: ImageCodec) throws {
-        try codec.checkCanEncode(encoding)
+    func check(_ codec: ModelCodec) throws {
+        switch form {
+        case .coded: _ = try codec.codedCodec(path: codec.modelName)
+        case .f16, .u8: try codec.tilesCodec(path: codec.modelName).checkCanEncode(encoding)
+        }
     }
 
     func checkPrefix(_ prefix: [UInt8], name: String) throws {
@@ -34,27 +41,54 @@ struct EncodeConversion: FileConversion {
         try FileBytes.read(path, limit: inputLimit, checkPrefix: { try checkPrefix($0, name: path) })
     }
 
-    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ImageCodec) throws -> ConvertedFile {
-        let file = try codec.encode(try CodecImage.decodePNG(bytes, path: name), encoding: encoding)
-        let output: [UInt8]
+    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ModelCodec) throws -> ConvertedFile {
+        let width: Int, height: Int, output: [UInt8]
         do {
-            output = try file.encoded()
+            switch form {
+            case .coded:
+                let coded = try codec.codedCodec(path: name)
+                // A whole-image model's size limit, before the pixels are allocated.
+                if let header = try? PNGImage.header(of: bytes), !coded.accepts(width: header.width, height: header.height),
+                   ImageCodec.accepts(width: header.width, height: header.height) {
+                    throw CodecError.incompatible(path: name, reason: "image is \(header.width)x\(header.height), over the "
+                        + "whole-image model's limit of \(EntropyCodec.maxWholeImagePixels) pixels")
+                }
+                let file = try coded.encode(try CodecImage.decodePNG(bytes, path: name), path: name)
+                (width, height, output) = (file.width, file.height, try file.encoded())
+            case .f16, .u8:
+                let file = try codec.tilesCodec(path: name).encode(try CodecImage.decodePNG(bytes, path: name), encoding: encoding)
+                (width, height, output) = (file.width, file.height, try file.encoded())
+            }
         } catch LatentFileError.invalidRequest(_, let reason) {
             // The latents this model made cannot be stored (NaN from NaN weights): name the input.
             throw LatentFileError.invalidRequest(path: name, reason: reason)
         }
         return ConvertedFile(bytes: output, result: CodecJob.FileResult(
-            task: task, width: file.width, height: file.height, latentBytes: output.count))
+            task: task, width: width, height: height, latentBytes: output.count))
     }
 
-    func problem(withExisting path: String, codec: ImageCodec) throws -> String? {
-        let header = try LatentFile.inspect(try LatentFile.readBytes(path: path), path: path)
-        guard codec.made(fileFingerprint: header.modelFingerprint) else {
-            return "was encoded with another model"
+    func problem(withExisting path: String, codec: ModelCodec) throws -> String? {
+        let bytes = try LatentFile.readBytes(path: path)
+        let major = try LatentFiles.majorVersion(bytes, path: path)
+        switch (form, major == CodedLatentFile.majorVersion) {
+        case (.coded, true):
+            let file = try CodedLatentFile.decode(bytes, path: path)
+            guard codec.made(fileFingerprint: file.modelFingerprint) else { return "was encoded with another model" }
+            _ = try codec.codedCodec(path: path).decode(file, path: path)  // the stream must decode
+            return nil
+        case (.coded, false):
+            return "holds per-tile latents (format 1.x), not entropy-coded ones"
+        case (_, true):
+            return "holds entropy-coded latents (format 2.0), not \(form.rawValue) ones"
+        case (_, false):
+            let header = try LatentFile.inspect(bytes, path: path)
+            guard codec.made(fileFingerprint: header.modelFingerprint) else {
+                return "was encoded with another model"
+            }
+            guard header.encoding == encoding else {
+                return "holds \(header.encoding == .uint8 ? 8 : 16)-bit latents, not \(encoding == .uint8 ? 8 : 16)-bit"
+            }
+            return nil
         }
-        guard header.encoding == encoding else {
-            return "holds \(header.encoding == .uint8 ? 8 : 16)-bit latents, not \(encoding == .uint8 ? 8 : 16)-bit"
-        }
-        return nil
     }
 }

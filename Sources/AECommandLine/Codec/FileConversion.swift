@@ -20,17 +20,17 @@ protocol FileConversion: Sendable {
     /// Refuses settings this conversion cannot use, before any work.
     func validate(_ settings: CodecJob.Settings) throws
     /// Refuses a model this conversion cannot use (checked once, on the first codec).
-    func check(_ codec: ImageCodec) throws
+    func check(_ codec: ModelCodec) throws
     /// Refuses, from its first bytes, an input of the wrong kind (`name` names it), so
     /// /dev/zero or a wrong file is refused at once instead of after the size limit.
     func checkPrefix(_ prefix: [UInt8], name: String) throws
     /// The bytes of the input file at `path`, `checkPrefix` applied to its first bytes.
     func readInput(path: String) throws -> [UInt8]
     /// One input's bytes (`name` names it) as the output's bytes and the file's figures.
-    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ImageCodec) throws -> ConvertedFile
+    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ModelCodec) throws -> ConvertedFile
     /// Why the existing output at `path` is not a complete output of this run (nil: keep
     /// it); throws when it cannot be read or parsed at all.
-    func problem(withExisting path: String, codec: ImageCodec) throws -> String?
+    func problem(withExisting path: String, codec: ModelCodec) throws -> String?
 }
 
 /// One converted file, waiting to be written.

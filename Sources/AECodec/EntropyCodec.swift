@@ -1,0 +1,227 @@
+import AEEntropyCoding
+import AEFormats
+import AENet
+
+/// The entropy-coded image codec: PNG pixels to a format 2.0 latent file
+/// (`CodedLatentFile`) and back, with a model whose bundle holds entropy tables
+/// (`EntropyTables`).
+///
+/// The network part depends on the model's family:
+/// - **tiles** (the reference family): the image is cut into the model's square tiles
+///   exactly as `ImageCodec` does (same chunks, same padding, same determinism); the
+///   latent is [tiles, D];
+/// - **whole image** (`conv-factorized`): the image is padded to a multiple of 16 on each
+///   side by replicating edges (`PaddedImage`), goes through the analysis transform as one
+///   [1, H, W, 3] batch on one single-threaded model (a fixed split, so the bytes never
+///   depend on the thread count), and the latent is [1, H/16, W/16, M]. Images over
+///   `maxWholeImagePixels` are refused (the network keeps every layer's activations).
+///
+/// Either way the symbols are the latent's values in memory order (channels last), each
+/// round(value - median) of its channel (ties to even, as `FactorizedPrior.symbols`), coded
+/// by the rANS coder under its channel's table (Specs/latent-file.md section 12). Decoding
+/// uses only the bundle's integer tables and float32 medians (value = symbol + median),
+/// never the prior's floating point, so a file decodes to the same latent everywhere.
+/// Gray, palette and alpha are handled as `ImageCodec` handles them; alpha is stored
+/// losslessly in the file.
+///
+/// Not thread-safe itself (it owns models with scratch buffers): use one per thread.
+public final class EntropyCodec {
+    /// Largest width x height of a whole-image (convolutional) model's input: about
+    /// 4,096 x 4,096 (peak memory: README, "Entropy-coded files").
+    public static let maxWholeImagePixels = 1 << 24
+
+    private enum Network {
+        case tiles(ImageCodec)
+        case whole(Autoencoder)
+    }
+
+    private let network: Network
+    /// The integer tables and medians, one per latent channel.
+    public let tables: EntropyTables
+    /// The model's fingerprint (32 hex digits) and its 16 bytes.
+    public let fingerprint: String
+    public let fingerprintBytes: [UInt8]
+    /// How errors name the model: "built-in svhn-64" or the bundle's path.
+    public let modelName: String
+    public let normalization: ImageTiling.Normalization
+    /// Latent channels (the last axis; one table each).
+    public var channels: Int { tables.tables.count }
+    /// The tiles codec the entropy codec runs the network through (nil for a whole-image
+    /// model): it also writes and reads the model's format 1.x files.
+    public var imageCodec: ImageCodec? {
+        if case let .tiles(codec) = network { return codec }
+        return nil
+    }
+    /// Whether the model codes whole images (true) or tiles (false).
+    public var codesWholeImages: Bool {
+        if case .whole = network { return true }
+        return false
+    }
+    /// Polled before each chunk of tiles or each whole image; when it returns true
+    /// `encode` and `decode` throw `CodecError.interrupted`.
+    public var shouldStop: @Sendable () -> Bool = { false } {
+        didSet { if case let .tiles(codec) = network { codec.shouldStop = shouldStop } }
+    }
+
+    /// Why a model without entropy tables cannot write coded files.
+    public static let noTablesReason = "the model has no entropy tables (entropy/ tensors), so it cannot write "
+        + "entropy-coded latents (use --latent f16 or u8, or a model trained with aetrain --lambda)"
+
+    /// A codec over the model in `bundle`; tile models spread chunks over `threads` threads,
+    /// whole-image models always run single-threaded (see the type's note).
+    public init(bundle: ModelBundle, name: String? = nil, threads: Int = 1) throws {
+        let path = name ?? bundle.displayPath
+        guard let tables = try EntropyTables(bundle: bundle) else {
+            throw CodecError.incompatible(path: path, reason: Self.noTablesReason)
+        }
+        let latentChannels: Int?
+        if bundle.metadata.architecture.family == ModelFamily.convolutional.name {
+            normalization = try ImageCodec.normalization(of: bundle, path: path)
+            let model = try bundle.makeModel(threads: 1)
+            guard model.imageShape == [anySize, anySize, 3] else {
+                throw CodecError.incompatible(path: path, reason: "the model takes \(model.imageShape) images, the codec needs RGB of any size")
+            }
+            latentChannels = model.encoder.outputShape.last
+            network = .whole(model)
+        } else {
+            let codec = try ImageCodec(bundle: bundle, name: name, threads: threads)
+            latentChannels = codec.model.encoder.outputShape.last
+            normalization = codec.normalization
+            network = .tiles(codec)
+        }
+        guard latentChannels == tables.tables.count else {
+            throw CodecError.incompatible(path: path, reason:
+                "the bundle has \(tables.tables.count) entropy tables for a latent of \(latentChannels ?? 0) channels")
+        }
+        self.tables = tables
+        fingerprintBytes = ModelFingerprint.bytes(of: bundle.tensors)
+        fingerprint = SHA256.hex(fingerprintBytes)
+        modelName = path
+    }
+
+    /// Whether the codec takes an image of this size (whole-image models: at most
+    /// `maxWholeImagePixels`; both: the latent file's limits).
+    public func accepts(width: Int, height: Int) -> Bool {
+        guard ImageCodec.accepts(width: width, height: height) else { return false }
+        return !codesWholeImages || width * height <= Self.maxWholeImagePixels
+    }
+
+    private func tooLarge(_ path: String, _ width: Int, _ height: Int) -> CodecError {
+        guard codesWholeImages, ImageCodec.accepts(width: width, height: height) else {
+            return .imageTooLarge(path: path, width: width, height: height)
+        }
+        return .incompatible(path: path, reason: "image is \(width)x\(height), over the whole-image model's limit of "
+            + "\(Self.maxWholeImagePixels) pixels (\(modelName) codes the whole image at once)")
+    }
+
+    // MARK: Encoding
+
+    /// The latent of `image` as the network gives it: [tiles, D] or [1, H/16, W/16, M]
+    /// (padded size), float32.
+    public func latent(of image: CodecImage, path: String = "<memory>") throws -> Tensor {
+        let (w, h) = (image.image.width, image.image.height)
+        guard accepts(width: w, height: h) else { throw tooLarge(path, w, h) }
+        switch network {
+        case let .tiles(codec):
+            guard let latents = codec.tileLatents([image], interruptible: true) else { throw CodecError.interrupted(path: path) }
+            return Tensor(shape: [latents[0].count / channels, channels], data: latents[0])
+        case let .whole(model):
+            guard !shouldStop() else { throw CodecError.interrupted(path: path) }
+            let padded = PaddedImage(width: w, height: h, multiple: ConvolutionalCodecModel.stride)
+            return model.encode(padded.input(image.image, normalization: normalization))
+        }
+    }
+
+    /// The coded latent file of one image.
+    public func encode(_ image: CodecImage, path: String = "<memory>") throws -> CodedLatentFile {
+        let latent = try latent(of: image, path: path)
+        let symbols = try self.symbols(of: latent, path: path)
+        var encoder = RangeEncoder(tables: tables.tables)
+        let c = channels
+        for (i, s) in symbols.enumerated() { encoder.encode(s, table: i % c) }
+        return CodedLatentFile(modelFingerprint: fingerprintBytes, width: image.image.width, height: image.image.height,
+                               colorType: image.colorType, bitDepth: image.bitDepth, stream: encoder.finish(),
+                               alpha: ImageCodec.alphaPlane(of: image.image))
+    }
+
+    /// round(value - median) of each value's channel (ties to even). Refuses non-finite
+    /// latents (a damaged model) and values beyond Int32.
+    public func symbols(of latent: Tensor, path: String = "<memory>") throws -> [Int32] {
+        let medians = tables.medians, c = channels
+        var symbols = [Int32](repeating: 0, count: latent.count)
+        for i in 0..<latent.count {
+            let r = (latent.data[i] - medians[i % c]).rounded(.toNearestOrEven)
+            guard r.isFinite, abs(r) < 2_000_000_000 else {
+                throw CodecError.incompatible(path: path, reason: "the model \(modelName) gave the latent value \(latent.data[i]), which cannot be coded")
+            }
+            symbols[i] = Int32(r)
+        }
+        return symbols
+    }
+
+    // MARK: Decoding
+
+    /// Whether a latent file's fingerprint (its first 8 bytes) names this codec's model.
+    public func made(fileFingerprint: [UInt8]) -> Bool {
+        fileFingerprint.elementsEqual(fingerprintBytes.prefix(LatentFile.fingerprintLength))
+    }
+
+    /// The shape of the latent a `width` x `height` image gives.
+    public func latentShape(width: Int, height: Int) -> [Int] {
+        switch network {
+        case let .tiles(codec):
+            return [ImageTiling(width: width, height: height, tileSize: codec.tileSize).count, channels]
+        case .whole:
+            let p = PaddedImage(width: width, height: height, multiple: ConvolutionalCodecModel.stride)
+            let s = ConvolutionalCodecModel.stride
+            return [1, p.paddedHeight / s, p.paddedWidth / s, channels]
+        }
+    }
+
+    /// The 8-bit image of a coded latent file (channels as `ImageCodec.outputChannels`).
+    /// Throws `CodecError.modelMismatch` for a file of another model and
+    /// `CodecError.incompatible` for a stream that does not decode under this model's tables.
+    public func decode(_ file: CodedLatentFile, path: String = "<memory>") throws -> PNGImage {
+        guard made(fileFingerprint: file.modelFingerprint) else {
+            throw CodecError.modelMismatch(path: path, file: SHA256.hex(file.modelFingerprint), model: fingerprint,
+                                           modelName: modelName, suggestion: EmbeddedModels.name(matching: file.modelFingerprint))
+        }
+        guard accepts(width: file.width, height: file.height) else { throw tooLarge(path, file.width, file.height) }
+        if let alpha = file.alpha, alpha.count != file.width * file.height {
+            throw CodecError.incompatible(path: path, reason: "its alpha plane has \(alpha.count) bytes for \(file.width * file.height) pixels")
+        }
+        let shape = latentShape(width: file.width, height: file.height)
+        let latent = Tensor(shape: shape, data: try values(of: file.stream, count: Tensor.elementCount(shape), path: path))
+        let outChannels = ImageCodec.outputChannels(colorType: file.colorType, hasAlpha: file.alpha != nil)
+        switch network {
+        case let .tiles(codec):
+            let tiles = ImageCodec.TileImage(width: file.width, height: file.height, colorType: file.colorType,
+                                             alpha: file.alpha, latents: latent.data)
+            guard let images = codec.pixels(of: [tiles]) else { throw CodecError.interrupted(path: path) }
+            return images[0]
+        case let .whole(model):
+            guard !shouldStop() else { throw CodecError.interrupted(path: path) }
+            let padded = PaddedImage(width: file.width, height: file.height, multiple: ConvolutionalCodecModel.stride)
+            let output = model.decode(latent)
+            let buffer = ImageCodec.outputBuffer(width: file.width, height: file.height, channels: outChannels, alpha: file.alpha)
+            defer { buffer.deallocate() }
+            padded.place(output, normalization: normalization, into: buffer, channels: outChannels)
+            return PNGImage(width: file.width, height: file.height, channels: outChannels, pixels: Array(buffer))
+        }
+    }
+
+    /// The `count` latent values of a stream: each symbol + its channel's median (float32).
+    private func values(of stream: [UInt8], count: Int, path: String) throws -> [Float] {
+        let medians = tables.medians, c = channels
+        var values = [Float](repeating: 0, count: count)
+        do {
+            var decoder = try RangeDecoder(bytes: stream, tables: tables.tables)
+            for i in 0..<count { values[i] = Float(try decoder.decode(table: i % c)) + medians[i % c] }
+            try decoder.finish()
+        } catch let error as EntropyCodingError {
+            throw CodecError.incompatible(path: path, reason:
+                "its entropy-coded stream does not decode under the tables of \(modelName) (damaged?): \(error)")
+        }
+        return values
+    }
+}

@@ -1,0 +1,212 @@
+import AECodec
+import AEEntropyCoding
+import AEFormats
+import AENet
+import Foundation
+import XCTest
+
+/// Helpers for the entropy-coded codec tests: the committed tiny bundles and images.
+enum EntropyCodecTesting {
+    static var fixtures: String { DataFixtures.repositoryRoot + "/Fixtures/coded" }
+    static var convBundlePath: String { fixtures + "/conv-tiny.aemodel" }
+    static var sourcePNGPath: String { CodecTesting.codecFixtures + "/golden-source.png" }
+
+    static func convCodec() throws -> EntropyCodec {
+        try EntropyCodec(bundle: ModelBundle.read(path: convBundlePath))
+    }
+
+    /// An untrained reference-family rate-distortion bundle (latent size 8, a factorized
+    /// prior with bisected quantiles, its entropy tables): built here, not committed,
+    /// because the reference model's dense layers make any bundle of it over 700 KB.
+    static func referenceBundle(seed: UInt64 = 1) throws -> ModelBundle {
+        let base = ReferenceModel.build(latentDim: 8, seed: seed)
+        var rng = RandomGenerator(seed: seed)
+        let prior = FactorizedPrior(channels: 8, rng: &rng)
+        prior.setQuantilesByBisection()
+        let model = Autoencoder(encoder: base.encoder, decoder: base.decoder, prior: prior)
+        return ModelBundle(model: model).withEntropyTables(try EntropyTables(prior: prior))
+    }
+
+    /// A w x h image with `channels` channels: smooth gradients and a stripe pattern.
+    static func image(width w: Int, height h: Int, channels: Int) -> CodecImage {
+        var pixels: [UInt8] = []
+        for y in 0..<h {
+            for x in 0..<w {
+                let rgba = [UInt8((x * 7) % 256), UInt8((y * 5) % 256), UInt8((x + y) % 8 < 4 ? 40 : 220), UInt8(255 - (x * 3) % 256)]
+                switch channels {
+                case 1: pixels.append(rgba[0])
+                case 2: pixels += [rgba[0], rgba[3]]
+                case 3: pixels += rgba[0..<3]
+                default: pixels += rgba
+                }
+            }
+        }
+        let type: LatentFile.ColorType = [.gray, .grayAlpha, .rgb, .rgba][channels - 1]
+        return CodecImage(image: PNGImage(width: w, height: h, channels: channels, pixels: pixels), colorType: type, bitDepth: 8)
+    }
+}
+
+final class EntropyCodecTests: XCTestCase {
+    // MARK: Round trips
+
+    func testConvolutionalRoundTripKeepsSizeLayoutAlphaAndTheQuantisedLatent() throws {
+        let codec = try EntropyCodecTesting.convCodec()
+        XCTAssertTrue(codec.codesWholeImages)
+        for (w, h, c) in [(40, 24, 4), (17, 33, 1), (16, 16, 3), (5, 3, 2)] {
+            let image = EntropyCodecTesting.image(width: w, height: h, channels: c)
+            let file = try codec.encode(image)
+            XCTAssertTrue(file.matches(modelFingerprint: codec.fingerprint))
+            XCTAssertEqual(file.alpha != nil, c == 2 || c == 4)
+            let reread = try CodedLatentFile.decode(try file.encoded())
+            let decoded = try codec.decode(reread)
+            XCTAssertEqual([decoded.width, decoded.height, decoded.channels], [w, h, c])
+            if c == 2 || c == 4 {
+                let alphaIn = (0..<(w * h)).map { image.image.pixels[$0 * c + c - 1] }
+                let alphaOut = (0..<(w * h)).map { decoded.pixels[$0 * c + c - 1] }
+                XCTAssertEqual(alphaIn, alphaOut, "alpha is lossless")
+            }
+            // The decoder must see exactly the encoder's quantised latent.
+            let latent = try codec.latent(of: image)
+            let symbols = try codec.symbols(of: latent)
+            XCTAssertEqual(latent.shape, codec.latentShape(width: w, height: h))
+            let values = symbols.indices.map { Float(symbols[$0]) + codec.tables.medians[$0 % codec.channels] }
+            let model = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath).makeModel()
+            XCTAssertEqual(model.prior?.symbols(latent), symbols, "symbols as FactorizedPrior rounds them")
+            XCTAssertEqual(values, model.prior?.values(symbols: symbols, shape: latent.shape).data)
+        }
+    }
+
+    func testReferenceFamilyRoundTripCodesTheTilesImageCodecMakes() throws {
+        let bundle = try EntropyCodecTesting.referenceBundle()
+        let codec = try EntropyCodec(bundle: bundle)
+        let tiles = try ImageCodec(bundle: bundle)
+        XCTAssertFalse(codec.codesWholeImages)
+        let image = EntropyCodecTesting.image(width: 40, height: 24, channels: 4)
+        let latent = try codec.latent(of: image)
+        XCTAssertEqual(latent.shape, [2, 8])
+        // The tile latents are ImageCodec's (within float16 storage of the 1.x file).
+        let f16 = tiles.encode(image).latents
+        for (a, b) in zip(latent.data, f16) { XCTAssertEqual(a, b, accuracy: max(1e-3, abs(a) * 1e-3)) }
+        let file = try codec.encode(image)
+        let decoded = try codec.decode(try CodedLatentFile.decode(try file.encoded()))
+        XCTAssertEqual([decoded.width, decoded.height, decoded.channels], [40, 24, 4])
+        // Decoding the quantised latent through ImageCodec's tiles gives the same pixels.
+        let symbols = try codec.symbols(of: latent)
+        let values = symbols.indices.map { Float(symbols[$0]) + codec.tables.medians[$0 % 8] }
+        let viaTiles = tiles.model.decode(Tensor(shape: [2, 8], data: values))
+        XCTAssertEqual(viaTiles.shape, [2, 32, 32, 3])
+        let normalization = ImageTiling.Normalization(scale: 255, offset: 0)
+        var expected = PNGImage(width: 40, height: 24, channels: 4, pixels: image.image.pixels)
+        viaTiles.data.withUnsafeBufferPointer {
+            ImageTiling(width: 40, height: 24).place(0..<2, from: $0, normalization: normalization, into: &expected)
+        }
+        XCTAssertEqual(decoded.pixels, expected.pixels)
+    }
+
+    // MARK: Golden file
+
+    func testGoldenCodedFileDecodesToTheGoldenPNG() throws {
+        let codec = try EntropyCodecTesting.convCodec()
+        let folder = EntropyCodecTesting.fixtures
+        let golden = try LatentFile.readBytes(path: folder + "/golden-conv.ael")
+        let file = try CodedLatentFile.decode(golden)
+        let png = try codec.decode(file).encoded()
+        XCTAssertEqual(png, Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/golden-conv.png"))))
+        // Encoding the source again gives the same bytes.
+        let source = try CodecImage.decodePNG(Array(try Data(contentsOf: URL(fileURLWithPath: EntropyCodecTesting.sourcePNGPath))),
+                                              path: "golden-source.png")
+        XCTAssertEqual(try codec.encode(source).encoded(), golden)
+    }
+
+    /// AE_REGENERATE_CODED_GOLDEN=1 swift test --filter EntropyCodecTests/testRegenerateGoldenFiles
+    func testRegenerateGoldenFiles() throws {
+        guard ProcessInfo.processInfo.environment["AE_REGENERATE_CODED_GOLDEN"] == "1" else {
+            throw XCTSkip("set AE_REGENERATE_CODED_GOLDEN=1 to rewrite Fixtures/coded/golden-conv.*")
+        }
+        let codec = try EntropyCodecTesting.convCodec()
+        let png = Array(try Data(contentsOf: URL(fileURLWithPath: EntropyCodecTesting.sourcePNGPath)))
+        let file = try codec.encode(try CodecImage.decodePNG(png, path: "golden-source.png"))
+        let folder = EntropyCodecTesting.fixtures
+        try Data(try file.encoded()).write(to: URL(fileURLWithPath: folder + "/golden-conv.ael"))
+        try Data(try codec.decode(file).encoded()).write(to: URL(fileURLWithPath: folder + "/golden-conv.png"))
+    }
+
+    // MARK: Determinism
+
+    func testSameBytesAtOneAndTwoThreads() throws {
+        let bundle = try EntropyCodecTesting.referenceBundle()
+        // 288x256 is 9x8 = 72 tiles: two chunks of tiles, one per thread.
+        let image = EntropyCodecTesting.image(width: 288, height: 256, channels: 3)
+        let one = try EntropyCodec(bundle: bundle, threads: 1).encode(image)
+        let two = try EntropyCodec(bundle: bundle, threads: 2)
+        let encoded = try two.encode(image)
+        XCTAssertEqual(try one.encoded(), try encoded.encoded())
+        XCTAssertEqual(try EntropyCodec(bundle: bundle, threads: 1).decode(one), try two.decode(one))
+        let conv = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
+        let small = EntropyCodecTesting.image(width: 70, height: 50, channels: 3)
+        XCTAssertEqual(try EntropyCodec(bundle: conv, threads: 1).encode(small).encoded(),
+                       try EntropyCodec(bundle: conv, threads: 2).encode(small).encoded())
+    }
+
+    // MARK: Rate
+
+    func testStreamSizeIsCloseToThePriorsIdealBits() throws {
+        let bundle = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
+        let codec = try EntropyCodec(bundle: bundle)
+        let prior = try XCTUnwrap(try bundle.makeModel().prior)
+        for (w, h) in [(128, 96), (40, 24)] {
+            let image = EntropyCodecTesting.image(width: w, height: h, channels: 3)
+            let ideal = prior.forward(quantizing: try codec.latent(of: image)).bits
+            let bytes = Double(try codec.encode(image).stream.count)
+            XCTAssertLessThanOrEqual(bytes, ideal / 8 * 1.03 + 8, "\(w)x\(h): \(bytes) bytes, ideal \(ideal / 8)")
+            XCTAssertGreaterThanOrEqual(bytes, ideal / 8 * 0.97 - 8, "\(w)x\(h): \(bytes) bytes, ideal \(ideal / 8)")
+        }
+    }
+
+    // MARK: Refusals
+
+    func testRefusesAnotherModelsFileAndADamagedStream() throws {
+        let conv = try EntropyCodecTesting.convCodec()
+        let reference = try EntropyCodec(bundle: try EntropyCodecTesting.referenceBundle())
+        let file = try conv.encode(EntropyCodecTesting.image(width: 40, height: 24, channels: 3))
+        XCTAssertThrowsError(try reference.decode(file, path: "x.ael")) { error in
+            guard case let CodecError.modelMismatch(path, fileFP, _, _, _)? = error as? CodecError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(path, "x.ael")
+            XCTAssertEqual(fileFP, String(conv.fingerprint.prefix(16)))
+        }
+        // Every truncation and a flipped byte: an error or other pixels, never a crash.
+        var damaged = file
+        for n in [0, 1, 3, 4, file.stream.count / 2, file.stream.count - 1] {
+            damaged.stream = Array(file.stream.prefix(n))
+            XCTAssertThrowsError(try conv.decode(damaged, path: "t.ael")) { error in
+                XCTAssertTrue("\(error)".contains("t.ael"), "\(error)")
+            }
+        }
+        for k in stride(from: 0, to: file.stream.count, by: max(1, file.stream.count / 16)) {
+            damaged.stream = file.stream
+            damaged.stream[k] ^= 0x5A
+            _ = try? conv.decode(damaged)
+        }
+    }
+
+    func testModelWithoutTablesCannotWriteCodedFiles() throws {
+        let bundle = try ModelBundle.read(path: CodecTesting.goldenBundlePath)
+        XCTAssertThrowsError(try EntropyCodec(bundle: bundle, name: "golden")) { error in
+            XCTAssertEqual(error as? CodecError, .incompatible(path: "golden", reason: EntropyCodec.noTablesReason))
+        }
+    }
+
+    func testRefusesWholeImagesOverTheLimitBeforeRunningTheNetwork() throws {
+        let codec = try EntropyCodecTesting.convCodec()
+        XCTAssertTrue(codec.accepts(width: 4096, height: 4096))
+        XCTAssertFalse(codec.accepts(width: 4097, height: 4096))
+        var file = try codec.encode(EntropyCodecTesting.image(width: 16, height: 16, channels: 3))
+        file.width = 8192
+        file.height = 4096
+        XCTAssertThrowsError(try codec.decode(file, path: "big.ael")) { error in
+            XCTAssertTrue("\(error)".contains("big.ael: image is 8192x4096, over the whole-image model's limit"), "\(error)")
+        }
+    }
+}
