@@ -94,7 +94,9 @@ let package = Package(
 
         // What the test targets share: the fixtures path, temporary folders, a PNG writer,
         // the bytes of bundle files, running a built tool. A regular target used only by tests.
-        .target(name: "AETestSupport", dependencies: ["CZlib"], path: "Tests/AETestSupport"),
+        .target(name: "AETestSupport", dependencies: ["CZlib", "CTestSpawn"], path: "Tests/AETestSupport"),
+        // posix_spawn's change of folder and closefrom, which Swift's Glibc module does not expose.
+        .target(name: "CTestSpawn", path: "Tests/CTestSpawn"),
 
         // One test target per library target; each depends on what it tests and AETestSupport.
         .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding", "AETestSupport"]),

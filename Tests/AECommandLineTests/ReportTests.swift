@@ -5,6 +5,7 @@ import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -51,7 +52,7 @@ final class ReportTests: XCTestCase {
     }
 
     func testFiguresMatchIndependentComputations() throws {
-        let dir = try DataFixtures.temporaryFolder(self)
+        let dir = try TestFiles.temporaryFolder(self)
         let (paths, models, images) = try makeBundles(in: dir)
         let result = try ReportJob(settings: settings(paths, output: dir + "/report")).run(output: TerminalOutput(mode: .quiet))
         XCTAssertEqual(result.testCount, 24)
@@ -106,7 +107,7 @@ final class ReportTests: XCTestCase {
     }
 
     func testFolderHoldsThePageAndThePicturesItShows() throws {
-        let dir = try DataFixtures.temporaryFolder(self)
+        let dir = try TestFiles.temporaryFolder(self)
         let (paths, _, images) = try makeBundles(in: dir)
         let out = dir + "/report"
         let result = try ReportJob(settings: settings(paths, output: out)).run(output: TerminalOutput(mode: .quiet))
@@ -162,11 +163,11 @@ final class ReportTests: XCTestCase {
     }
 
     func testExistingFolderIsRefusedUnlessForced() throws {
-        let dir = try DataFixtures.temporaryFolder(self)
+        let dir = try TestFiles.temporaryFolder(self)
         let out = dir + "/report"
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: false)
-        try DataFixtures.write([1, 2, 3], to: out + "/mine.txt")
-        let golden = CodecTesting.goldenBundlePath
+        try TestFiles.write([1, 2, 3], to: out + "/mine.txt")
+        let golden = TestFixtures.goldenBundlePath
         XCTAssertThrowsError(try ReportJob(settings: settings([golden], output: out)).run(output: TerminalOutput(mode: .quiet))) {
             XCTAssertEqual("\($0)", "\(out): already exists (use --force to overwrite)")
         }
@@ -181,8 +182,8 @@ final class ReportTests: XCTestCase {
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out), ["mine.txt"])
         try FileManager.default.removeItem(atPath: out + "/mine.txt")
-        try DataFixtures.write([1, 2, 3], to: out + "/" + ReportJob.pageFile)
-        try DataFixtures.write([1, 2, 3], to: out + "/latents-7.png")
+        try TestFiles.write([1, 2, 3], to: out + "/" + ReportJob.pageFile)
+        try TestFiles.write([1, 2, 3], to: out + "/latents-7.png")
         _ = try ReportJob(settings: forced).run(output: TerminalOutput(mode: .quiet))
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/latents-7.png"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/index.html"))
@@ -195,7 +196,7 @@ final class ReportTests: XCTestCase {
             XCTAssertEqual("\($0)", "\(dir)/missing/report: the folder \(dir)/missing does not exist")
         }
 
-        try DataFixtures.write([1], to: dir + "/file")
+        try TestFiles.write([1], to: dir + "/file")
         forced.output = dir + "/file"
         XCTAssertThrowsError(try ReportJob(settings: forced).run(output: TerminalOutput(mode: .quiet))) {
             XCTAssertTrue("\($0)".contains("is not a folder"), "\($0)")
@@ -203,11 +204,11 @@ final class ReportTests: XCTestCase {
     }
 
     func testBadModelOrDataLeavesNoFolder() throws {
-        let dir = try DataFixtures.temporaryFolder(self)
+        let dir = try TestFiles.temporaryFolder(self)
         let out = dir + "/report"
         XCTAssertThrowsError(try ReportJob(settings: settings([dir + "/missing.aemodel"], output: out))
             .run(output: TerminalOutput(mode: .quiet))) { XCTAssertTrue("\($0)".contains("missing.aemodel"), "\($0)") }
-        var s = settings([CodecTesting.goldenBundlePath], output: out)
+        var s = settings([TestFixtures.goldenBundlePath], output: out)
         s.test = dir + "/nothing.mat"
         XCTAssertThrowsError(try ReportJob(settings: s).run(output: TerminalOutput(mode: .quiet))) {
             XCTAssertTrue("\($0)".contains("nothing.mat"), "\($0)")
@@ -228,22 +229,5 @@ final class ReportTests: XCTestCase {
         // Bins [1, 2.25), [2.25, 3.5), [3.5, 4.75), [4.75, 6]: the maximum lands in the last.
         XCTAssertEqual(LatentStatistics.histogram(of: z, dimensions: 2, dimension: 0, bins: 4, lower: 1, upper: 6), [2, 0, 0, 1])
         XCTAssertEqual(LatentStatistics.histogram(of: z, dimensions: 2, dimension: 1, bins: 2, lower: -2, upper: 2), [1, 2])
-    }
-}
-
-extension AECodecToolTests {
-    func testAetrainReportThroughTheTool() throws {
-        let dir = try folder()
-        let r = try run("aetrain", ["report", CodecTesting.goldenBundlePath, "--test", "synthetic:8,seed=2",
-                                    "-o", "out", "--grid-images", "4", "--quiet"], in: dir)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/index.html"))
-        let again = try run("aetrain", ["report", CodecTesting.goldenBundlePath, "--test", "synthetic:8", "-o", "out"], in: dir)
-        XCTAssertEqual(again.status, 1)
-        XCTAssertEqual(again.stderr, "aetrain: out: already exists (use --force to overwrite)\n")
-        let missing = try run("aetrain", ["report", "-o", "other"], in: dir)
-        XCTAssertNotEqual(missing.status, 0)
-        XCTAssertTrue(missing.stderr.contains("--test"), missing.stderr)
-        XCTAssertEqual(try listing(dir), ["out"])
     }
 }

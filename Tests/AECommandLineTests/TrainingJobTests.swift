@@ -5,6 +5,7 @@ import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -13,17 +14,11 @@ final class TrainingJobTests: XCTestCase {
     var folder = ""
 
     override func setUpWithError() throws {
-        folder = NSTemporaryDirectory() + "aetrain-test-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: folder)
+        folder = try TestFiles.temporaryFolder(self)
     }
 
     private var dataFixtures: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Fixtures/data").path
+        TestFixtures.path("data")
     }
 
     /// A tiny, fast run: 96 synthetic images, latent 4, batch 32, 3 epochs.
@@ -217,7 +212,7 @@ final class TrainingJobTests: XCTestCase {
         s = settings("q.aemodel")
         s.force = true
         s.quantizeFrom = s.output
-        try FileManager.default.copyItem(atPath: CodecTesting.goldenBundlePath, toPath: s.output)
+        try FileManager.default.copyItem(atPath: TestFixtures.goldenBundlePath, toPath: s.output)
         XCTAssertThrowsError(try TrainingJob(settings: s).quantize(output: TerminalOutput(mode: .quiet))) {
             XCTAssertTrue("\($0)".contains("is read by this run"), "\($0)")
         }

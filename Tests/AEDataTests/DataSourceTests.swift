@@ -1,9 +1,8 @@
-import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import XCTest
 
 final class DataSourceTests: XCTestCase {
@@ -52,13 +51,13 @@ final class DataSourceTests: XCTestCase {
     }
 
     func testExistingPathsAreTakenVerbatimAndSniffed() throws {
-        let temp = try DataFixtures.temporaryFolder(self)
+        let temp = try TestFiles.temporaryFolder(self)
         let odd = temp + "/a+b,c.npy"
         try FileManager.default.copyItem(atPath: DataFixtures.path("images.npy"), toPath: odd)
         XCTAssertEqual(try DataSourceSpec.parse(odd), [spec(.npy, odd)])
         try FileManager.default.copyItem(atPath: DataFixtures.path("images_plain.mat"), toPath: temp + "/data.bin")
         XCTAssertEqual(try DataSourceSpec.parse(temp + "/data.bin"), [spec(.mat, temp + "/data.bin")])
-        try DataFixtures.write([1, 2, 3], to: temp + "/junk.bin")
+        try TestFiles.write([1, 2, 3], to: temp + "/junk.bin")
         guard case .unrecognizedFormat? = DataFixtures.dataError({ _ = try DataSourceSpec.parse(temp + "/junk.bin") }) else {
             return XCTFail()
         }
@@ -135,12 +134,12 @@ final class DataSourceTests: XCTestCase {
             _ = try DataSource.load("npy:\(DataFixtures.path("images.npy"))", limit: 0)
         }
         guard case .invalidArgument? = empty else { return XCTFail(String(describing: empty)) }
-        let temp = try DataFixtures.temporaryFolder(self)
+        let temp = try TestFiles.temporaryFolder(self)
         var header = Array("{'descr': '|u1', 'fortran_order': False, 'shape': (0, 32, 32, 3), }".utf8)
         while (10 + header.count + 1) % 64 != 0 { header.append(0x20) }
         header.append(0x0A)
         let zero: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.count), 0] + header
-        try DataFixtures.write(zero, to: temp + "/zero.npy")
+        try TestFiles.write(zero, to: temp + "/zero.npy")
         XCTAssertEqual(DataFixtures.dataError { _ = try DataSource.load(temp + "/zero.npy") },
                        .emptyDataSet(path: temp + "/zero.npy", reason: "the source holds no images"))
         XCTAssertTrue(DataSource.syntaxHelp.contains("svhn-photos:FOLDER"))

@@ -1,26 +1,25 @@
-import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import XCTest
 
 final class PNGFolderCropsTests: XCTestCase {
     /// A folder with wide.png (70x40), exact.png (32x32), small.png (20x50), a text file,
     /// a hidden PNG and a sub-folder; returns the folder and the images by name.
     private func makeFolder() throws -> (String, [String: PNGImage]) {
-        let folder = try DataFixtures.temporaryFolder(self)
+        let folder = try TestFiles.temporaryFolder(self)
         var images: [String: PNGImage] = [:]
         var rng = RandomGenerator(seed: 21)
         for (name, w, h) in [("wide.png", 70, 40), ("exact.png", 32, 32), ("small.png", 20, 50)] {
             let image = PNGImage(width: w, height: h, channels: 3,
                                  pixels: (0..<(w * h * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
             images[name] = image
-            try DataFixtures.write(try image.encoded(), to: folder + "/" + name)
+            try TestFiles.write(try image.encoded(), to: folder + "/" + name)
         }
-        try DataFixtures.write(Array("not an image".utf8), to: folder + "/notes.txt")
-        try DataFixtures.write(try images["exact.png"]!.encoded(), to: folder + "/.hidden.png")
+        try TestFiles.write(Array("not an image".utf8), to: folder + "/notes.txt")
+        try TestFiles.write(try images["exact.png"]!.encoded(), to: folder + "/.hidden.png")
         try FileManager.default.createDirectory(atPath: folder + "/sub.png", withIntermediateDirectories: false)
         return (folder, images)
     }
@@ -87,17 +86,17 @@ final class PNGFolderCropsTests: XCTestCase {
         XCTAssertEqual(one.images.count, 2)
         XCTAssertEqual(crop(one.images, 1), window(images["wide.png"]!, 32, 0))
 
-        let empty = try DataFixtures.temporaryFolder(self)
+        let empty = try TestFiles.temporaryFolder(self)
         if case .emptyDataSet? = DataFixtures.dataError({ _ = try PNGFolderCrops(path: empty) }) {} else { XCTFail() }
         XCTAssertEqual(DataFixtures.dataError { _ = try PNGFolderCrops(path: empty + "/none") }, .missingFile(path: empty + "/none"))
 
-        try DataFixtures.write(Array("fake".utf8), to: folder + "/fake.png")
+        try TestFiles.write(Array("fake".utf8), to: folder + "/fake.png")
         let fake = DataFixtures.dataError { _ = try PNGFolderCrops(path: folder) }
         XCTAssertEqual(fake, .unrecognizedFormat(path: folder + "/fake.png", reason: "not a PNG file (no PNG signature)"))
         try FileManager.default.removeItem(atPath: folder + "/fake.png")
 
         let good = try images["exact.png"]!.encoded()
-        try DataFixtures.write(Array(good[..<(good.count - 30)]), to: folder + "/cut.png")
+        try TestFiles.write(Array(good[..<(good.count - 30)]), to: folder + "/cut.png")
         let cut = DataFixtures.dataError { _ = try PNGFolderCrops(path: folder) }
         guard case .corrupt(let path, _)? = cut else { return XCTFail(String(describing: cut)) }
         XCTAssertEqual(path, folder + "/cut.png")

@@ -1,9 +1,8 @@
-import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import XCTest
 
 final class SVHNPhotoCropsTests: XCTestCase {
@@ -88,15 +87,15 @@ final class SVHNPhotoCropsTests: XCTestCase {
     }
 
     func testErrors() throws {
-        let temp = try DataFixtures.temporaryFolder(self)
+        let temp = try TestFiles.temporaryFolder(self)
         try FileManager.default.createDirectory(atPath: temp + "/train", withIntermediateDirectories: true)
         let header = "split,image,digit,label,left,top,width,height,image_width,image_height\n"
 
-        try DataFixtures.write(Array((header + "test,1,1,5,4,4,20,30,40,40\n").utf8), to: temp + "/digit_boxes.csv")
+        try TestFiles.write(Array((header + "test,1,1,5,4,4,20,30,40,40\n").utf8), to: temp + "/digit_boxes.csv")
         let onlyTest = DataFixtures.dataError { _ = try SVHNPhotoCrops(folder: temp) }
         XCTAssertEqual(onlyTest, .emptyDataSet(path: temp + "/digit_boxes.csv", reason: "no rows with split 'train'"))
 
-        try DataFixtures.write(Array((header + "train,3,1,5,4,4,20,30,40,40\n").utf8), to: temp + "/digit_boxes.csv")
+        try TestFiles.write(Array((header + "train,3,1,5,4,4,20,30,40,40\n").utf8), to: temp + "/digit_boxes.csv")
         XCTAssertEqual(DataFixtures.dataError { _ = try SVHNPhotoCrops(folder: temp) }, .missingFile(path: temp + "/train/3.png"))
 
         try FileManager.default.copyItem(atPath: folder + "/train/1.png", toPath: temp + "/train/3.png")

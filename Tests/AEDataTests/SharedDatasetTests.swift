@@ -1,9 +1,8 @@
-import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -16,7 +15,7 @@ final class SharedDatasetTests: XCTestCase {
     }
 
     func testRealTrainMATEqualsTheNpyCopy() throws {
-        let svhn = try DataFixtures.sharedDatasets() + "/svhn/cropped_subset"
+        let svhn = try TestFixtures.sharedDatasets() + "/svhn/cropped_subset"
         var mat: MATFile!
         let time = try seconds { mat = try MATFile(path: svhn + "/train_32x32_subset.mat") }
         print("real SVHN train MAT (4,434 images) loaded in \(String(format: "%.3f", time)) s")
@@ -34,7 +33,7 @@ final class SharedDatasetTests: XCTestCase {
     func testRecipeCropsMatchTheOfficialStyleCrops() throws {
         // Un-augmented crops from the train photos are the cropped_subset train images
         // up to the resampling filter (bilinear-area here, bicubic there).
-        let root = try DataFixtures.sharedDatasets() + "/svhn"
+        let root = try TestFixtures.sharedDatasets() + "/svhn"
         let crops = try SVHNPhotoCrops(folder: root + "/format1_subset", options: .init(augment: false))
         XCTAssertEqual(crops.images.count, 4434)
         XCTAssertTrue(crops.photoFiles.allSatisfy { $0.contains("/format1_subset/train/") })
@@ -48,7 +47,7 @@ final class SharedDatasetTests: XCTestCase {
     }
 
     func testAugmentedPhotoCropsForTheSeedRecipe() throws {
-        let root = try DataFixtures.sharedDatasets() + "/svhn"
+        let root = try TestFixtures.sharedDatasets() + "/svhn"
         var data: LoadedData!
         let argument = "\(root)/cropped_subset/train_32x32_subset.mat+svhn-photos:\(root)/format1_subset,count=15566"
         let time = try seconds { data = try DataSource.load(argument, limit: 20_000, seed: 1) }

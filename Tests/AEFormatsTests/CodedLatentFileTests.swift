@@ -1,4 +1,5 @@
 @testable import AEFormats
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -85,9 +86,7 @@ final class CodedLatentFileTests: XCTestCase {
     }
 
     func testWriteAndReadThroughFiles() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("coded-latent-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let folder = try TestFiles.temporaryFolder(self)
         let path = folder + "/a.ael", made = Self.file(alpha: true)
         try made.write(to: path)
         XCTAssertEqual(try CodedLatentFile.read(path: path), made)

@@ -1,8 +1,6 @@
-@testable import AECodec
-@testable import AECommandLine
-@testable import AEData
 @testable import AEFormats
 import AEBase
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -10,9 +8,7 @@ import XCTest
 /// must still decode them to the values in their JSON, and this writer must still produce
 /// them byte for byte. See Fixtures/latent/README.md.
 final class GoldenLatentFileTests: XCTestCase {
-    static let folder = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/latent")
+    static let folder = TestFixtures.url("latent")
 
     /// What golden-v1*.json records.
     struct Expected: Codable, Equatable {

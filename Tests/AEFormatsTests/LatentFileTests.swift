@@ -1,12 +1,11 @@
-@testable import AECodec
-@testable import AECommandLine
-@testable import AEData
 @testable import AEFormats
 import AEBase
+import AETestSupport
 import Foundation
 import XCTest
 
-/// Deterministic test values independent of AENet's generator (the golden file depends on them).
+/// Deterministic test values independent of AENet's generator (the golden file depends on them;
+/// the PNG and zlib tests draw their random bytes from it too).
 struct LatentTestRandom {
     var state: UInt64
     init(seed: UInt64) { state = seed }
@@ -51,12 +50,6 @@ enum LatentFixtures {
         let crc = Zlib.crc32(b)
         for k in 0..<4 { b.append(UInt8(truncatingIfNeeded: crc >> (8 * k))) }
         return b
-    }
-
-    static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "latent-tests-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
     }
 }
 
@@ -375,7 +368,7 @@ final class LatentFileTests: XCTestCase {
     // MARK: Files
 
     func testWriteIsAtomicAndRefusesToOverwrite() throws {
-        let folder = try LatentFixtures.temporaryFolder()
+        let folder = try TestFiles.temporaryFolder(self)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/a.ael"
         let one = LatentFixtures.file(width: 33, height: 17, dim: 4, seed: 1)

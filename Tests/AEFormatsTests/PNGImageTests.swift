@@ -1,9 +1,6 @@
-import AECodec
-import AECommandLine
-import AEData
 import AEFormats
 import AEBase
-import AENet
+import AETestSupport
 import XCTest
 
 final class PNGImageTests: XCTestCase {
@@ -39,17 +36,17 @@ final class PNGImageTests: XCTestCase {
     }
 
     func testReadsAPythonWrittenFile() throws {
-        let image = try PNGImage.read(path: DataFixtures.path("svhn_photos/train/1.png"))
+        let image = try PNGImage.read(path: TestFixtures.path("data/svhn_photos/train/1.png"))
         XCTAssertEqual(image.width, 48)
         XCTAssertEqual(image.height, 40)
         XCTAssertEqual(image.channels, 3)
-        let magenta = try PNGImage.read(path: DataFixtures.path("svhn_photos/test/1.png"))
+        let magenta = try PNGImage.read(path: TestFixtures.path("data/svhn_photos/test/1.png"))
         XCTAssertEqual(Array(magenta.pixels[0..<3]), [255, 0, 255])
     }
 
     /// A noisy RGB test image (poorly compressible, so damage hits the image data).
     private func noisyImage(_ w: Int, _ h: Int) -> PNGImage {
-        var rng = RandomGenerator(seed: UInt64(w * 1000 + h))
+        var rng = LatentTestRandom(seed: UInt64(w * 1000 + h))
         return PNGImage(width: w, height: h, channels: 3,
                         pixels: (0..<(w * h * 3)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
     }

@@ -1,3 +1,4 @@
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -7,24 +8,14 @@ import XCTest
 /// refuses every truncation and single-byte flip of the 2.0 golden files. Skipped without
 /// python3 (the 1.x files also need numpy).
 final class PythonLatentReaderTests: XCTestCase {
-    static let root = GoldenLatentFileTests.folder.deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: TestFixtures.repositoryRoot)
 
-    static let python: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return (path.split(separator: ":").map { $0 + "/python3" } + ["/usr/bin/python3"])
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
+    var python = ""
     var folder: URL!
 
     override func setUpWithError() throws {
-        guard Self.python != nil else { throw XCTSkip("no python3") }
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("latent-reader-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
+        python = try ToolProcess.python3()
+        folder = URL(fileURLWithPath: try TestFiles.temporaryFolder(self))
     }
 
     /// Appendix A's Python block, written to a file.
@@ -40,16 +31,8 @@ final class PythonLatentReaderTests: XCTestCase {
 
     /// Runs python3 with `arguments`; returns its exit status and standard output.
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.python!)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try ToolProcess.run(executable: python, arguments)
+        return (run.status, run.stdoutText)
     }
 
     func testReadsTheVersion2GoldenFilesAndTheirStreamsDecode() throws {

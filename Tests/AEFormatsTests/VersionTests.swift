@@ -1,6 +1,3 @@
-import AECodec
-import AECommandLine
-import AEData
 import AEFormats
 import AEBase
 import XCTest

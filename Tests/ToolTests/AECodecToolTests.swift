@@ -3,6 +3,7 @@ import AECommandLine
 import AEData
 import AEFormats
 import AEBase
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -11,65 +12,25 @@ import XCTest
 /// looked for next to the test binary (`.build/<config>/`); the tests are skipped
 /// when they are not there.
 final class AECodecToolTests: XCTestCase {
-    struct Run {
-        var status: Int32
-        var stdout: Data
-        var stderr: String
-    }
-
-    static let binFolder: URL = {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    }()
-
-    func tool(_ name: String) throws -> String {
-        for folder in [Self.binFolder, Self.binFolder.deletingLastPathComponent()] {
-            let path = folder.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw XCTSkip("\(name) is not built next to the tests (\(Self.binFolder.path))")
-    }
-
     /// Runs a tool to the end (or, with `interruptWhen`, sends SIGINT as soon as it returns true).
     @discardableResult
     func run(_ name: String, _ arguments: [String], stdin: String? = nil, in folder: String? = nil,
-             interruptWhen: (() -> Bool)? = nil) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try tool(name))
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        if let stdin { process.standardInput = FileHandle(forReadingAtPath: stdin) } else {
-            process.standardInput = FileHandle.nullDevice
-        }
-        try process.run()
-        let outData = Collected(), errData = Collected()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { outData.data = out.fileHandleForReading.readDataToEndOfFile() }
-        DispatchQueue.global().async(group: group) { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
+             interruptWhen: (() -> Bool)? = nil) throws -> ToolProcess.Result {
+        let tool = try ToolProcess(name, arguments, in: folder, stdin: stdin)
         if let condition = interruptWhen {
             let deadline = Date().addingTimeInterval(60)
-            while process.isRunning && !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-            if process.isRunning { kill(process.processIdentifier, SIGINT) }
+            while tool.isRunning && !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+            tool.send(SIGINT)
         }
-        process.waitUntilExit()
-        group.wait()
-        return Run(status: process.terminationStatus, stdout: outData.data,
-                   stderr: String(decoding: errData.data, as: UTF8.self))
+        return tool.result()
     }
 
-    /// What a reader thread collected (read after the group is waited for).
-    final class Collected: @unchecked Sendable {
-        var data = Data()
-    }
-
-    func folder() throws -> String { try DataFixtures.temporaryFolder(self) }
+    func folder() throws -> String { try TestFiles.temporaryFolder(self) }
 
     func writePNG(_ path: String, width: Int, height: Int, colorType: Int = 2, bitDepth: Int = 8, seed: Int = 1) throws {
         let (png, _) = TestPNG.sample(width: width, height: height, colorType: colorType, bitDepth: bitDepth,
                                       transparency: colorType == 0, seed: seed)
-        try DataFixtures.write(png, to: path)
+        try TestFiles.write(png, to: path)
     }
 
     func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) }
@@ -141,7 +102,7 @@ final class AECodecToolTests: XCTestCase {
         for (i, (w, h, t)) in shapes.enumerated() {
             try writePNG(input + "/img\(i).png", width: w, height: h, colorType: t, seed: i)
         }
-        try DataFixtures.write(Array("notes".utf8), to: input + "/readme.txt")
+        try TestFiles.write(Array("notes".utf8), to: input + "/readme.txt")
 
         let enc = try run("aeenc", ["in", "-o", "latents", "--threads", "2"], in: dir)
         XCTAssertEqual(enc.status, 0, enc.stderr)
@@ -161,7 +122,7 @@ final class AECodecToolTests: XCTestCase {
         }
 
         // Several files without -o: next to their inputs; a failure does not stop the others.
-        try DataFixtures.write(Array("not a png".utf8), to: dir + "/broken.png")
+        try TestFiles.write(Array("not a png".utf8), to: dir + "/broken.png")
         let mixed = try run("aeenc", ["in/img0.png", "broken.png", "in/img2.png"], in: dir)
         XCTAssertEqual(mixed.status, 1)
         XCTAssertEqual(mixed.stderr, "aeenc: broken.png: not a PNG file (no PNG signature)\naeenc: 1 of 3 files failed\n")
@@ -182,7 +143,7 @@ final class AECodecToolTests: XCTestCase {
         let dir = try folder()
         try writePNG(dir + "/x.png", width: 20, height: 20)
         XCTAssertEqual(try run("aeenc", ["x.png"], in: dir).status, 0)
-        try DataFixtures.write([1, 2, 3], to: dir + "/x.ael")
+        try TestFiles.write([1, 2, 3], to: dir + "/x.ael")
         let again = try run("aeenc", ["x.png"], in: dir)
         XCTAssertEqual(again.status, 1)
         XCTAssertEqual(again.stderr, "aeenc: x.ael: already exists (use --force to overwrite)\n")
@@ -235,7 +196,7 @@ final class AECodecToolTests: XCTestCase {
 
         // The model file given with --model.
         let model = dir + "/model.aemodel"
-        try FileManager.default.copyItem(atPath: CodecTesting.goldenBundlePath, toPath: model)
+        try FileManager.default.copyItem(atPath: TestFixtures.goldenBundlePath, toPath: model)
         let modelBytes = try bytes(model)
         try writePNG(dir + "/g.png", width: 32, height: 32)
         let overModel = try run("aeenc", ["g.png", "--model", "model.aemodel", "-o", "model.aemodel", "--force"], in: dir)
@@ -249,7 +210,7 @@ final class AECodecToolTests: XCTestCase {
         let dir = try folder()
         try writePNG(dir + "/p.png", width: 36, height: 20)
         XCTAssertEqual(try run("aeenc", ["p.png"], in: dir).status, 0)
-        let golden = CodecTesting.goldenBundlePath
+        let golden = TestFixtures.goldenBundlePath
 
         // Decoding with another model names both fingerprints and the matching built-in model.
         let wrong = try run("aedec", ["p.ael", "-o", "w.png", "--model", golden], in: dir)
@@ -262,13 +223,13 @@ final class AECodecToolTests: XCTestCase {
 
         // Damaged latent files.
         let good = try bytes(dir + "/p.ael")
-        try DataFixtures.write(Array(good.prefix(good.count - 5)), to: dir + "/cut.ael")
+        try TestFiles.write(Array(good.prefix(good.count - 5)), to: dir + "/cut.ael")
         var flipped = good
         flipped[good.count / 2] ^= 0x40
-        try DataFixtures.write(flipped, to: dir + "/flip.ael")
+        try TestFiles.write(flipped, to: dir + "/flip.ael")
         var future = good
         future[4] = 0x20
-        try DataFixtures.write(future, to: dir + "/future.ael")
+        try TestFiles.write(future, to: dir + "/future.ael")
         for name in ["cut", "flip", "future"] {
             let r = try run("aedec", ["\(name).ael"], in: dir)
             XCTAssertEqual(r.status, 1, name)
@@ -278,15 +239,15 @@ final class AECodecToolTests: XCTestCase {
         XCTAssertTrue(try run("aedec", ["future.ael"], in: dir).stderr.contains("version"))
 
         // Not a PNG, an empty file, a PNG declaring a huge image, a missing file, a PNG to aedec.
-        try DataFixtures.write(Array("GIF89a".utf8), to: dir + "/fake.png")
-        try DataFixtures.write([], to: dir + "/empty.png")
+        try TestFiles.write(Array("GIF89a".utf8), to: dir + "/fake.png")
+        try TestFiles.write([], to: dir + "/empty.png")
         var huge: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A], ihdr: [UInt8] = []
         TestPNG.be32(20_000, &ihdr); TestPNG.be32(20_000, &ihdr)
         ihdr += [8, 2, 0, 0, 0]
         TestPNG.chunk("IHDR", ihdr, &huge)
         TestPNG.chunk("IDAT", Zlib.compress([0]), &huge)
         TestPNG.chunk("IEND", [], &huge)
-        try DataFixtures.write(huge, to: dir + "/huge.png")
+        try TestFiles.write(huge, to: dir + "/huge.png")
         let expectations = [
             ("aeenc", "fake.png", "aeenc: fake.png: not a PNG file (no PNG signature)"),
             ("aeenc", "empty.png", "aeenc: empty.png: not a PNG file (no PNG signature)"),
@@ -332,33 +293,23 @@ final class AECodecToolTests: XCTestCase {
         let dir = try folder()
         try writePNG(dir + "/big.png", width: 2048, height: 2048)
         for signals in [1, 2] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try tool("aeenc"))
-            process.arguments = ["big.png", "--threads", "2", "--force"]
-            process.currentDirectoryURL = URL(fileURLWithPath: dir)
-            process.standardInput = FileHandle.nullDevice
-            let err = Pipe()
-            process.standardError = err
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
+            let process = try ToolProcess("aeenc", ["big.png", "--threads", "2", "--force"], in: dir, stdout: .file("/dev/null"))
             Thread.sleep(forTimeInterval: 1.0)  // past start-up and the PNG decoding, into the tiles
             guard process.isRunning else { throw XCTSkip("the encode finished within a second") }
             let sent = Date()
             // Two different signals, so the second is not merged with a still-pending first.
-            kill(process.processIdentifier, SIGINT)
-            if signals == 2 { kill(process.processIdentifier, SIGTERM) }
-            process.waitUntilExit()
+            kill(process.pid, SIGINT)
+            if signals == 2 { kill(process.pid, SIGTERM) }
+            process.finish(timeout: 60)
             let stopSeconds = Date().timeIntervalSince(sent)
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let stderr = process.stderr
             XCTAssertLessThan(stopSeconds, 5, "stopped \(stopSeconds) s after the signal")
             if signals == 1 {
-                XCTAssertEqual(process.terminationReason, .exit)
-                XCTAssertEqual(process.terminationStatus, 130, stderr)
+                XCTAssertEqual(process.termination, .exited(130), stderr)
                 XCTAssertTrue(stderr.hasSuffix("aeenc: interrupted: 0 of 1 files written, each complete; the rest not started\n"), stderr)
             } else {
-                XCTAssertEqual(process.terminationReason, .uncaughtSignal, stderr)
                 // Whichever of the two was handled second ends it.
-                XCTAssertTrue([SIGINT, SIGTERM].contains(process.terminationStatus), "\(process.terminationStatus)")
+                XCTAssertTrue([.signalled(SIGINT), .signalled(SIGTERM)].contains(process.termination), "\(process.termination)")
             }
             XCTAssertEqual(try listing(dir), ["big.png"], "no output, no temporary file")
         }
@@ -373,35 +324,14 @@ final class AECodecToolTests: XCTestCase {
         XCTAssertEqual(try run("aeenc", ["x.png"], in: dir).status, 0)
         for (name, input) in [("aeenc", "x.png"), ("aedec", "x.ael")] {
             // /dev/full: every write fails with ENOSPC.
-            let full = Process()
-            full.executableURL = URL(fileURLWithPath: try tool(name))
-            full.arguments = [input, "-o", "-"]
-            full.currentDirectoryURL = URL(fileURLWithPath: dir)
-            full.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
-            let err = Pipe()
-            full.standardError = err
-            try full.run()
-            full.waitUntilExit()
-            let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            XCTAssertEqual(full.terminationReason, .exit, message)
-            XCTAssertEqual(full.terminationStatus, 1, message)
-            XCTAssertEqual(message, "\(name): -: cannot write to standard output: No space left on device\n")
+            let full = try ToolProcess.run(name, [input, "-o", "-"], in: dir, stdout: .file("/dev/full"))
+            XCTAssertEqual(full.termination, .exited(1), full.stderr)
+            XCTAssertEqual(full.stderr, "\(name): -: cannot write to standard output: No space left on device\n")
 
             // A pipe nobody reads any more: EPIPE, not a silent SIGPIPE death.
-            let closed = Process()
-            closed.executableURL = URL(fileURLWithPath: try tool(name))
-            closed.arguments = [input, "-o", "-"]
-            closed.currentDirectoryURL = URL(fileURLWithPath: dir)
-            let out = Pipe(), err2 = Pipe()
-            closed.standardOutput = out
-            closed.standardError = err2
-            try out.fileHandleForReading.close()
-            try closed.run()
-            closed.waitUntilExit()
-            let message2 = String(decoding: err2.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            XCTAssertEqual(closed.terminationReason, .exit, message2)
-            XCTAssertEqual(closed.terminationStatus, 1, message2)
-            XCTAssertEqual(message2, "\(name): -: cannot write to standard output: Broken pipe\n")
+            let closed = try ToolProcess.run(name, [input, "-o", "-"], in: dir, stdout: .closedPipe)
+            XCTAssertEqual(closed.termination, .exited(1), closed.stderr)
+            XCTAssertEqual(closed.stderr, "\(name): -: cannot write to standard output: Broken pipe\n")
         }
     }
 

@@ -3,6 +3,7 @@ import AECommandLine
 import AEData
 import AEFormats
 import AEBase
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -50,10 +51,10 @@ final class DeterminismTests: XCTestCase {
     /// `aeenc`/`aedec --threads 1` and `--threads 2` write the same files: folders
     /// (one worker per thread) and a single large image (its chunks over the threads).
     func testToolsWriteTheSameFilesWithOneAndTwoThreads() throws {
-        let dir = try DataFixtures.temporaryFolder(self)
+        let dir = try TestFiles.temporaryFolder(self)
         try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
         let images = try Self.images()
-        for item in images { try DataFixtures.write(item.png, to: dir + "/in/\(item.name).png") }
+        for item in images { try TestFiles.write(item.png, to: dir + "/in/\(item.name).png") }
         func bytes(_ path: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + path))) }
 
         for bits in ["16", "8"] {

@@ -3,6 +3,7 @@ import AECommandLine
 import AEData
 import AEFormats
 import AEBase
+import AETestSupport
 import Foundation
 import FuzzChecks
 import XCTest
@@ -12,14 +13,14 @@ import XCTest
 /// the target calls it: the checks and the repaired variants are FuzzChecks, shared with the targets (Fuzz/README.md). Each must be read or refused with the reader's
 /// typed error; a crash takes the whole test run down, so it cannot go unnoticed.
 final class FuzzRegressionTests: XCTestCase {
-    static let root = DataFixtures.repositoryRoot + "/Fixtures/fuzz/"
+    static let root = TestFixtures.repositoryRoot + "/Fixtures/fuzz/"
 
     /// The committed inputs of `target`, by file name.
     private func inputs(_ target: String) throws -> [(name: String, bytes: [UInt8])] {
         let folder = Self.root + target
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return try names.filter { !$0.hasPrefix(".") }.sorted().map { name in
-            (name, try DataFixtures.bytes("../fuzz/\(target)/\(name)"))
+            (name, try TestFixtures.bytes("data/../fuzz/\(target)/\(name)"))
         }
     }
 

@@ -5,6 +5,7 @@ import AEFormats
 import AEProcess
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -14,16 +15,16 @@ final class HostileInputTests: XCTestCase {
     var dir = ""
 
     override func setUpWithError() throws {
-        dir = try DataFixtures.temporaryFolder(self)
+        dir = try TestFiles.temporaryFolder(self)
     }
 
     private func png(_ name: String, width: Int = 40, height: Int = 24, seed: Int = 1) throws {
-        try DataFixtures.write(TestPNG.sample(width: width, height: height, colorType: 2, bitDepth: 8, seed: seed).png,
+        try TestFiles.write(TestPNG.sample(width: width, height: height, colorType: 2, bitDepth: 8, seed: seed).png,
                                to: dir + "/" + name)
     }
 
     private func run(_ tool: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws
-        -> (status: Int32, stderr: String) {
+        -> ToolProcess.Result {
         try ToolProcess.run(tool, arguments, in: dir, file: file, line: line)
     }
 
@@ -48,7 +49,7 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(mkfifo(dir + "/pipe.png", 0o644), 0)
         let reader = try ToolProcess("aeenc", ["pipe.png", "-o", "pipe.ael"], in: dir)
         let writer = FileHandle(forWritingAtPath: dir + "/pipe.png")!  // opens once the reader has
-        writer.write(Data(try DataFixtures.bytesOf(dir + "/in/b.png")))
+        writer.write(Data(try TestFiles.bytes(dir + "/in/b.png")))
         try writer.close()
         XCTAssertEqual(reader.finish(timeout: 60), 0, reader.stderr)
         XCTAssertEqual(try LatentFile.read(path: dir + "/pipe.ael").width, 40)
@@ -76,15 +77,15 @@ final class HostileInputTests: XCTestCase {
         try png("a.png")
         XCTAssertEqual(try run("aeenc", ["a.png"]).status, 0)
         XCTAssertEqual(try run("aedec", ["a.ael", "-o", "d.png"]).status, 0)
-        let whole = try DataFixtures.bytesOf(dir + "/d.png")
+        let whole = try TestFiles.bytes(dir + "/d.png")
         XCTAssertEqual(Array(whole.suffix(12)), PNGImage.endChunk)
-        try DataFixtures.write(Array(whole.dropLast(12)), to: dir + "/d.png")
+        try TestFiles.write(Array(whole.dropLast(12)), to: dir + "/d.png")
         let r = try run("aedec", ["a.ael", "-o", "d.png", "--skip-existing"])
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("d.png: already exists and is not a complete PNG (it does not end with the IEND chunk)"), r.stderr)
-        XCTAssertEqual(try DataFixtures.bytesOf(dir + "/d.png"), Array(whole.dropLast(12)), "left as it was")
+        XCTAssertEqual(try TestFiles.bytes(dir + "/d.png"), Array(whole.dropLast(12)), "left as it was")
         // The complete file is kept.
-        try DataFixtures.write(whole, to: dir + "/d.png")
+        try TestFiles.write(whole, to: dir + "/d.png")
         XCTAssertEqual(try run("aedec", ["a.ael", "-o", "d.png", "--skip-existing"]).status, 0)
     }
 
@@ -136,8 +137,8 @@ final class HostileInputTests: XCTestCase {
             XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
             XCTAssertTrue(r.stderr.contains(message), "\(arguments): \(r.stderr)")
         }
-        let photos = DataFixtures.path("svhn_photos")
-        for data in ["synthetic:100000000000", DataFixtures.path("images.npy") + "+synthetic:4000001",
+        let photos = TestFixtures.path("data/svhn_photos")
+        for data in ["synthetic:100000000000", TestFixtures.path("data/images.npy") + "+synthetic:4000001",
                      "png:\(photos)/train,crops=random,count=1000000000",
                      "png:\(photos)/train,crops=random,per-image=3000000",
                      "svhn-photos:\(photos),count=1000000000"] {
@@ -159,7 +160,7 @@ final class HostileInputTests: XCTestCase {
         let full = try DataSource.load("synthetic:300,seed=4", threads: 2)
         XCTAssertEqual(limited.images.pixels, Array(full.images.pixels.prefix(100 * 3072)))
 
-        let photos = DataFixtures.path("svhn_photos")
+        let photos = TestFixtures.path("data/svhn_photos")
         let crops = try DataSource.load("svhn-photos:\(photos),count=500,seed=2", limit: 30, threads: 2)
         let allCrops = try DataSource.load("svhn-photos:\(photos),count=500,seed=2", threads: 2)
         XCTAssertEqual(crops.images.count, 30)
@@ -206,8 +207,8 @@ final class HostileInputTests: XCTestCase {
         let scale = try XCTUnwrap(container.entries.first { $0.name == "quantization/scale" })
         let at = Int(container.header.dataOffset + scale.offset)
         tableBytes.replaceSubrange(at..<(at + 4), with: [0, 0, 0, 0])
-        BundleTesting.refreshChecksums(&tableBytes)
-        try DataFixtures.write(tableBytes, to: dir + "/table.aemodel")
+        TestBytes.refreshBundleChecksums(&tableBytes)
+        try TestFiles.write(tableBytes, to: dir + "/table.aemodel")
         let badTable = try run("aeenc", ["a.png", "--model", "table.aemodel", "--bits", "8", "-o", "t.ael"])
         XCTAssertEqual(badTable.status, 1)
         XCTAssertTrue(badTable.stderr.hasPrefix("aeenc: table.aemodel: the quantisation table's dimension 0 has scale 0.0"), badTable.stderr)
@@ -251,7 +252,7 @@ final class HostileInputTests: XCTestCase {
             BundleContainer.Payload(name: $0.name, elementType: $0.elementType, shape: $0.shape, bytes: Array(container.data(of: $0)))
         }
         bytes = BundleContainer.assemble(metadataJSON: [0xEF, 0xBB, 0xBF] + container.metadataBytes, tensors: payloads)
-        try DataFixtures.write(bytes, to: dir + "/bom.aemodel")
+        try TestFiles.write(bytes, to: dir + "/bom.aemodel")
         let info = try ToolProcess("aeinfo", ["--json", "bom.aemodel"], in: dir)
         XCTAssertEqual(info.finish(timeout: 60), 0, info.stderr)
         XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(info.stdout.utf8)), info.stdout)
@@ -259,13 +260,16 @@ final class HostileInputTests: XCTestCase {
 
     /// The spec says readers refuse non-finite float16 latents; aeinfo does too.
     func testAeinfoRefusesNonFiniteLatents() throws {
-        let file = LatentFixtures.file(width: 32, height: 32, dim: 4)
+        let file = LatentFile(modelFingerprint: [UInt8](repeating: 7, count: 16), width: 32, height: 32, colorType: .rgb,
+                              bitDepth: 8, latentDim: 4, encoding: .float16, latents: [0.5, -1, 0.25, 2],
+                              quantization: nil, alpha: nil)
         var bytes = try file.encoded()
         let h = try LatentFile.inspect(bytes)
         XCTAssertFalse(h.payloadCompressed, "a 4-value payload is stored")
         bytes[h.payloadOffset] = 0x00
         bytes[h.payloadOffset + 1] = 0x7E  // float16 NaN
-        try DataFixtures.write(LatentFixtures.resealed(bytes), to: dir + "/nan.ael")
+        TestBytes.put(TestZlib.crc32(Array(bytes.dropLast(4))), &bytes, at: bytes.count - 4)  // the trailing CRC-32
+        try TestFiles.write(bytes, to: dir + "/nan.ael")
         let r = try run("aeinfo", ["nan.ael"])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.hasPrefix("aeinfo: nan.ael: ") && r.stderr.contains("not finite"), r.stderr)

@@ -4,6 +4,7 @@ import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -15,12 +16,12 @@ final class KerasConverterTests: XCTestCase {
     var folder = ""
 
     override func setUpWithError() throws {
-        folder = try DataFixtures.temporaryFolder(self)
+        folder = try TestFiles.temporaryFolder(self)
     }
 
-    func script(_ name: String, _ arguments: [String]) throws -> KerasFixtures.ProcessResult {
-        try KerasFixtures.runProcess(try KerasFixtures.python(), [KerasFixtures.scripts + "/" + name] + arguments,
-                                     in: folder)
+    func script(_ name: String, _ arguments: [String]) throws -> ToolProcess.Result {
+        try ToolProcess.run(executable: try KerasFixtures.python(), [KerasFixtures.scripts + "/" + name] + arguments,
+                            in: folder)
     }
 
     func listing() throws -> [String] {
@@ -36,7 +37,7 @@ final class KerasConverterTests: XCTestCase {
         for (input, format) in [("reference-16.keras", "keras-v3"), ("reference-16-autoencoder.h5", "keras-h5")] {
             let run = try script("keras2aemodel.py", [KerasFixtures.path(input), "-o", "out.aemodel", "--force"])
             XCTAssertEqual(run.status, 0, run.stderr)
-            XCTAssertTrue(run.stdout.hasSuffix("-> out.aemodel: latent 16, fingerprint \(expected.fingerprint)\n"), run.stdout)
+            XCTAssertTrue(run.stdoutText.hasSuffix("-> out.aemodel: latent 16, fingerprint \(expected.fingerprint)\n"), run.stdoutText)
             let bundle = try ModelBundle.read(path: folder + "/out.aemodel")
             XCTAssertEqual(bundle.fingerprint, expected.fingerprint, input)
             XCTAssertEqual(bundle.tensors.map(\.name), expected.tensors.map(\.name))
@@ -60,7 +61,7 @@ final class KerasConverterTests: XCTestCase {
             let out = try script("aemodel2keras.py", [KerasFixtures.path("reference-16.aemodel"), "-o", output,
                                                       "--layout", layout, "--force"])
             XCTAssertEqual(out.status, 0, out.stderr)
-            XCTAssertEqual(out.stdout, "\(KerasFixtures.path("reference-16.aemodel")) -> \(output): latent 16, "
+            XCTAssertEqual(out.stdoutText, "\(KerasFixtures.path("reference-16.aemodel")) -> \(output): latent 16, "
                            + "layout \(layout), fingerprint \(expected)\n")
             guard output.hasSuffix(".keras") else { continue }
             let back = try script("keras2aemodel.py", [output, "-o", "again.aemodel", "--force", "--quiet"])
@@ -80,7 +81,7 @@ final class KerasConverterTests: XCTestCase {
             let run = try script("keras2aemodel.py", [KerasFixtures.path(input), "-o", "out.aemodel"])
             XCTAssertEqual(run.status, 1)
             XCTAssertEqual(run.stderr, "keras2aemodel: \(KerasFixtures.path(input)): not the reference architecture: \(reason)\n")
-            XCTAssertEqual(run.stdout, "")
+            XCTAssertEqual(run.stdoutText, "")
         }
         XCTAssertEqual(try listing(), [], "no output, partial or temporary")
     }
@@ -143,23 +144,21 @@ final class KerasConverterTests: XCTestCase {
     func testConvertedBundleWorksInTheTools() throws {
         let model = KerasFixtures.path("reference-16.aemodel")
         let fingerprint = try committed.fingerprint
-        let info = try KerasFixtures.runProcess(try KerasFixtures.tool("aeinfo"), [model])
+        let info = try ToolProcess.run("aeinfo", [model])
         XCTAssertEqual(info.status, 0, info.stderr)
-        XCTAssertTrue(info.stdout.contains("format: version 1.3"), info.stdout)
-        XCTAssertTrue(info.stdout.contains("fingerprint: \(fingerprint)"), info.stdout)
-        XCTAssertTrue(info.stdout.contains("latent 16"), info.stdout)
+        XCTAssertTrue(info.stdoutText.contains("format: version 1.3"), info.stdoutText)
+        XCTAssertTrue(info.stdoutText.contains("fingerprint: \(fingerprint)"), info.stdoutText)
+        XCTAssertTrue(info.stdoutText.contains("latent 16"), info.stdoutText)
 
-        let sample = DataFixtures.repositoryRoot + "/Fixtures/samples/house-number.png"
-        let enc = try KerasFixtures.runProcess(try KerasFixtures.tool("aeenc"),
-                                               [sample, "--model", model, "-o", "digit.ael"], in: folder)
+        let sample = TestFixtures.repositoryRoot + "/Fixtures/samples/house-number.png"
+        let enc = try ToolProcess.run("aeenc", [sample, "--model", model, "-o", "digit.ael"], in: folder)
         XCTAssertEqual(enc.status, 0, enc.stderr)
         let latent = try LatentFile.read(path: folder + "/digit.ael")
         XCTAssertEqual(SHA256.hex(latent.modelFingerprint), String(fingerprint.prefix(16)))
-        let dec = try KerasFixtures.runProcess(try KerasFixtures.tool("aedec"),
-                                               ["digit.ael", "--model", model, "-o", "digit.png",
+        let dec = try ToolProcess.run("aedec", ["digit.ael", "--model", model, "-o", "digit.png",
                                                 "--reference", sample], in: folder)
         XCTAssertEqual(dec.status, 0, dec.stderr)
-        XCTAssertTrue(dec.stdout.contains("PSNR"), dec.stdout)
+        XCTAssertTrue(dec.stdoutText.contains("PSNR"), dec.stdoutText)
         let original = try PNGImage.read(path: sample), back = try PNGImage.read(path: folder + "/digit.png")
         XCTAssertEqual([back.width, back.height], [original.width, original.height])
     }
@@ -167,7 +166,7 @@ final class KerasConverterTests: XCTestCase {
     /// Scripts/test_keras_convert.py: kernel layouts, the spec's own reader on the
     /// output, identical arrays after Keras -> bundle -> Keras, float16, refusals.
     func testPythonUnitTests() throws {
-        let run = try KerasFixtures.runProcess(try KerasFixtures.python(),
+        let run = try ToolProcess.run(executable: try KerasFixtures.python(),
                                                ["-m", "unittest", "discover", "-s", KerasFixtures.scripts,
                                                 "-p", "test_keras*.py"], in: folder)
         XCTAssertEqual(run.status, 0, run.stderr)

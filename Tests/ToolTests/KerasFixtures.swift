@@ -3,14 +3,15 @@ import AECommandLine
 import AEData
 import AEFormats
 import AEBase
+import AETestSupport
 import Foundation
 import XCTest
 
 /// The committed Keras fixtures (Fixtures/keras, written by Scripts/make_keras_fixtures.py
 /// with TensorFlow/Keras) and a Python that can run the converters (numpy and h5py).
 enum KerasFixtures {
-    static let folder = DataFixtures.repositoryRoot + "/Fixtures/keras"
-    static let scripts = DataFixtures.repositoryRoot + "/Scripts"
+    static let folder = TestFixtures.path("keras")
+    static let scripts = TestFixtures.repositoryRoot + "/Scripts"
 
     static func path(_ name: String) -> String { folder + "/" + name }
 
@@ -58,51 +59,8 @@ enum KerasFixtures {
             .map { $0 + "/python3" } + ["/usr/bin/python3"]
         return candidates.first { candidate in
             guard FileManager.default.isExecutableFile(atPath: candidate),
-                  let run = try? runProcess(candidate, ["-c", "import numpy, h5py"]) else { return false }
+                  let run = try? ToolProcess.run(executable: candidate, ["-c", "import numpy, h5py"]) else { return false }
             return run.status == 0
         }
     }()
-
-    /// A built tool (`aeenc`, `aeinfo`, ...) next to the test binary; skips the test when absent.
-    static func tool(_ name: String) throws -> String {
-        let bin = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        for folder in [bin, bin.deletingLastPathComponent()] {
-            let path = folder.appendingPathComponent(name).path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw XCTSkip("\(name) is not built next to the tests (\(bin.path))")
-    }
-
-    struct ProcessResult {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// Runs `executable` to the end, collecting both outputs.
-    static func runProcess(_ executable: String, _ arguments: [String], in folder: String? = nil) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes while the process runs, so neither can fill up and block it.
-        let errData = Collected()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData.data, as: UTF8.self))
-    }
-
-    /// What the reader thread collected (read after the group is waited for).
-    final class Collected: @unchecked Sendable {
-        var data = Data()
-    }
 }

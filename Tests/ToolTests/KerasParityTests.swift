@@ -4,6 +4,7 @@ import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -48,7 +49,7 @@ final class KerasParityTests: XCTestCase {
         // Format 1.3: the `source` key records the Keras file.
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: KerasFixtures.path("reference-16.aemodel"))))
         XCTAssertEqual([bytes[8], bytes[9], bytes[10], bytes[11]], [1, 0, 3, 0], "version 1.3")
-        let offset = Int(BundleTesting.u64(bytes, 24)), length = Int(BundleTesting.u64(bytes, 32))
+        let offset = Int(TestBytes.u64(bytes, 24)), length = Int(TestBytes.u64(bytes, 32))
         let metadata = try JSONSerialization.jsonObject(with: Data(bytes[offset..<(offset + length)])) as? [String: Any]
         let source = try XCTUnwrap(metadata?["source"] as? [String: Any])
         XCTAssertEqual(source["file"] as? String, "reference-16.keras")
@@ -75,7 +76,7 @@ final class KerasParityTests: XCTestCase {
         let theirs = try keras("latents.npy")
         XCTAssertEqual(ours.shape, [8, 16])
         XCTAssertEqual(theirs.shape, [8, 16])
-        let difference = BundleTesting.maxDifference(ours, theirs)
+        let difference = TestMath.maxDifference(ours.data, theirs.data)
         print("KerasParity: largest latent difference \(difference), latents up to \(theirs.data.map(abs).max() ?? 0)")
         XCTAssertLessThanOrEqual(difference, Self.latentTolerance)
         // The comparison means something: the latents are not all alike.
@@ -87,7 +88,7 @@ final class KerasParityTests: XCTestCase {
         let ours = model.decode(try keras("latents.npy"))
         let theirs = try keras("reconstructions.npy")
         XCTAssertEqual(ours.shape, [8, 32, 32, 3])
-        let difference = BundleTesting.maxDifference(ours, theirs)
+        let difference = TestMath.maxDifference(ours.data, theirs.data)
         print("KerasParity: largest reconstruction difference (decoder on Keras latents) \(difference)")
         XCTAssertLessThanOrEqual(difference, Self.pixelTolerance)
         // Not saturated: the sigmoid outputs spread over (0, 1).
@@ -98,7 +99,7 @@ final class KerasParityTests: XCTestCase {
     func testWholeNetworkMatchesKeras() throws {
         let (_, model) = try model()
         let ours = model.forward(try inputs())
-        let difference = BundleTesting.maxDifference(ours, try keras("reconstructions.npy"))
+        let difference = TestMath.maxDifference(ours.data, try keras("reconstructions.npy").data)
         print("KerasParity: largest reconstruction difference (our encoder and decoder) \(difference)")
         XCTAssertLessThanOrEqual(difference, Self.pixelTolerance)
     }
@@ -114,6 +115,6 @@ final class KerasParityTests: XCTestCase {
         for a in 0..<9 { for o in 0..<128 { for c in 0..<128 { t[(a * 128 + c) * 128 + o] = k[(a * 128 + o) * 128 + c] } } }
         swapped.tensors[i] = BundleTensor(name: "conv2d_transpose/kernel", shape: [3, 3, 128, 128], values: t)
         let ours = try swapped.makeModel().decode(try keras("latents.npy"))
-        XCTAssertGreaterThan(BundleTesting.maxDifference(ours, try keras("reconstructions.npy")), 100 * Self.pixelTolerance)
+        XCTAssertGreaterThan(TestMath.maxDifference(ours.data, try keras("reconstructions.npy").data), 100 * Self.pixelTolerance)
     }
 }

@@ -5,6 +5,7 @@ import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -14,7 +15,7 @@ import XCTest
 /// every kill, whatever is visible must be complete and valid, and a rerun must finish
 /// the rest without redoing or damaging it.
 final class KillTests: XCTestCase {
-    func folder() throws -> String { try DataFixtures.temporaryFolder(self) }
+    func folder() throws -> String { try TestFiles.temporaryFolder(self) }
 
     /// Visible (not hidden) names in a folder.
     func visible(_ folder: String) -> [String] {
@@ -106,7 +107,7 @@ final class KillTests: XCTestCase {
             // next run removes it.
             if planted == nil {
                 planted = dir + "/.m.aemodel.checkpoint.tmp-\(tool.pid)-beef"
-                try DataFixtures.write([1, 2, 3], to: planted!)
+                try TestFiles.write([1, 2, 3], to: planted!)
             }
         }
         XCTAssertGreaterThanOrEqual(kills, 1, "no kill landed before the run finished")
@@ -180,7 +181,7 @@ final class KillTests: XCTestCase {
         for i in 0..<count {
             let name = String(format: "img%03d", i)
             let (png, _) = TestPNG.sample(width: 96, height: 96, colorType: 2, bitDepth: 8, seed: i)
-            try DataFixtures.write(png, to: folder + "/" + name + ".png")
+            try TestFiles.write(png, to: folder + "/" + name + ".png")
             names.append(name)
         }
         return names
@@ -213,7 +214,8 @@ final class KillTests: XCTestCase {
         let names = try makeInputs(dir + "/in", count: count)
         let out = dir + "/out"
         // The bytes each output must have (the same at any thread count: see DeterminismTests).
-        let codec = try CodecTesting.builtInCodec(threads: 2)
+        let builtIn = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.defaultName))
+        let codec = try ImageCodec(bundle: builtIn, name: "built-in \(EmbeddedModels.defaultName)", threads: 2)
         var expected: [String: [UInt8]] = [:]
         for name in names {
             let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/in/\(name).png")))
@@ -250,7 +252,7 @@ final class KillTests: XCTestCase {
             // A stale temporary file for a missing output, as a killed writer leaves it.
             if planted == nil, let missing = expected.keys.sorted().first(where: { before[$0] == nil }) {
                 planted = out + "/.\(missing).tmp-\(tool.pid)-beef"
-                try DataFixtures.write([1, 2, 3], to: planted!)
+                try TestFiles.write([1, 2, 3], to: planted!)
             }
         }
 
@@ -284,14 +286,14 @@ final class KillTests: XCTestCase {
         let out = dir + "/out"
         var damaged = try Snapshot(out + "/\(names[0]).ael").bytes
         damaged[damaged.count / 2] ^= 1
-        try DataFixtures.write(damaged, to: out + "/\(names[0]).ael")
+        try TestFiles.write(damaged, to: out + "/\(names[0]).ael")
         XCTAssertEqual(try ToolProcess.run("aeenc", ["in/\(names[1]).png", "-o", "out/\(names[1]).ael", "--force",
-                                                     "--model", CodecTesting.goldenBundlePath], in: dir).status, 0)
+                                                     "--model", TestFixtures.goldenBundlePath], in: dir).status, 0)
         XCTAssertEqual(try ToolProcess.run("aeenc", ["in/\(names[2]).png", "-o", "out/\(names[2]).ael", "--force",
                                                      "--bits", "8"], in: dir).status, 0)
         try FileManager.default.removeItem(atPath: out + "/\(names[3]).ael")
         let live = out + "/.\(names[3]).ael.tmp-\(getpid())-1"
-        try DataFixtures.write([7], to: live)
+        try TestFiles.write([7], to: live)
         let snapshots = try (0..<3).map { try Snapshot(out + "/\(names[$0]).ael") }
 
         let r = try ToolProcess.run("aeenc", ["in", "-o", "out", "--quiet", "--skip-existing"], in: dir)
@@ -320,7 +322,7 @@ final class KillTests: XCTestCase {
         let kept = try Snapshot(dir + "/dec/img000.png")
         let whole = try Snapshot(dir + "/dec/img001.png").bytes
         try FileManager.default.removeItem(atPath: dir + "/dec/img001.png")
-        try DataFixtures.write(Array(whole.prefix(whole.count / 2)), to: dir + "/dec/img002.png")
+        try TestFiles.write(Array(whole.prefix(whole.count / 2)), to: dir + "/dec/img002.png")
         let r = try ToolProcess.run("aedec", ["lat", "-o", "dec", "--quiet", "--skip-existing"], in: dir)
         XCTAssertEqual(r.status, 1, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("aedec: dec/img002.png: already exists and is not a complete PNG"), r.stderr)

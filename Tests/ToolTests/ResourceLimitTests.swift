@@ -4,6 +4,7 @@ import AENet
 @testable import AEData
 @testable import AEFormats
 import AEBase
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -23,13 +24,13 @@ final class ResourceLimitTests: XCTestCase {
     private var folder = ""
 
     override func setUpWithError() throws {
-        folder = try DataFixtures.temporaryFolder(self)
+        folder = try TestFiles.temporaryFolder(self)
     }
 
     /// Writes `bytes` to `name` in the test's folder and returns the path.
     private func write(_ bytes: [UInt8], _ name: String) throws -> String {
         let path = folder + "/" + name
-        try DataFixtures.write(bytes, to: path)
+        try TestFiles.write(bytes, to: path)
         return path
     }
 
@@ -129,10 +130,10 @@ final class ResourceLimitTests: XCTestCase {
 
     func testBundleTensorClaiming4GBIsRefusedAtTheTable() throws {
         var b = try smallBundle()
-        let table = Int(BundleTesting.u64(b, 40))
-        BundleTesting.put(UInt64(1) << 30, &b, at: table + 24)  // dimension 0: 2^30 float32 values
-        BundleTesting.put(UInt64(4) << 30, &b, at: table + 16)  // byte length: 4 GiB
-        BundleTesting.refreshChecksums(&b)
+        let table = Int(TestBytes.u64(b, 40))
+        TestBytes.put(UInt64(1) << 30, &b, at: table + 24)  // dimension 0: 2^30 float32 values
+        TestBytes.put(UInt64(4) << 30, &b, at: table + 16)  // byte length: 4 GiB
+        TestBytes.refreshBundleChecksums(&b)
         let path = try write(b, "huge-tensor.aemodel")
         assertRefused([path, "dimension 1073741824, larger than the data section"]) { _ = try ModelBundle.read(path: path) }
         assertRefused([path, "dimension 1073741824"]) { _ = try ModelBundle.decode(b, path: path) }
@@ -141,14 +142,14 @@ final class ResourceLimitTests: XCTestCase {
     func testBundleMetadataAndTableLengthsOverTheLimitsAreRefused() throws {
         for (field, name) in [(32, "metadata length"), (48, "tensor table length")] {
             var b = try smallBundle()
-            BundleTesting.put(UInt64(1) << 40, &b, at: field)
-            BundleTesting.refreshChecksums(&b)
+            TestBytes.put(UInt64(1) << 40, &b, at: field)
+            TestBytes.refreshBundleChecksums(&b)
             let path = try write(b, "huge-\(field).aemodel")
             assertRefused([path, "\(name) is 1099511627776", "limit of 16777216"]) { _ = try ModelBundle.read(path: path) }
         }
         var count = try smallBundle()
-        BundleTesting.put(UInt32.max, &count, at: 72)
-        BundleTesting.refreshChecksums(&count)
+        TestBytes.put(UInt32.max, &count, at: 72)
+        TestBytes.refreshBundleChecksums(&count)
         assertRefused(["tensor count is 4294967295"]) { _ = try ModelBundle.decode(count, path: "count.aemodel") }
     }
 
@@ -164,8 +165,8 @@ final class ResourceLimitTests: XCTestCase {
         // A header that agrees with the file's (sparse) size of 1 GiB + 64 bytes.
         var b = try smallBundle()
         let size = BundleContainer.Limits.fileLength + 64
-        BundleTesting.put(UInt64(size), &b, at: 16)
-        BundleTesting.refreshChecksums(&b)
+        TestBytes.put(UInt64(size), &b, at: 16)
+        TestBytes.refreshBundleChecksums(&b)
         let path = try sparse(b, size: size, "sparse.aemodel")
         assertRefused([path, "file size is \(size)", "limit of 1073741824"]) { _ = try ModelBundle.read(path: path) }
         assertRefused([path, "file size"]) { _ = try BundleInfo(path: path) }
@@ -240,20 +241,19 @@ final class ResourceLimitTests: XCTestCase {
 
     // MARK: - PNG
 
-    static func pngChunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
-        let typed = Array(type.utf8) + body
-        let be = { (v: UInt32) in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * (3 - $0))) } }
-        return be(UInt32(body.count)) + typed + be(Zlib.crc32(typed))
-    }
-
     /// A PNG whose IHDR says `width` x `height` with `depth` and `interlace`, and whose
     /// IDAT holds `idat` (raw, to be compressed).
     static func png(width: UInt32, height: UInt32, depth: UInt8 = 8, colorType: UInt8 = 2, interlace: UInt8 = 0,
                     idat: [UInt8]) -> [UInt8] {
-        let be = { (v: UInt32) in (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * (3 - $0))) } }
-        let ihdr = be(width) + be(height) + [depth, colorType, 0, 0, interlace]
-        return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + pngChunk("IHDR", ihdr)
-            + pngChunk("IDAT", Zlib.compress(idat)) + pngChunk("IEND", [])
+        var ihdr: [UInt8] = []
+        TestPNG.be32(Int(width), &ihdr)
+        TestPNG.be32(Int(height), &ihdr)
+        ihdr += [depth, colorType, 0, 0, interlace]
+        var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        TestPNG.chunk("IHDR", ihdr, &png)
+        TestPNG.chunk("IDAT", Zlib.compress(idat), &png)
+        TestPNG.chunk("IEND", [], &png)
+        return png
     }
 
     func testPNGClaiming100000By100000IsRefusedAtItsHeader() throws {
@@ -279,25 +279,8 @@ final class ResourceLimitTests: XCTestCase {
     /// Runs a built tool and returns its exit status, standard error and peak resident
     /// memory (`ru_maxrss` of exactly that child, from wait4), in bytes.
     private func run(_ tool: String, _ arguments: [String], stdin: String = "/dev/null") throws -> (status: Int32, stderr: String, peak: Int) {
-        let executable = try ToolProcess.path(of: tool)
-        let errPath = folder + "/\(tool)-\(UUID().uuidString).err"
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdin, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        XCTAssertEqual(spawned, 0, "posix_spawn \(executable)")
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        let exited = status & 0x7F == 0
-        return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), stderr, usage.ru_maxrss * 1024)
+        let r = try ToolProcess.run(tool, arguments, stdin: stdin, stdout: .file("/dev/null"))
+        return (r.status, r.stderr, r.peakMemory)
     }
 
     /// Memory a tool may use to refuse a lying header, beyond what the same tool uses on
@@ -305,13 +288,13 @@ final class ResourceLimitTests: XCTestCase {
     static let refusalBudget = 16 << 20
 
     func testToolsRefuseLyingHeadersWithinAFixedMemoryBudget() throws {
-        let root = DataFixtures.repositoryRoot
+        let root = TestFixtures.repositoryRoot
         let out = { (name: String) in self.folder + "/" + name }
         var bundle = try smallBundle()
-        let table = Int(BundleTesting.u64(bundle, 40))
-        BundleTesting.put(UInt64(1) << 30, &bundle, at: table + 24)
-        BundleTesting.put(UInt64(4) << 30, &bundle, at: table + 16)
-        BundleTesting.refreshChecksums(&bundle)
+        let table = Int(TestBytes.u64(bundle, 40))
+        TestBytes.put(UInt64(1) << 30, &bundle, at: table + 24)
+        TestBytes.put(UInt64(4) << 30, &bundle, at: table + 16)
+        TestBytes.refreshBundleChecksums(&bundle)
         // Each tool's baseline: the same command on a small committed fixture.
         let baselines: [String: [String]] = [
             "aeinfo": [root + "/Fixtures/latent/golden-v1.ael"],
@@ -346,7 +329,7 @@ final class ResourceLimitTests: XCTestCase {
     /// Issue 17.7: endless input (/dev/zero as a file or on standard input) is refused from
     /// its first bytes, within the refusal budget (it used to read 2 GiB and peak at 4.2 GB).
     func testEndlessInputIsRefusedFromItsFirstBytes() throws {
-        let root = DataFixtures.repositoryRoot
+        let root = TestFixtures.repositoryRoot
         let base = try run("aeenc", [root + "/Fixtures/samples/house-number.png", "-o", folder + "/base.ael"])
         XCTAssertEqual(base.status, 0, base.stderr)
         let decodeBase = try run("aedec", [folder + "/base.ael", "-o", folder + "/base.png"])
@@ -369,13 +352,13 @@ final class ResourceLimitTests: XCTestCase {
     /// Issue 17.6: --threads beyond the cores is capped, so 10,000 threads cost what all
     /// cores cost (it used to take about 3.3 MB per thread, even for one tile).
     func testThreadCountIsCappedToTheCores() throws {
-        let sample = DataFixtures.repositoryRoot + "/Fixtures/samples/house-number.png"
+        let sample = TestFixtures.repositoryRoot + "/Fixtures/samples/house-number.png"
         let cores = try run("aeenc", [sample, "-o", folder + "/a.ael", "--threads", String(Parallelism.availableCores)])
         XCTAssertEqual(cores.status, 0, cores.stderr)
         let many = try run("aeenc", [sample, "-o", folder + "/b.ael", "--threads", "10000"])
         XCTAssertEqual(many.status, 0, many.stderr)
         XCTAssertLessThan(many.peak - cores.peak, 4 << 20, "peak \(many.peak) with 10000 threads, \(cores.peak) with the cores")
-        XCTAssertEqual(try DataFixtures.bytesOf(folder + "/a.ael"), try DataFixtures.bytesOf(folder + "/b.ael"))
+        XCTAssertEqual(try TestFiles.bytes(folder + "/a.ael"), try TestFiles.bytes(folder + "/b.ael"))
         let decode = try run("aedec", [folder + "/a.ael", "-o", folder + "/a.png", "--threads", "10000"])
         XCTAssertEqual(decode.status, 0, decode.stderr)
         XCTAssertLessThan(decode.peak - cores.peak, 64 << 20)
