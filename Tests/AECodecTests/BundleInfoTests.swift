@@ -67,7 +67,7 @@ final class BundleInfoTests: XCTestCase {
             .write(to: URL(fileURLWithPath: path))
         let info = try BundleInfo(path: path)
         XCTAssertEqual(info.unknownMetadataKeys, ["architecture.futureField", "futureSection"])
-        XCTAssertTrue(info.text().contains("format: version 1.4"))
+        XCTAssertTrue(info.text().contains("format: version 1.9"), info.text())
         XCTAssertTrue(info.text().contains("metadata keys this reader does not know: architecture.futureField, futureSection"))
         XCTAssertTrue(try info.json().contains("\"futureSection\""))
     }

@@ -79,8 +79,8 @@ final class ModelBundleRefusalTests: XCTestCase {
         guard case .unsupportedVersion(_, 3, 0, 1)? = try readError(raw) else { return XCTFail() }
     }
 
-    /// A version 1.4 bundle of `model`: an 8-byte longer header and metadata keys a
-    /// 1.0 reader does not know, at the top level and nested.
+    /// A version 1.9 bundle of `model` (a minor version no reader knows yet): an 8-byte
+    /// longer header and metadata keys a 1.0 reader does not know, at the top level and nested.
     static func futureBundle(_ model: Autoencoder) throws -> [UInt8] {
         var json = try JSONSerialization.jsonObject(with: Data(ModelBundle(model: model).metadata.jsonBytes())) as! [String: Any]
         json["futureSection"] = ["anything": [1, 2, 3]]
