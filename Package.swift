@@ -92,11 +92,26 @@ let package = Package(
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
         .target(name: "FuzzChecks", dependencies: ["AENet", "AEFormats", "AEData", "AECodec"], path: "Fuzz/FuzzChecks"),
 
-        .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet", "AEEntropyCoding"]),
+        // What the test targets share: the fixtures path, temporary folders, a PNG writer,
+        // the bytes of bundle files, running a built tool. A regular target used only by tests.
+        .target(name: "AETestSupport", dependencies: ["CZlib", "CTestSpawn"], path: "Tests/AETestSupport"),
+        // posix_spawn's change of folder and closefrom, which Swift's Glibc module does not expose.
+        .target(name: "CTestSpawn", path: "Tests/CTestSpawn"),
+
+        // One test target per library target; each depends on what it tests and AETestSupport.
+        .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding", "AETestSupport"]),
+        .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet", "AEEntropyCoding", "AETestSupport"]),
+        .testTarget(name: "AEFormatsTests", dependencies: ["AEBase", "AEFormats", "AEEntropyCoding", "AETestSupport"]),
+        .testTarget(name: "AEDataTests", dependencies: ["AEBase", "AENet", "AEFormats", "AEData", "AETestSupport"]),
         .testTarget(name: "AECodecTests", dependencies: [
-            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", "AEEntropyCoding",
-            "FuzzChecks"]),
-        .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding"]),
+            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEEntropyCoding", "AETestSupport"]),
+        .testTarget(name: "AECommandLineTests", dependencies: [
+            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", "AETestSupport"]),
+        // Tests that run the built executables (aeenc, aedec, aetrain, aeinfo) and scripts:
+        // kills, resource limits, hostile inputs, determinism, Keras, fuzz replay.
+        .testTarget(name: "ToolTests", dependencies: [
+            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", "FuzzChecks",
+            "AETestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

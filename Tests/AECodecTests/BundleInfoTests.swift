@@ -1,9 +1,9 @@
 import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -67,29 +67,16 @@ final class BundleInfoTests: XCTestCase {
             .write(to: URL(fileURLWithPath: path))
         let info = try BundleInfo(path: path)
         XCTAssertEqual(info.unknownMetadataKeys, ["architecture.futureField", "futureSection"])
-        XCTAssertTrue(info.text().contains("format: version 1.9"))
+        XCTAssertTrue(info.text().contains("format: version 1.9"), info.text())
         XCTAssertTrue(info.text().contains("metadata keys this reader does not know: architecture.futureField, futureSection"))
         XCTAssertTrue(try info.json().contains("\"futureSection\""))
     }
 
     /// Runs the built `aeinfo` next to the test bundle, when it is there.
     func testAeinfoExecutable() throws {
-        let candidates = [Bundle.main.bundleURL, Bundle(for: Self.self).bundleURL.deletingLastPathComponent()]
-            .map { $0.appendingPathComponent("aeinfo") }
-        guard let tool = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("aeinfo is not built next to the tests")
-        }
         func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-            let process = Process()
-            process.executableURL = tool
-            process.arguments = arguments
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+            let r = try ToolProcess.run("aeinfo", arguments)
+            return (r.status, r.stdoutText, r.stderr)
         }
         let golden = try BundleTesting.temporaryFolder(self).appendingPathComponent("m.aemodel").path
         try ModelBundle(model: ReferenceModel.build(latentDim: 4, seed: 1)).write(to: golden, weights: .f16)

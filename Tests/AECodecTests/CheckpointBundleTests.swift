@@ -1,5 +1,4 @@
 import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase

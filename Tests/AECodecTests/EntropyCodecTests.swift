@@ -3,11 +3,12 @@ import AEEntropyCoding
 import AEFormats
 import AENet
 import Foundation
+import AETestSupport
 import XCTest
 
 /// Helpers for the entropy-coded codec tests: the committed tiny bundles and images.
 enum EntropyCodecTesting {
-    static var fixtures: String { DataFixtures.repositoryRoot + "/Fixtures/coded" }
+    static var fixtures: String { TestFixtures.path("coded") }
     static var convBundlePath: String { fixtures + "/conv-tiny.aemodel" }
     static var sourcePNGPath: String { CodecTesting.codecFixtures + "/golden-source.png" }
 
@@ -192,7 +193,7 @@ final class EntropyCodecTests: XCTestCase {
     }
 
     func testModelWithoutTablesCannotWriteCodedFiles() throws {
-        let bundle = try ModelBundle.read(path: CodecTesting.goldenBundlePath)
+        let bundle = try ModelBundle.read(path: TestFixtures.goldenBundlePath)
         XCTAssertThrowsError(try EntropyCodec(bundle: bundle, name: "golden")) { error in
             XCTAssertEqual(error as? CodecError, .incompatible(path: "golden", reason: EntropyCodec.noTablesReason))
         }

@@ -1,17 +1,17 @@
 import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
 /// The committed golden bundle (Fixtures/bundles/golden-v1.aemodel): every later
 /// reader must still read it, with the same fingerprint, metadata and outputs.
 final class GoldenBundleTests: XCTestCase {
-    static let bundleURL = BundleTesting.fixturesURL.appendingPathComponent("golden-v1.aemodel")
-    static let expectedURL = BundleTesting.fixturesURL.appendingPathComponent("golden-v1.json")
+    static let bundleURL = TestFixtures.url("bundles").appendingPathComponent("golden-v1.aemodel")
+    static let expectedURL = TestFixtures.url("bundles").appendingPathComponent("golden-v1.json")
 
     /// What golden-v1.json records.
     struct Expected: Codable {
@@ -61,7 +61,7 @@ final class GoldenBundleTests: XCTestCase {
         guard ProcessInfo.processInfo.environment["AE_REGENERATE_GOLDEN"] == "1" else {
             throw XCTSkip("set AE_REGENERATE_GOLDEN=1 to regenerate Fixtures/bundles/golden-v1.*")
         }
-        try FileManager.default.createDirectory(at: BundleTesting.fixturesURL, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: TestFixtures.url("bundles"), withIntermediateDirectories: true)
         let model = ReferenceModel.build(latentDim: 4, seed: 7)
         let fingerprint = try ModelBundle(model: model, metadata: Self.goldenMetadata(model))
             .write(to: Self.bundleURL.path, weights: .f16, force: true)

@@ -3,12 +3,13 @@ import AEEntropyCoding
 import AEFormats
 import AENet
 import Foundation
+import AETestSupport
 import XCTest
 
 /// The committed format-1.4 bundle (Fixtures/bundles/golden-v1.4-conv.aemodel): an
 /// entropy-coded, fully-convolutional model reads as the spec says.
 final class GoldenEntropyBundleTests: XCTestCase {
-    static var path: String { BundleTesting.fixturesURL.appendingPathComponent("golden-v1.4-conv.aemodel").path }
+    static var path: String { TestFixtures.path("bundles/golden-v1.4-conv.aemodel") }
 
     func testTheGoldenBundleReads() throws {
         let container = try BundleContainer.read(path: Self.path)

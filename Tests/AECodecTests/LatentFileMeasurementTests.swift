@@ -1,5 +1,4 @@
 @testable import AECodec
-@testable import AECommandLine
 @testable import AEData
 @testable import AEFormats
 import AEBase

@@ -1,9 +1,9 @@
 import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -12,9 +12,9 @@ final class ModelBundleRefusalTests: XCTestCase {
     static let bytes: [UInt8] = try! ModelBundle(model: model).encoded()
 
     var bytes: [UInt8] { Self.bytes }
-    var metadataOffset: Int { Int(BundleTesting.u64(bytes, 24)) }
-    var tableOffset: Int { Int(BundleTesting.u64(bytes, 40)) }
-    var dataOffset: Int { Int(BundleTesting.u64(bytes, 56)) }
+    var metadataOffset: Int { Int(TestBytes.u64(bytes, 24)) }
+    var tableOffset: Int { Int(TestBytes.u64(bytes, 40)) }
+    var dataOffset: Int { Int(TestBytes.u64(bytes, 56)) }
 
     /// Writes `bytes` to a file and returns the error reading it gives.
     func readError(_ bytes: [UInt8], file: StaticString = #filePath, line: UInt = #line) throws -> BundleError? {
@@ -67,20 +67,20 @@ final class ModelBundleRefusalTests: XCTestCase {
 
     func testUnknownMajorVersionIsRefused() throws {
         var b = bytes
-        BundleTesting.put(UInt16(2), &b, at: 8)
-        BundleTesting.put(UInt16(7), &b, at: 10)
-        BundleTesting.refreshChecksums(&b)
+        TestBytes.put(UInt16(2), &b, at: 8)
+        TestBytes.put(UInt16(7), &b, at: 10)
+        TestBytes.refreshBundleChecksums(&b)
         let e = try readError(b)
         guard case .unsupportedVersion(_, 2, 7, 1)? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(e!.description.contains("unsupported bundle format version 2.7"), e!.description)
         // Even without fixing the checksum, the version is what is reported.
         var raw = bytes
-        BundleTesting.put(UInt16(3), &raw, at: 8)
+        TestBytes.put(UInt16(3), &raw, at: 8)
         guard case .unsupportedVersion(_, 3, 0, 1)? = try readError(raw) else { return XCTFail() }
     }
 
-    /// A version 1.4 bundle of `model`: an 8-byte longer header and metadata keys a
-    /// 1.0 reader does not know, at the top level and nested.
+    /// A version 1.9 bundle of `model` (a minor version no reader knows yet): an 8-byte
+    /// longer header and metadata keys a 1.0 reader does not know, at the top level and nested.
     static func futureBundle(_ model: Autoencoder) throws -> [UInt8] {
         var json = try JSONSerialization.jsonObject(with: Data(ModelBundle(model: model).metadata.jsonBytes())) as! [String: Any]
         json["futureSection"] = ["anything": [1, 2, 3]]
@@ -177,34 +177,34 @@ final class ModelBundleRefusalTests: XCTestCase {
         // A tensor length that disagrees with its shape.
         var b = bytes
         let firstEntryLengthAt = tableOffset + 16
-        BundleTesting.put(BundleTesting.u64(b, firstEntryLengthAt) + 4, &b, at: firstEntryLengthAt)
-        BundleTesting.refreshChecksums(&b)
+        TestBytes.put(TestBytes.u64(b, firstEntryLengthAt) + 4, &b, at: firstEntryLengthAt)
+        TestBytes.refreshBundleChecksums(&b)
         guard case .tensorTableInconsistent? = try readError(b) else { return XCTFail() }
 
         // An unknown element type.
         var t = bytes
         t[tableOffset + 6] = 9
-        BundleTesting.refreshChecksums(&t)
+        TestBytes.refreshBundleChecksums(&t)
         let e = try readError(t)
         guard case .tensorTableInconsistent? = e else { return XCTFail("\(String(describing: e))") }
         XCTAssertTrue(e!.reason.contains("element type code 9"), e!.reason)
 
         // A metadata length over the documented maximum is refused before anything is allocated.
         var m = bytes
-        BundleTesting.put(UInt64(1) << 40, &m, at: 32)
-        BundleTesting.refreshChecksums(&m)
+        TestBytes.put(UInt64(1) << 40, &m, at: 32)
+        TestBytes.refreshBundleChecksums(&m)
         guard case .limitExceeded(_, "metadata length", _, _)? = try readError(m) else { return XCTFail() }
 
         // A section that points outside the file.
         var o = bytes
-        BundleTesting.put(UInt64(bytes.count), &o, at: 56)
-        BundleTesting.refreshChecksums(&o)
+        TestBytes.put(UInt64(bytes.count), &o, at: 56)
+        TestBytes.refreshBundleChecksums(&o)
         guard case .malformedHeader? = try readError(o) else { return XCTFail() }
 
         // Metadata that is not JSON.
         var j = bytes
         j[metadataOffset] = UInt8(ascii: "x")
-        BundleTesting.refreshChecksums(&j)
+        TestBytes.refreshBundleChecksums(&j)
         guard case .invalidMetadata? = try readError(j) else { return XCTFail() }
     }
 

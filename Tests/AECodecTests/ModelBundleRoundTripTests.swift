@@ -1,9 +1,9 @@
 import AECodec
-import AECommandLine
 import AEData
 import AEFormats
 import AEBase
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -49,8 +49,8 @@ final class ModelBundleRoundTripTests: XCTestCase {
         // The file is laid out as the spec says: 64-aligned data, exact length.
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         XCTAssertEqual(Array(bytes[0..<8]), BundleHeader.magic)
-        XCTAssertEqual(BundleTesting.u64(bytes, 56) % 64, 0)
-        XCTAssertEqual(Int(BundleTesting.u64(bytes, 16)), bytes.count)
+        XCTAssertEqual(TestBytes.u64(bytes, 56) % 64, 0)
+        XCTAssertEqual(Int(TestBytes.u64(bytes, 16)), bytes.count)
     }
 
     func testFloat16BundleIsAboutHalfTheSizeAndDecodesClosely() throws {

@@ -1,4 +1,5 @@
 @testable import AEEntropyCoding
+import AETestSupport
 import Foundation
 import XCTest
 
@@ -7,25 +8,11 @@ import XCTest
 final class PythonDecoderTests: XCTestCase {
     static let script = EntropyTestSupport.repositoryRoot.appendingPathComponent("Scripts/range_decode.py").path
 
-    static let python: String? = {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        return (path.split(separator: ":").map { $0 + "/python3" } + ["/usr/bin/python3"])
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
     /// Runs the Python decoder; returns its exit status and standard output.
     func decode(_ json: URL, _ stream: URL, trace: Bool = false) throws -> (status: Int32, output: String) {
-        guard let python = Self.python else { throw XCTSkip("no python3") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [Self.script, json.path, stream.path] + (trace ? ["--trace"] : [])
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let python = try ToolProcess.python3()
+        let run = try ToolProcess.run(executable: python, [Self.script, json.path, stream.path] + (trace ? ["--trace"] : []))
+        return (run.status, run.stdoutText)
     }
 
     func values(_ output: String) throws -> [Int32] {
@@ -49,9 +36,7 @@ final class PythonDecoderTests: XCTestCase {
         let indexes = (0 ..< 5000).map { _ in Int.random(in: 0 ..< tables.count, using: &rng) }
         let values = indexes.map { EntropyTestSupport.sample(tables[$0], &rng) }
         let (record, bytes) = GoldenStreamTests.record((tables, indexes, values))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("range-decode-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = URL(fileURLWithPath: try TestFiles.temporaryFolder(self))
         let json = folder.appendingPathComponent("stream.json"), stream = folder.appendingPathComponent("stream.bin")
         try JSONEncoder().encode(record).write(to: json)
         try Data(bytes).write(to: stream)

@@ -1,4 +1,5 @@
 @testable import AEEntropyCoding
+import AETestSupport
 import Foundation
 
 /// splitmix64: reproducible pseudo-random numbers for the tests.
@@ -15,8 +16,7 @@ struct SplitMix64: RandomNumberGenerator {
 }
 
 enum EntropyTestSupport {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repositoryRoot = URL(fileURLWithPath: TestFixtures.repositoryRoot)
 
     /// A random table: a discretised Laplace of random centre and scale (like a learned prior),
     /// a random jagged pmf, or a table with extreme frequencies (1 next to 65,000).

@@ -1,11 +1,10 @@
 import AENet
+import AETestSupport
 import Foundation
 import XCTest
 
 /// Path of the repository's `Fixtures/` folder, found from this source file.
-let fixturesURL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures")
+let fixturesURL = URL(fileURLWithPath: TestFixtures.folder)
 
 /// One case written by Scripts/reference_layers.py.
 struct ReferenceCase {
