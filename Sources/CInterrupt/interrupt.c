@@ -1,17 +1,22 @@
 #include "CInterrupt.h"
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
-static volatile sig_atomic_t received = 0;
+// Atomic, not just volatile: the signal may land on any thread (a worker's or
+// OpenBLAS's) while another thread reads the flag. Lock-free atomics are
+// async-signal-safe.
+static atomic_int received = 0;
 
 static void on_signal(int sig) {
-    if (received) {
-        // Second signal: the default action (termination) right away.
+    int previous = atomic_exchange(&received, sig);
+    if (previous) {
+        // Second signal: the default action (termination) right away. Keep the first
+        // signal recorded.
+        atomic_store(&received, previous);
         signal(sig, SIG_DFL);
         raise(sig);
-        return;
     }
-    received = sig;
 }
 
 void ae_interrupt_install(void) {
@@ -24,4 +29,4 @@ void ae_interrupt_install(void) {
     sigaction(SIGTERM, &action, NULL);
 }
 
-int ae_interrupt_signal(void) { return received; }
+int ae_interrupt_signal(void) { return atomic_load(&received); }
