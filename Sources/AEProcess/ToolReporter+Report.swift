@@ -7,4 +7,15 @@ extension ToolReporter {
         let line = message(tool: tool, error: error, path: path) + "\n"
         StandardStream.write(line, to: .error)
     }
+
+    /// `tool: text` on standard error (end-of-run summaries).
+    public static func say(tool: String, _ text: String) {
+        StandardStream.write(printable("\(tool): \(text)") + "\n", to: .error)
+    }
+
+    /// A `--stats` line: on standard output, or on standard error when the data go to
+    /// standard output.
+    public static func statsLine(_ text: String, dataOnStandardOutput: Bool) {
+        StandardStream.write(text + "\n", to: dataOnStandardOutput ? .error : .output)
+    }
 }

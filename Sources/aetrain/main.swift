@@ -197,8 +197,7 @@ struct Train: ParsableCommand {
             }
             return
         }
-        let interrupt = InterruptFlag()
-        interrupt.install()
+        let interrupt = InterruptFlag.installForTool()
         let output = TerminalOutput.standardError(quiet: quiet)
         let job = TrainingJob(settings: settings)
         do {

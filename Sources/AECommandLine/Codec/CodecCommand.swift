@@ -18,19 +18,16 @@ public enum CodecCommand {
                 "refusing to write binary data to a terminal: redirect standard output or use -o FILE"))
             return 1
         }
-        let interrupt = InterruptFlag()
-        interrupt.install()
-        // A closed standard output is then a write error (EPIPE) to report, not a silent death.
-        signal(SIGPIPE, SIG_IGN)
+        let interrupt = InterruptFlag.installForTool()
         let output = TerminalOutput.standardError(quiet: quiet)
         let statsLock = NSLock()
         do {
             let summary = try job.run(output: output, shouldStop: { interrupt.isRaised }, statsLine: { line in
                 statsLock.lock()
                 defer { statsLock.unlock() }
-                StandardStream.write(line + "\n", to: toStandardOutput ? .error : .output)
+                ToolReporter.statsLine(line, dataOnStandardOutput: toStandardOutput)
             })
-            func say(_ text: String) { StandardStream.write("\(job.tool): \(text)\n", to: .error) }
+            func say(_ text: String) { ToolReporter.say(tool: job.tool, text) }
             if summary.interrupted {
                 say("interrupted: \(summary.results.count) of \(summary.total) files written, each complete; the rest not started")
             } else if summary.failed > 0 && summary.total > 1 {
