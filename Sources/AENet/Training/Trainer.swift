@@ -239,14 +239,14 @@ public final class Trainer {
         let reconstruction = model.decoder.forward(noisy.values)
         let (distortion, gradReconstruction) = loss.lossAndGradient(prediction: reconstruction, target: images)
         let pixels = Double(images.count / images.shape[images.rank - 1])
-        var gradLikelihoods = Rate.bitsAndGradient(likelihoods: noisy.likelihoods).gradient
+        var (bits, gradLikelihoods) = Rate.bitsAndGradient(likelihoods: noisy.likelihoods)
         let w = Float(loss.rateWeight / pixels)
         for i in 0 ..< gradLikelihoods.count { gradLikelihoods.data[i] *= w }
         let gradValues = model.decoder.backward(gradReconstruction, needInputGradient: true)
         let gradLatent = prior.backward(gradValues: gradValues, gradLikelihoods: gradLikelihoods)
         model.encoder.backward(gradLatent, needInputGradient: false)
         _ = prior.auxiliaryLoss(addingGradient: true)
-        let bpp = noisy.bits / pixels
+        let bpp = bits / pixels
         return StepResult(loss: distortion + Float(loss.rateWeight * bpp),
                           mse: Double(MeanSquaredError.loss(prediction: reconstruction, target: images)),
                           bitsPerPixel: bpp)
