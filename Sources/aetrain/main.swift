@@ -85,6 +85,10 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init-from"), help: "Start from this bundle's weights (file or built-in name), e.g. to fine-tune svhn-64 with --lambda.")
     var initFrom: String?
 
+    @Option(name: .customLong("latent-levels"),
+            help: "With --init-from and --lambda: first rescale the model's latent so each dimension's range on DATA (0.1th to 99.9th percentile) spans this many integer steps (2 to 65,536); the network's output is unchanged. Use it to fine-tune svhn-64 or svhn-16 for rate and distortion.")
+    var latentLevels: Int?
+
     @Option(help: "Training epochs (1 to 1,000,000).")
     var epochs = 20
 
@@ -170,6 +174,7 @@ struct Train: ParsableCommand {
         settings.latentChannels = latentChannels
         settings.lambda = lambda
         settings.initFrom = initFrom
+        settings.latentLevels = latentLevels
         settings.options.epochs = epochs
         settings.options.batchSize = batchSize
         settings.options.validationSplit = validationSplit

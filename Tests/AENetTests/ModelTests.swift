@@ -33,6 +33,25 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(model.forward(x), y, "forward is decode(encode(x))")
     }
 
+    func testRescalingTheLatentKeepsTheOutput() {
+        let model = ReferenceModel.build(latentDim: 8, seed: 5)
+        XCTAssertTrue(model.hasDenseLatent)
+        XCTAssertFalse(ConvolutionalCodecModel.build(channels: 4, latentChannels: 4, seed: 1).hasDenseLatent)
+        var rng = RandomGenerator(seed: 2)
+        let x = randomTensor([2, 32, 32, 3], &rng, in: 0, 1)
+        let before = model.forward(x), latentBefore = model.encode(x)
+        let steps: [Float] = [0.5, 2, 0.01, 7, 1, 0.25, 3, 0.125]
+        model.rescaleLatent(steps: steps)
+        let latentAfter = model.encode(x)
+        for i in 0..<2 {
+            for d in 0..<8 {
+                XCTAssertEqual(latentAfter.data[i * 8 + d], latentBefore.data[i * 8 + d] / steps[d],
+                               accuracy: 1e-4 * max(1, abs(latentBefore.data[i * 8 + d] / steps[d])))
+            }
+        }
+        assertClose(model.forward(x), before, tolerance: 1e-5, "output after rescaling")
+    }
+
     func testSeededInitialisationIsReproducible() {
         let a = ReferenceModel.build(latentDim: 8, seed: 42)
         let b = ReferenceModel.build(latentDim: 8, seed: 42)

@@ -26,6 +26,10 @@ public struct TrainingJob {
         public var lambda: Double?
         /// Start from this bundle's weights (a built-in name or a file) instead of random ones.
         public var initFrom: String?
+        /// With `initFrom` and `lambda`: before fine-tuning, rescale the dense latent so that
+        /// each dimension's 0.1th-99.9th percentile range on the training data spans this
+        /// many integer steps (`Autoencoder.rescaleLatent`; the network's output is unchanged).
+        public var latentLevels: Int?
         public var options = TrainingOptions()
         /// Number of images kept from the data (the first ones).
         public var limit: Int? = 20_000
@@ -53,6 +57,7 @@ public struct TrainingJob {
         /// A latent vector longer than the 3,072 values of a 32x32 RGB tile compresses nothing.
         public static let latentDim = 1...4096
         public static let channels = 1...1024
+        public static let latentLevels = 2...65_536
         public static let batchSize = 1...65_536
         public static let epochs = 1...1_000_000
         /// The thread count changes the order of the gradient sums, so it is kept as given.
@@ -77,6 +82,12 @@ public struct TrainingJob {
         }
         if settings.family == ModelFamily.convolutional.name && settings.lambda == nil {
             throw ToolError(path: "--lambda", reason: "the conv-factorized family trains for rate and distortion: give --lambda")
+        }
+        if let levels = settings.latentLevels {
+            try check(levels, Limits.latentLevels, "--latent-levels")
+            guard settings.initFrom != nil && settings.lambda != nil else {
+                throw ToolError(path: "--latent-levels", reason: "rescales a trained model's latent for rate-distortion fine-tuning: give --init-from and --lambda")
+            }
         }
         try check(settings.options.batchSize, Limits.batchSize, "--batch-size")
         try check(settings.options.epochs, Limits.epochs, "--epochs")
@@ -169,12 +180,20 @@ public struct TrainingJob {
     var loss: Loss { settings.lambda.map { RateDistortionLoss(lambda: $0) } ?? MeanSquaredErrorLoss() }
 
     /// The untrained model (or `initFrom`'s weights), with a factorized prior when the
-    /// loss is rate-distortion.
-    func makeModel() throws -> Autoencoder {
+    /// loss is rate-distortion. `images` calibrate `latentLevels`.
+    func makeModel(images: ImageSet) throws -> Autoencoder {
         var model: Autoencoder
         if let from = settings.initFrom {
             let (bundle, _) = try ModelLookup.load(from)
             model = try bundle.makeModel(threads: settings.threads)
+            if let levels = settings.latentLevels {
+                guard model.hasDenseLatent, model.prior == nil else {
+                    throw ToolError(path: from, reason: "--latent-levels needs a model with a dense latent and no prior yet (the reference family)")
+                }
+                // The 8-bit table's step spans the range in 255 steps; `levels` steps instead.
+                let table = LatentQuantization.measure(model: model, images: images)
+                model.rescaleLatent(steps: table.scale.map { $0 * 255 / Float(levels) })
+            }
         } else if settings.family == ModelFamily.convolutional.name {
             model = ConvolutionalCodecModel.build(channels: settings.channels, latentChannels: settings.latentChannels,
                                                   seed: settings.initSeed, threads: settings.threads)
@@ -241,7 +260,7 @@ public struct TrainingJob {
             previousSeconds = checkpoint.metadata.training?.wallTimeSeconds ?? 0
             output.line("Resuming from \(checkpointPath) after epoch \(trainer.history.count)")
         } else {
-            trainer = Trainer(model: try makeModel(), options: settings.options, loss: loss)
+            trainer = Trainer(model: try makeModel(images: train.images), options: settings.options, loss: loss)
         }
         // Fail before training on a bad split; `fit` does the split itself.
         let counts = trainer.splitCounts(train.images.count)
