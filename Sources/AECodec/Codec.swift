@@ -1,3 +1,4 @@
+import AEBase
 import AEFormats
 import AENet
 import Dispatch
@@ -131,7 +132,7 @@ public final class ImageCodec {
     public let fingerprintBytes: [UInt8]
     /// How errors name the model: "built-in svhn-64" or the bundle's path.
     public let modelName: String
-    public let normalization: ImageTiling.Normalization
+    public let normalization: PixelNormalization
     public let tileSize: Int
     public var latentDim: Int { model.latentDim }
     /// The model's latent quantisation table (for `.uint8` files), if its bundle has one.
@@ -160,13 +161,13 @@ public final class ImageCodec {
     }
 
     /// The bundle's pixel normalisation, refused unless the codec supports it (NHWC RGB, positive scale).
-    static func normalization(of bundle: ModelBundle, path: String) throws -> ImageTiling.Normalization {
+    static func normalization(of bundle: ModelBundle, path: String) throws -> PixelNormalization {
         let n = bundle.metadata.normalization
         guard n.layout == "NHWC", n.channels == "RGB", n.scale.isFinite, n.scale > 0, n.offset.isFinite else {
             throw CodecError.incompatible(path: path, reason:
                 "pixel normalisation \(n.layout)/\(n.channels) scale \(n.scale) offset \(n.offset) is not one the codec supports (NHWC RGB, positive scale)")
         }
-        return ImageTiling.Normalization(scale: Float(n.scale), offset: Float(n.offset))
+        return n.pixelNormalization
     }
 
     // MARK: Encoding

@@ -1,3 +1,4 @@
+import AEBase
 import AEEntropyCoding
 import AEFormats
 import AENet
@@ -43,7 +44,7 @@ public final class EntropyCodec {
     public let fingerprintBytes: [UInt8]
     /// How errors name the model: "built-in svhn-64" or the bundle's path.
     public let modelName: String
-    public let normalization: ImageTiling.Normalization
+    public let normalization: PixelNormalization
     /// Latent channels (the last axis; one table each).
     public var channels: Int { tables.tables.count }
     /// The tiles codec the entropy codec runs the network through (nil for a whole-image

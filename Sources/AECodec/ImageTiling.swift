@@ -1,3 +1,4 @@
+import AEBase
 import AEFormats
 /// Cuts an image of any size into the square tiles a fixed-size network takes, and
 /// puts decoded tiles back together.
@@ -33,36 +34,10 @@ public struct ImageTiling: Equatable, Sendable {
     /// Floats per network tile (tileSize x tileSize x 3).
     public var valuesPerTile: Int { tileSize * tileSize * 3 }
 
-    /// Pixel value -> network input, and back: `x = (pixel - offset) / scale`
-    /// (`BundleMetadata.PixelNormalization`); the inverse rounds to the nearest
-    /// integer and clamps to 0...255.
-    public struct Normalization: Equatable, Sendable {
-        public var scale: Float
-        public var offset: Float
-
-        public init(scale: Float, offset: Float) {
-            precondition(scale.isFinite && scale > 0 && offset.isFinite, "bad pixel normalisation")
-            self.scale = scale
-            self.offset = offset
-        }
-
-        public static let unitRange = Normalization(scale: 255, offset: 0)
-
-        /// The network input for every 8-bit value.
-        var table: [Float] { (0..<256).map { (Float($0) - offset) / scale } }
-
-        @inline(__always)
-        func pixel(_ x: Float) -> UInt8 {
-            let v = (x * scale + offset).rounded()
-            if !(v > 0) { return 0 }  // NaN too
-            return v >= 255 ? 255 : UInt8(v)
-        }
-    }
-
     /// Writes tiles `range` of `image` (8-bit, 1...4 channels) as network input:
     /// `range.count` tiles of [tileSize, tileSize, 3] floats, one after the other, into
     /// `output` (which must hold `range.count * valuesPerTile` values).
-    public func extract(_ range: Range<Int>, from image: PNGImage, normalization: Normalization = .unitRange,
+    public func extract(_ range: Range<Int>, from image: PNGImage, normalization: PixelNormalization = .unitRange,
                         into output: UnsafeMutableBufferPointer<Float>) {
         precondition(image.width == width && image.height == height && image.bitDepth == 8, "image does not match the tiling")
         precondition(range.lowerBound >= 0 && range.upperBound <= count && output.count >= range.count * valuesPerTile)
@@ -100,7 +75,7 @@ public struct ImageTiling: Equatable, Sendable {
     /// `image`, cropping the padding. Gray images (1 or 2 channels) get the mean of
     /// R, G and B; an alpha channel is left as it is.
     public func place(_ range: Range<Int>, from tiles: UnsafeBufferPointer<Float>,
-                      normalization: Normalization = .unitRange, into image: inout PNGImage) {
+                      normalization: PixelNormalization = .unitRange, into image: inout PNGImage) {
         precondition(image.width == width && image.height == height && image.bitDepth == 8, "image does not match the tiling")
         let channels = image.channels
         image.pixels.withUnsafeMutableBufferPointer { dst in
@@ -112,7 +87,7 @@ public struct ImageTiling: Equatable, Sendable {
     /// channels. Different tiles write disjoint pixels, so threads may place different
     /// tiles of one image at the same time.
     public func place(_ range: Range<Int>, from tiles: UnsafeBufferPointer<Float>,
-                      normalization: Normalization = .unitRange,
+                      normalization: PixelNormalization = .unitRange,
                       into dst: UnsafeMutableBufferPointer<UInt8>, channels: Int) {
         precondition(dst.count == width * height * channels, "pixel buffer does not match the tiling")
         precondition(range.lowerBound >= 0 && range.upperBound <= count && tiles.count >= range.count * valuesPerTile)

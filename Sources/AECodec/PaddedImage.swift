@@ -1,3 +1,4 @@
+import AEBase
 import AEFormats
 import AENet
 
@@ -21,7 +22,7 @@ public struct PaddedImage: Equatable, Sendable {
     }
 
     /// The network input [1, paddedHeight, paddedWidth, 3] of `image` (8-bit, 1...4 channels).
-    public func input(_ image: PNGImage, normalization: ImageTiling.Normalization) -> Tensor {
+    public func input(_ image: PNGImage, normalization: PixelNormalization) -> Tensor {
         precondition(image.width == width && image.height == height && image.bitDepth == 8, "image does not match")
         let table = normalization.table
         let channels = image.channels
@@ -51,7 +52,7 @@ public struct PaddedImage: Equatable, Sendable {
     /// Writes the visible part of the network output [1, paddedHeight, paddedWidth, 3] into
     /// the colour channels of `dst` (`width * height * channels` samples), rounding and
     /// clamping as `ImageTiling.place` does; an alpha channel is left as it is.
-    public func place(_ output: Tensor, normalization: ImageTiling.Normalization,
+    public func place(_ output: Tensor, normalization: PixelNormalization,
                       into dst: UnsafeMutableBufferPointer<UInt8>, channels: Int) {
         precondition(output.shape == [1, paddedHeight, paddedWidth, 3], "output \(output.shape) does not match")
         precondition(dst.count == width * height * channels, "pixel buffer does not match")

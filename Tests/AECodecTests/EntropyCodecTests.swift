@@ -1,3 +1,4 @@
+import AEBase
 import AECodec
 import AEEntropyCoding
 import AEFormats
@@ -96,7 +97,7 @@ final class EntropyCodecTests: XCTestCase {
         let values = symbols.indices.map { Float(symbols[$0]) + codec.tables.medians[$0 % 8] }
         let viaTiles = tiles.model.decode(Tensor(shape: [2, 8], data: values))
         XCTAssertEqual(viaTiles.shape, [2, 32, 32, 3])
-        let normalization = ImageTiling.Normalization(scale: 255, offset: 0)
+        let normalization = PixelNormalization(scale: 255, offset: 0)
         var expected = PNGImage(width: 40, height: 24, channels: 4, pixels: image.image.pixels)
         viaTiles.data.withUnsafeBufferPointer {
             ImageTiling(width: 40, height: 24).place(0..<2, from: $0, normalization: normalization, into: &expected)

@@ -51,7 +51,7 @@ public struct BundleEvaluation: Sendable {
             throw ToolError(path: path, reason: "the model takes \(model.imageShape) images, the test images are \(images.imageShape)")
         }
         progress("\(name): network on \(images.count) images")
-        let (mse, latents) = networkFigures(model, normalization: bundle.metadata.normalization, images: images)
+        let (mse, latents) = networkFigures(model, normalization: bundle.metadata.normalization.pixelNormalization, images: images)
 
         let codec = try ImageCodec(bundle: bundle, name: name, threads: threads)
         let inputs = (0..<images.count).map {
@@ -72,13 +72,9 @@ public struct BundleEvaluation: Sendable {
     }
 
     /// Mean squared error over all images and the latent vectors, in batches of 256.
-    static func networkFigures(_ model: Autoencoder, normalization n: BundleMetadata.PixelNormalization,
+    static func networkFigures(_ model: Autoencoder, normalization n: PixelNormalization,
                                images: ImageSet) -> (mse: Double, latents: [Float]) {
-        // The bundle says how pixels become network inputs: x = (pixel - offset) / scale.
-        // ImageSet.batch gives b = pixel / 255, so x = b * 255 / scale - offset / scale,
-        // and an output y maps back to b = (y * scale + offset) / 255.
-        let gain = Float(255 / n.scale), shift = Float(n.offset / n.scale)
-        let identity = gain == 1 && shift == 0
+        // Inputs in the bundle's normalisation; errors on the [0, 1] pixel scale, like the loss.
         var latents = [Float]()
         latents.reserveCapacity(images.count * model.latentDim)
         var sum = 0.0
@@ -86,16 +82,14 @@ public struct BundleEvaluation: Sendable {
         while start < images.count {
             let end = min(start + 256, images.count)
             let target = images.batch(start..<end)
-            var input = target
-            if !identity { input.data = input.data.map { $0 * gain - shift } }
-            let z = model.encode(input)
+            let z = model.encode(n == .unitRange ? target : images.batch(start..<end, normalization: n))
             latents.append(contentsOf: z.data)
             let y = model.decode(z)
             y.data.withUnsafeBufferPointer { out in
                 target.data.withUnsafeBufferPointer { t in
                     var batchSum = 0.0
                     for k in 0..<t.count {
-                        let value = identity ? out[k] : (out[k] + shift) / gain
+                        let value = n.unitInterval(out[k])
                         let e = Double(value - t[k])
                         batchSum += e * e
                     }

@@ -1,3 +1,4 @@
+import AEBase
 import Foundation
 
 /// The metadata section of a model bundle: a UTF-8 JSON object (schema in
@@ -8,7 +9,7 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
     /// "model" (weights only) or "checkpoint" (weights plus optimizer state).
     public var kind: Kind
     public var architecture: Architecture
-    public var normalization: PixelNormalization
+    public var normalization: Normalization
     /// How the weights were trained; nil for an untrained model.
     public var training: TrainingProvenance?
     public var metrics: Metrics?
@@ -26,7 +27,7 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
     }
 
     public init(kind: Kind = .model, architecture: Architecture,
-                normalization: PixelNormalization = .unitRange,
+                normalization: Normalization = .unitRange,
                 training: TrainingProvenance? = nil, metrics: Metrics? = nil,
                 checkpoint: CheckpointInfo? = nil, tool: ToolInfo = ToolInfo(name: "aecodec"),
                 createdAt: String? = BundleMetadata.timestamp()) {
@@ -153,9 +154,10 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         }
     }
 
-    /// How pixels become network inputs: x = (pixel - offset) / scale, so 8-bit
-    /// pixels map to [0, 1]; decoders invert it (clamping to the pixel range).
-    public struct PixelNormalization: Codable, Equatable, Sendable {
+    /// How pixels become network inputs, as stored: x = (pixel - offset) / scale, so 8-bit
+    /// pixels map to [0, 1]; decoders invert it (clamping to the pixel range). The
+    /// arithmetic itself is `pixelNormalization`'s (AEBase).
+    public struct Normalization: Codable, Equatable, Sendable {
         public var scale: Double
         public var offset: Double
         /// Memory layout of an image batch: "NHWC".
@@ -176,7 +178,12 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             }
         }
 
-        public static let unitRange = PixelNormalization(scale: 255, offset: 0, layout: "NHWC", channels: "RGB")
+        public static let unitRange = Normalization(scale: 255, offset: 0, layout: "NHWC", channels: "RGB")
+
+        /// The arithmetic of these values (float32, as every consumer computes).
+        public var pixelNormalization: PixelNormalization {
+            PixelNormalization(scale: Float(scale), offset: Float(offset))
+        }
 
         public init(scale: Double, offset: Double, layout: String, channels: String) {
             self.scale = scale

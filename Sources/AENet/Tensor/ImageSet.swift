@@ -1,3 +1,5 @@
+import AEBase
+
 /// A set of same-sized 8-bit images held as bytes (N x H x W x C, row-major),
 /// converted to float [0, 1] one batch at a time so 20,000 images cost 61 MB, not 245.
 public struct ImageSet: Sendable {
@@ -20,16 +22,21 @@ public struct ImageSet: Sendable {
     public var count: Int { pixels.count / imageSize }
     public var imageShape: [Int] { [height, width, channels] }
 
-    /// The images at `indices`, as floats in [0, 1], shape [indices.count, H, W, C].
-    public func batch<C: Collection>(_ indices: C) -> Tensor where C.Element == Int {
+    /// The images at `indices` as network inputs (by default in [0, 1]), shape
+    /// [indices.count, H, W, C].
+    public func batch<C: Collection>(_ indices: C, normalization: PixelNormalization = .unitRange) -> Tensor
+        where C.Element == Int {
         let size = imageSize
+        let table = normalization.table
         return Tensor(uninitializedShape: [indices.count, height, width, channels]) { out in
             pixels.withUnsafeBufferPointer { src in
-                var o = 0
-                for i in indices {
-                    let s = src.baseAddress! + i * size
-                    for j in 0..<size { out[o + j] = Float(s[j]) * (1.0 / 255.0) }
-                    o += size
+                table.withUnsafeBufferPointer { lut in
+                    var o = 0
+                    for i in indices {
+                        let s = src.baseAddress! + i * size
+                        for j in 0..<size { out[o + j] = lut[Int(s[j])] }
+                        o += size
+                    }
                 }
             }
         }
