@@ -104,6 +104,42 @@ final class ResourceLimitTests: XCTestCase {
         assertRefused([alphaPath, "alpha plane", "more than the allowed 1024 bytes"]) { _ = try LatentFile.read(path: alphaPath) }
     }
 
+    /// A 2.0 (entropy-coded) latent file header with these fields, then `sections` (the
+    /// alpha section and the stream), and a valid CRC.
+    static func codedLatentFile(width: Int, height: Int, flags: UInt8 = 0, sections: [UInt8]) -> [UInt8] {
+        var b = LatentFile.magic + [0x20] + [UInt8](repeating: 7, count: 8)
+        for v in [width, height] { LatentFileCodec.appendVarint(v, to: &b) }
+        b += [0x23, flags] + sections
+        let crc = Zlib.crc32(b)
+        for k in 0..<4 { b.append(UInt8(truncatingIfNeeded: crc >> (8 * k))) }
+        return b
+    }
+
+    func testCodedLatentFilesThatLieAreRefusedBeforeAllocating() throws {
+        // Specs/latent-file.md 12.5: 2.x keeps 1.x's limits on width, height and the alpha plane.
+        let stream: [UInt8] = [1, 2, 3, 4]
+        let huge = try write(Self.codedLatentFile(width: 100_000, height: 100_000, sections: stream), "huge-v2.ael")
+        assertRefused([huge, "width is 100000", "limit of 16384"]) { _ = try LatentFiles.read(path: huge) }
+        assertRefused([huge, "width"]) { _ = try AnyLatentInfo(path: huge) }
+        let tall = try write(Self.codedLatentFile(width: 16_384, height: 16_384, sections: stream), "tall-v2.ael")
+        assertRefused([tall, "134217728"]) { _ = try LatentFiles.read(path: tall) }
+
+        // The alpha plane of a 32x32 image (1,024 bytes) as a stream of 16 MiB.
+        let alphaBomb = Zlib.compress([UInt8](repeating: 0xFF, count: 16 << 20), level: 9)
+        var alpha: [UInt8] = []
+        LatentFileCodec.appendVarint(alphaBomb.count, to: &alpha)
+        let bomb = try write(Self.codedLatentFile(width: 32, height: 32, flags: 1, sections: alpha + alphaBomb + stream),
+                             "alpha-bomb-v2.ael")
+        assertRefused([bomb, "alpha plane"]) { _ = try LatentFiles.read(path: bomb) }
+        assertRefused([bomb, "alpha plane"]) { _ = try AnyLatentInfo(path: bomb) }
+
+        // An extension block claiming more than its limit, and more than the file holds.
+        var ext: [UInt8] = []
+        LatentFileCodec.appendVarint(1 << 20, to: &ext)
+        let long = try write(Self.codedLatentFile(width: 32, height: 32, flags: 2, sections: ext + stream), "ext-v2.ael")
+        assertRefused([long, "extension", "65536"]) { _ = try LatentFiles.read(path: long) }
+    }
+
     func testLatentFileOverTheFileLimitIsNotRead() throws {
         let path = try sparse(LatentFile.magic + [0x10], size: LatentFile.Limits.fileBytes + 1, "sparse.ael")
         assertRefused([path, "over the 1073741824-byte limit"]) { _ = try LatentFile.read(path: path) }
@@ -309,6 +345,7 @@ final class ResourceLimitTests: XCTestCase {
         }
         let cases: [(tool: String, file: String, mention: String)] = [
             ("aeinfo", try write(Self.latentFile(width: 100_000, height: 100_000, latentDim: 64, sections: [1, 2, 3]), "huge.ael"), "width"),
+            ("aeinfo", try write(Self.codedLatentFile(width: 100_000, height: 100_000, sections: [1, 2, 3, 4]), "huge-v2.ael"), "width"),
             ("aeinfo", try write(bundle, "huge.aemodel"), "dimension 1073741824"),
             ("aeinfo", try sparse(LatentFile.magic + [0x10], size: LatentFile.Limits.fileBytes + 1, "sparse.ael"), "limit"),
             ("aetrain", try write(Self.matHeader() + Self.matVariable(dims: [32, 32, 3, Int32.max], data: [1]), "huge.mat"), "2147483647"),
