@@ -1,163 +1,112 @@
 #!/usr/bin/env python3
-"""Rate-distortion comparison: our codec (aeenc/aedec) vs. JPEG and WebP at the same size.
+"""Rate-distortion comparison: our codec (aeenc/aedec) against JPEG, WebP and AVIF.
 
 Not part of CI. Run it from anywhere after ``swift build -c release``:
 
-    python3 Benchmarks/rd_compare.py                  # 200 SVHN test crops + 24 Kodak photos
-    python3 Benchmarks/rd_compare.py --svhn 1952      # every SVHN test crop
-    python3 Benchmarks/rd_compare.py --svhn 20 --kodak 3   # quick smoke test
+    python3 Benchmarks/rd_compare.py                          # 200 SVHN crops + 24 Kodak photos, built-ins
+    python3 Benchmarks/rd_compare.py --svhn 20 --kodak 2      # quick smoke test
+    python3 Benchmarks/rd_compare.py --svhn 0 --ours "photo=photo-l0130.aemodel" \\
+        --ours "photo=photo-l0067.aemodel"                    # one curve of two photo models on Kodak
+    python3 Benchmarks/rd_compare.py --self-check             # MS-SSIM against pytorch_msssim
 
-What it does
-------------
-1. Needs numpy and Pillow. If ``import PIL`` fails it creates (once) a virtual
-   environment at ``--venv`` (default ``/tmp/aecodec-venv-rd``, outside the
-   checkout), pip-installs Pillow (and numpy if missing) from PyPI and re-runs
-   itself with that interpreter.
-2. Image sets (``--data``, default ``../shared/datasets`` next to the checkout):
-     * SVHN: the first ``--svhn N`` (default 200, 1952 = all) crops of
-       ``svhn/cropped_subset/test_images.npy`` (uint8 N x 32 x 32 x 3), written
-       as PNGs to a temporary folder;
-     * Kodak: the first ``--kodak N`` (default 24 = all) ``kodak/kodim*.png``.
-3. Ours: for each built-in model (svhn-64, svhn-16) and latent format (float16,
-   and 8-bit through the model's quantisation table: ``--bits 8``) every image
-   of a set goes through ``aeenc FOLDER -o FOLDER --model M --bits B --force --quiet``
-   and ``aedec FOLDER -o FOLDER --model M --force --quiet`` (one invocation per
-   set, model and format). bytes = size of the .ael file.
-4. Peers: for each image and each of our four sizes, JPEG (Pillow, RGB,
-   ``optimize=True``, default 4:2:0 subsampling) and WebP (Pillow, RGB,
-   ``method=6``) at the quality in 1..100 whose file size is nearest to our
-   file's size for that image. The quality is found by bisection on the file
-   size (which rises with quality, up to small wiggles) and then every quality
-   within +-3 of the bracket is tried too; the nearest size wins (ties: the
-   smaller file). At the bottom the peers cannot always get as small as ours
-   (quality 1 is then used and the row says so).
-5. PSNR over RGB: pixels/255, MSE over all values of all three channels,
-   10*log10(1/MSE), computed here with numpy from the original and the decoded
-   image. bits per pixel = 8*bytes/(w*h).
+Our targets (``--ours SPEC``, repeatable; default: every built-in model in every latent
+form it writes):
 
-Outputs: a per-set table of averages (mean bytes, mean bpp, mean per-image PSNR)
-and plain statements of where we lose or win, on standard output;
-``Benchmarks/results/rd.csv`` (one row per image, codec and target model) and
-``Benchmarks/results/rd.svg`` (bpp vs PSNR, one panel per set, one colour per
-codec; small dots per image, big markers and lines for the averages).
+    SPEC = [NAME=]AEENC-ARGS[;AEDEC-ARGS]
+
+AEENC-ARGS are aeenc options (shell words; a first word without '-' is the model, short for
+``--model WORD``: a built-in name or a .aemodel file). Without ``--latent``/``--bits`` there
+is one point per form the model writes (coded, f16, u8: found by encoding a probe image);
+``-q A-B`` or ``-q A,B,...`` gives one point per quality level. Points with the same NAME
+and form make one curve, "NAME FORM"; NAME defaults to the model's family. aedec gets
+``--model MODEL``; text after ';' replaces that. Examples:
+``--ours svhn-64``, ``--ours "rd=--model x.aemodel --latent coded"``,
+``--ours "photo=--model photo -q 1-6"``, ``--ours "t=m.aemodel --latent coded;--model-path ."``.
+
+Per set, model/level and form: one ``aeenc FOLDER -o OUT --force --quiet ARGS`` and one
+``aedec OUT -o DEC --force --quiet ARGS``. The peers (Pillow; settings in rdcompare/peers.py)
+are measured per image over a grid of qualities (means give their curves) and at the
+quality nearest each of our file sizes. PSNR over RGB and MS-SSIM (5 scales, numpy;
+rdcompare/metrics.py) per image; means over images; BD-rates with the bjontegaard package.
+
+Outputs in --out: rd.csv.gz (per image, gzipped), rd-curves.csv (means), rd.svg, rd-summary.md.
+Needs numpy, Pillow, scipy and bjontegaard (AVIF and, for --self-check, pytorch_msssim
+optional): when the running Python lacks one, the script re-runs itself in the --venv
+(default Benchmarks/.venv-peers, shared with peers.py), creating it and pip-installing
+what is missing if needed.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import io
-import math
+import importlib.util
 import os
+import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-# (model, latent bits) in the order the tables list them; the label names the row.
-TARGETS = (("svhn-64", 16), ("svhn-64", 8), ("svhn-16", 16), ("svhn-16", 8))
-LABELS = tuple(m if b == 16 else m + " 8-bit" for m, b in TARGETS)
-PEERS = ("JPEG", "WebP")
 REEXEC_GUARD = "AECODEC_RD_IN_VENV"
+REQUIRED = (("numpy", "numpy"), ("PIL", "pillow"), ("scipy", "scipy"), ("bjontegaard", "bjontegaard"))
 
 
 # ---------------------------------------------------------------- environment
 
-def ensure_pillow(venv: Path) -> None:
-    """Re-run this script under a venv with Pillow when Pillow is missing."""
-    try:
-        import numpy  # noqa: F401
-        import PIL  # noqa: F401
+def _importable(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def _avif_here() -> bool:
+    if _importable("pillow_avif"):
+        return True
+    if not _importable("PIL"):
+        return False
+    from PIL import features
+
+    return bool(features.check("avif"))
+
+
+def _venv_lacks(py: Path, modules) -> list[str]:
+    return [m for m in modules if subprocess.run([str(py), "-c", "import " + m], capture_output=True).returncode]
+
+
+def ensure_env(venv: Path, self_check: bool) -> None:
+    """Re-run this script under venv's Python when a required package (or an optional one
+    the venv has) is missing here; create the venv and pip-install the required packages
+    (and try pillow-avif-plugin) when it does not exist and they are missing."""
+    missing = [pkg for mod, pkg in REQUIRED if not _importable(mod)]
+    optional_missing = (not _avif_here()) or (self_check and not _importable("pytorch_msssim"))
+    inside = os.environ.get(REEXEC_GUARD) or Path(sys.prefix).resolve() == venv.resolve()
+    if inside or not (missing or optional_missing):
+        if missing:
+            sys.exit("rd_compare: %s missing in %s" % (", ".join(missing), sys.prefix))
         return
-    except ImportError:
-        pass
-    if os.environ.get(REEXEC_GUARD):
-        sys.exit("rd_compare: Pillow/numpy still missing inside the venv %s" % venv)
     py = venv / "bin" / "python"
     if not py.exists():
+        if not missing:
+            return  # only optional packages missing, and no venv to look in: go on without them
         print("rd_compare: creating venv %s" % venv, flush=True)
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
-    probe = subprocess.run([str(py), "-c", "import numpy"], capture_output=True)
-    want = ["pillow"] + ([] if probe.returncode == 0 else ["numpy"])
-    probe = subprocess.run([str(py), "-c", "import PIL"], capture_output=True)
-    if probe.returncode != 0 or "numpy" in want:
-        print("rd_compare: pip install %s into %s" % (" ".join(want), venv), flush=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q"] + want, check=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    lacking = [pkg for mod, pkg in REQUIRED if mod in _venv_lacks(py, [m for m, _ in REQUIRED])]
+    if lacking:
+        print("rd_compare: pip install %s into %s" % (" ".join(lacking), venv), flush=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q"] + lacking, check=True)
+        if _venv_lacks(py, ["pillow_avif"]):
+            r = subprocess.run([str(py), "-m", "pip", "install", "-q", "pillow-avif-plugin"])
+            if r.returncode:
+                print("rd_compare: pillow-avif-plugin did not install; Pillow's own AVIF, if any, is used", flush=True)
     env = dict(os.environ, **{REEXEC_GUARD: "1"})
     os.execve(str(py), [str(py), str(Path(__file__).resolve())] + sys.argv[1:], env)
 
 
-# ---------------------------------------------------------------- measuring
-
-def load_rgb(path):
-    import numpy as np
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"), dtype=np.uint8)
-
-
-def psnr(a, b) -> float:
-    import numpy as np
-
-    d = a.astype(np.float64) / 255.0 - b.astype(np.float64) / 255.0
-    mse = float(np.mean(d * d))
-    return float("inf") if mse == 0 else 10.0 * math.log10(1.0 / mse)
-
-
-def peer_encode(img, codec: str, q: int) -> bytes:
-    buf = io.BytesIO()
-    if codec == "JPEG":
-        img.save(buf, "JPEG", quality=q, optimize=True)
-    else:
-        img.save(buf, "WEBP", quality=q, method=6)
-    return buf.getvalue()
-
-
-def nearest_quality(img, codec: str, target: int, cache: dict):
-    """Quality in 1..100 whose encoded size is nearest to target bytes."""
-
-    def size(q):
-        if q not in cache:
-            cache[q] = peer_encode(img, codec, q)
-        return len(cache[q])
-
-    lo, hi = 1, 100  # smallest q with size >= target lies in [lo, hi]
-    if size(hi) < target:
-        lo = hi
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if size(mid) >= target:
-            hi = mid
-        else:
-            lo = mid + 1
-    for q in range(max(1, lo - 3), min(100, lo + 3) + 1):
-        size(q)
-    return min(cache, key=lambda q: (abs(len(cache[q]) - target), len(cache[q]), q))
-
-
-def peer_job(args):
-    """For one image: JPEG and WebP at each target size. Runs in a worker."""
-    from PIL import Image
-
-    path, targets = args
-    orig = load_rgb(path)
-    img = Image.fromarray(orig, "RGB")
-    out = []
-    for codec in PEERS:
-        cache: dict = {}
-        for model, target in targets:
-            q = nearest_quality(img, codec, target, cache)
-            data = cache[q]
-            with Image.open(io.BytesIO(data)) as d:
-                dec = __import__("numpy").asarray(d.convert("RGB"))
-            out.append((model, codec, q, len(data), psnr(orig, dec)))
-    return out
-
+# ---------------------------------------------------------------- our codec
 
 def run_tool(cmd):
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -165,246 +114,260 @@ def run_tool(cmd):
         sys.exit("rd_compare: %s failed (%d):\n%s%s" % (" ".join(cmd), r.returncode, r.stdout, r.stderr))
 
 
-def measure_set(name, pngs, bindir: Path, work: Path, jobs: int):
-    """pngs: every .png of one folder, which aeenc gets whole. Rows: dicts with set, image, w, h, target, codec, quality, bytes, bpp, psnr."""
-    rows = []
-    origs = {p.stem: load_rgb(p) for p in pngs}
-    ours = {}  # (stem, label) -> bytes
-    for (model, bits), label in zip(TARGETS, LABELS):
-        ael = work / name / label.replace(" ", "-") / "ael"
-        dec = work / name / label.replace(" ", "-") / "png"
-        run_tool([str(bindir / "aeenc"), str(pngs[0].parent), "-o", str(ael), "--model", model, "--bits", str(bits),
-                  "--force", "--quiet"])
-        run_tool([str(bindir / "aedec"), str(ael), "-o", str(dec), "--model", model, "--force", "--quiet"])
+def run_ours(set_name, folder: Path, pngs, points, bindir: Path, work: Path):
+    """One aeenc and one aedec per point over the set's folder. {stem: [(curve, point,
+    level, bytes, decoded png)]}."""
+    out: dict = {p.stem: [] for p in pngs}
+    for i, pt in enumerate(points):
+        ael, dec = work / set_name / ("p%d" % i) / "ael", work / set_name / ("p%d" % i) / "png"
+        t = time.time()
+        run_tool([str(bindir / "aeenc"), str(folder), "-o", str(ael), "--force", "--quiet"] + pt.enc_args)
+        run_tool([str(bindir / "aedec"), str(ael), "-o", str(dec), "--force", "--quiet"] + pt.dec_args)
+        total = 0
         for p in pngs:
-            o = origs[p.stem]
-            h, w = o.shape[:2]
             nbytes = (ael / (p.stem + ".ael")).stat().st_size
-            ours[(p.stem, label)] = nbytes
-            rows.append(dict(set=name, image=p.name, width=w, height=h, target=label,
-                             codec="ours", quality="", bytes=nbytes, bpp=8.0 * nbytes / (w * h),
-                             psnr=psnr(o, load_rgb(dec / (p.stem + ".png")))))
-        print("  %s: ours %s done" % (name, label), flush=True)
-    tasks = [(str(p), [(t, ours[(p.stem, t)]) for t in LABELS]) for p in pngs]
-    with ProcessPoolExecutor(max_workers=jobs) as ex:
-        results = list(ex.map(peer_job, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
-    for p, res in zip(pngs, results):
-        h, w = origs[p.stem].shape[:2]
-        for model, codec, q, nbytes, db in res:
-            rows.append(dict(set=name, image=p.name, width=w, height=h, target=model,
-                             codec=codec, quality=q, bytes=nbytes, bpp=8.0 * nbytes / (w * h), psnr=db))
-    print("  %s: JPEG/WebP done" % name, flush=True)
-    return rows
-
-
-# ---------------------------------------------------------------- reporting
-
-def averages(rows):
-    """{(set, target, codec): (n, mean bytes, mean bpp, mean psnr, n at q=1 still larger)}"""
-    groups: dict = {}
-    for r in rows:
-        groups.setdefault((r["set"], r["target"], r["codec"]), []).append(r)
-    ours = {(r["set"], r["image"], r["target"]): r["bytes"] for r in rows if r["codec"] == "ours"}
-    out = {}
-    for k, g in groups.items():
-        n = len(g)
-        floor = sum(1 for r in g if r["quality"] == 1 and r["bytes"] > ours[(r["set"], r["image"], r["target"])])
-        out[k] = (n, sum(r["bytes"] for r in g) / n, sum(r["bpp"] for r in g) / n,
-                  sum(r["psnr"] for r in g) / n, floor)
+            total += nbytes
+            out[p.stem].append((pt.curve, pt.label, pt.level, nbytes, str(dec / (p.stem + ".png"))))
+        print("  %s: ours %s: %.1f bytes per image (%.0f s)" % (set_name, pt.label, total / len(pngs), time.time() - t),
+              flush=True)
     return out
 
 
-def report(rows, sets) -> str:
-    avg = averages(rows)
-    lines = ["Averages per set (mean bytes, mean bits per pixel, mean per-image PSNR over RGB).",
-             "Ours = float16 latents, and 8-bit latents (aeenc --bits 8) through each model's quantisation table.",
-             "JPEG/WebP rows: quality chosen per image for the size nearest to ours with that model.", ""]
-    head = "| set | size of | codec | images | bytes | bpp | PSNR dB | note |"
-    for s in sets:
-        lines += ["%s:" % s, "", head, "|---|---|---|---:|---:|---:|---:|---|"]
-        for m in LABELS:
-            for c in ("ours",) + PEERS:
-                k = (s, m, c)
-                if k not in avg:
-                    continue
-                n, b, bpp, db, floor = avg[k]
-                label = "ours (%s)" % m if c == "ours" else c
-                note = "%d/%d images larger than ours even at q=1" % (floor, n) if floor else ""
-                lines.append("| %s | %s | %s | %d | %.1f | %.3f | %.2f | %s |" % (s, m, label, n, b, bpp, db, note))
-        lines.append("")
-    lines += ["Where we lose / win (same-size comparison, mean over images):", ""]
-    for s in sets:
-        for m in LABELS:
-            if (s, m, "ours") not in avg:
-                continue
-            _, ob, obpp, odb, _ = avg[(s, m, "ours")]
-            for c in PEERS:
-                _, pb, pbpp, pdb, floor = avg[(s, m, c)]
-                diff = pdb - odb
-                size = "at %.0f%% of our size" % (100.0 * pb / ob)
-                if floor:
-                    size += "; for %d images even quality 1 is larger than ours" % floor
-                if floor:
-                    size += " - not a same-size comparison, %s cannot get as small as ours" % c
-                if diff > 0:
-                    lines.append("- %s: %s beats ours (%s) by %.2f dB (%.2f vs %.2f dB, %s)."
-                                 % (s, c, m, diff, pdb, odb, size))
-                else:
-                    lines.append("- %s: ours (%s) beats %s by %.2f dB (%.2f vs %.2f dB; %s %s)."
-                                 % (s, m, c, -diff, odb, pdb, c, size))
-    return "\n".join(lines) + "\n"
+# ---------------------------------------------------------------- image sets
+
+def svhn_set(data: Path, n: int, folder: Path):
+    import numpy as np
+    from PIL import Image
+
+    npy = data / "svhn" / "cropped_subset" / "test_images.npy"
+    arr = np.load(npy, mmap_mode="r")
+    if arr.dtype != np.uint8 or arr.shape[1:] != (32, 32, 3):
+        sys.exit("rd_compare: %s: expected uint8 N x 32 x 32 x 3, got %s %s" % (npy, arr.dtype, arr.shape))
+    pngs = []
+    for i in range(min(n, arr.shape[0])):
+        p = folder / ("svhn%04d.png" % i)
+        Image.fromarray(np.ascontiguousarray(arr[i]), "RGB").save(p)
+        pngs.append(p)
+    return pngs
 
 
-def write_csv(rows, path: Path):
+def copied_set(files, folder: Path):
+    pngs = []
+    for f in files:
+        shutil.copyfile(f, folder / f.name)
+        pngs.append(folder / f.name)
+    return pngs
+
+
+# ---------------------------------------------------------------- outputs
+
+def fmt(v, spec):
+    return "" if v is None else spec % v
+
+
+def write_rows(rows, path: Path):
+    """Gzipped CSV: the peers' quality grid makes it ~10 MB on the 1,952 SVHN crops."""
+    import gzip
+
+    with gzip.open(path, "wt", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["set", "image", "width", "height", "kind", "codec", "target", "level", "quality", "bytes",
+                    "bpp", "psnr_db", "msssim"])
+        for r in rows:
+            w.writerow([r["set"], r["image"], r["width"], r["height"], r["kind"], r["codec"], r["target"], r["level"],
+                        r["quality"], r["bytes"], "%.5f" % r["bpp"], "%.4f" % r["psnr"], fmt(r["msssim"], "%.6f")])
+
+
+def write_means(rows, path: Path):
+    from rdcompare import curves
+
     with path.open("w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["set", "image", "width", "height", "target_model", "codec", "quality", "bytes", "bpp", "psnr_db"])
-        for r in rows:
-            w.writerow([r["set"], r["image"], r["width"], r["height"], r["target"], r["codec"], r["quality"],
-                        r["bytes"], "%.5f" % r["bpp"], "%.4f" % r["psnr"]])
-
-
-def nice_ticks(lo, hi, n=5):
-    span = max(hi - lo, 1e-9)
-    raw = span / n
-    mag = 10 ** math.floor(math.log10(raw))
-    step = min((s * mag for s in (1, 2, 2.5, 5, 10) if s * mag >= raw), default=10 * mag)
-    t = math.floor(lo / step) * step
-    out = []
-    while t <= hi + 1e-9:
-        if t >= lo - 1e-9:
-            out.append(round(t, 10))
-        t += step
-    return out, step
-
-
-def write_svg(rows, sets, path: Path):
-    colours = {"ours": "#d62728", "JPEG": "#1f77b4", "WebP": "#2ca02c"}
-    marks = dict(zip(LABELS, ("circle", "diamond", "square", "triangle")))
-    avg = averages(rows)
-    pw, ph, ml, mr, mt, mb = 460, 340, 60, 20, 40, 50
-    width = len(sets) * (pw + ml + mr)
-    height = ph + mt + mb + 40
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="12">'
-           % (width, height), '<rect width="100%" height="100%" fill="white"/>']
-    for i, s in enumerate(sets):
-        srows = [r for r in rows if r["set"] == s and math.isfinite(r["psnr"])]
-        xs = [r["bpp"] for r in srows]
-        ys = [r["psnr"] for r in srows]
-        x0, x1 = 0.0, max(xs) * 1.05
-        y0, y1 = math.floor(min(ys)) - 1, math.ceil(max(ys)) + 1
-        ox = i * (pw + ml + mr) + ml
-        X = lambda v: ox + (v - x0) / (x1 - x0) * pw  # noqa: E731
-        Y = lambda v: mt + ph - (v - y0) / (y1 - y0) * ph  # noqa: E731
-        out.append('<text x="%g" y="%d" font-size="14" font-weight="bold">%s (%d images)</text>'
-                   % (ox, mt - 15, s, len({r["image"] for r in srows})))
-        out.append('<rect x="%g" y="%d" width="%d" height="%d" fill="none" stroke="#333"/>' % (ox, mt, pw, ph))
-        xt, _ = nice_ticks(x0, x1)
-        yt, _ = nice_ticks(y0, y1)
-        for t in xt:
-            out.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>' % (X(t), mt, X(t), mt + ph))
-            out.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>' % (X(t), mt + ph + 16, t))
-        for t in yt:
-            out.append('<line x1="%g" y1="%.1f" x2="%g" y2="%.1f" stroke="#ddd"/>' % (ox, Y(t), ox + pw, Y(t)))
-            out.append('<text x="%g" y="%.1f" text-anchor="end">%g</text>' % (ox - 5, Y(t) + 4, t))
-        out.append('<text x="%g" y="%d" text-anchor="middle">bits per pixel</text>' % (ox + pw / 2, mt + ph + 34))
-        out.append('<text transform="translate(%g,%g) rotate(-90)" text-anchor="middle">PSNR (dB, RGB)</text>'
-                   % (ox - 42, mt + ph / 2))
-        for r in srows:  # per-image dots
-            out.append('<circle cx="%.1f" cy="%.1f" r="1.8" fill="%s" fill-opacity="0.25"/>'
-                       % (X(r["bpp"]), Y(r["psnr"]), colours[r["codec"]]))
-        for c in ("ours",) + PEERS:  # averages: a line through the four points, smallest files first
-            pts = sorted((avg[(s, m, c)][2], avg[(s, m, c)][3], m) for m in LABELS if (s, m, c) in avg)
-            out.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>'
-                       % (" ".join("%.1f,%.1f" % (X(a), Y(b)) for a, b, _ in pts), colours[c]))
-            for a, b, m in pts:
-                if marks[m] == "circle":
-                    out.append('<circle cx="%.1f" cy="%.1f" r="5" fill="%s" stroke="black"/>' % (X(a), Y(b), colours[c]))
-                elif marks[m] == "diamond":
-                    out.append('<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s" stroke="black"/>'
-                               % (X(a), Y(b) - 6, X(a) + 6, Y(b), X(a), Y(b) + 6, X(a) - 6, Y(b), colours[c]))
-                elif marks[m] == "triangle":
-                    out.append('<polygon points="%.1f,%.1f %.1f,%.1f %.1f,%.1f" fill="%s" stroke="black"/>'
-                               % (X(a), Y(b) - 6, X(a) + 6, Y(b) + 5, X(a) - 6, Y(b) + 5, colours[c]))
-                else:
-                    out.append('<rect x="%.1f" y="%.1f" width="9" height="9" fill="%s" stroke="black"/>'
-                               % (X(a) - 4.5, Y(b) - 4.5, colours[c]))
-    # legend
-    lx, ly = ml, height - 14
-    for c in ("ours",) + PEERS:
-        out.append('<circle cx="%d" cy="%d" r="5" fill="%s"/><text x="%d" y="%d">%s</text>'
-                   % (lx, ly - 4, colours[c], lx + 9, ly, c))
-        lx += 70
-    out.append('<text x="%d" y="%d">means at the size of: svhn-64 (circle), svhn-64 8-bit (diamond), '
-               'svhn-16 (square), svhn-16 8-bit (triangle); small dots: single images</text>' % (lx, ly))
-    out.append("</svg>")
-    path.write_text("\n".join(out) + "\n")
+        w.writerow(["set", "kind", "codec", "target", "level", "quality", "images", "bytes", "bpp", "psnr_db",
+                    "msssim", "msssim_db"])
+        for kind in ("ours", "grid", "same-size"):
+            for m in curves.means(rows, kind):
+                w.writerow([m.set, m.kind, m.codec, m.target, m.level, m.quality, m.n, "%.2f" % m.bytes,
+                            "%.5f" % m.bpp, "%.4f" % m.psnr, fmt(m.msssim, "%.6f"), fmt(m.msssim_db, "%.4f")])
 
 
 # ---------------------------------------------------------------- main
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "datasets",
-                    help="datasets folder (default: ../shared/datasets next to the checkout)")
-    ap.add_argument("--svhn", type=int, default=200, help="SVHN test crops to use (default 200; 1952 = all)")
-    ap.add_argument("--kodak", type=int, default=24, help="Kodak photos to use (default 24 = all)")
-    ap.add_argument("--bin", type=Path, default=REPO / ".build" / "release", help="folder with aeenc/aedec")
-    ap.add_argument("--out", type=Path, default=HERE / "results", help="folder for rd.csv and rd.svg")
-    ap.add_argument("--venv", type=Path, default=Path("/tmp/aecodec-venv-rd"),
-                    help="venv to create/use when Pillow is missing (default /tmp/aecodec-venv-rd)")
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes for JPEG/WebP")
-    a = ap.parse_args()
-    ensure_pillow(a.venv)
+def self_check(a) -> int:
     import numpy as np
     from PIL import Image
 
-    for tool in ("aeenc", "aedec"):
+    from rdcompare import metrics, peers
+    from rdcompare.measure import load_rgb
+
+    files = sorted((a.data / "kodak").glob("kodim*.png"))[:3]
+    if not files:
+        print("rd_compare: no kodim*.png under %s for the self-check" % (a.data / "kodak"))
+        return 1
+    pairs, rng = [], np.random.default_rng(0)
+    for f, (codec, q) in zip(files, (("JPEG 4:2:0", 10), ("WebP", 30), ("JPEG 4:4:4", 50))):
+        o = load_rgb(f)
+        pairs.append(("%s %s q=%d" % (f.stem, codec, q), o, peers.decode(peers.encode(Image.fromarray(o), codec, q))))
+    o = load_rgb(files[0])[:333, :501]
+    noisy = np.clip(o.astype(int) + rng.integers(-30, 31, o.shape), 0, 255).astype(np.uint8)
+    pairs.append(("%s 501x333 crop + noise (odd sides)" % files[0].stem, o, noisy))
+    try:
+        lines, ok = metrics.self_check(pairs)
+    except ImportError as e:
+        print("rd_compare: self-check skipped: pytorch_msssim/torch not importable (%s)" % e)
+        return 2
+    print("MS-SSIM self-check against pytorch_msssim.ms_ssim (data_range 255, default window and weights):")
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "datasets",
+                    help="datasets folder (default: ../shared/datasets next to the checkout)")
+    ap.add_argument("--svhn", type=int, default=200, help="SVHN test crops (default 200; 1952 = all; 0 skips)")
+    ap.add_argument("--kodak", type=int, default=24, help="Kodak photos (default 24 = all; 0 skips)")
+    ap.add_argument("--folder", action="append", default=[], metavar="NAME=DIR",
+                    help="another set: every .png in DIR (repeatable)")
+    ap.add_argument("--ours", action="append", default=[], metavar="SPEC",
+                    help="one of our targets (repeatable; see below). Default: every built-in model")
+    ap.add_argument("--peers", default="JPEG 4:2:0,JPEG 4:4:4,WebP,AVIF",
+                    help="peer codecs, comma-separated (default all four)")
+    ap.add_argument("--grid", default=",".join(str(q) for q in (0, 2, 5, 8, 12, 16, 20, 30, 40, 50, 65, 80, 95)),
+                    help="peer qualities for the curves (default %(default)s; JPEG's 0 is 1)")
+    ap.add_argument("--no-msssim", action="store_true", help="skip MS-SSIM (faster)")
+    ap.add_argument("--bin", type=Path, default=REPO / ".build" / "release", help="folder with aeenc/aedec/aeinfo")
+    ap.add_argument("--out", type=Path, default=HERE / "results", help="output folder (default Benchmarks/results)")
+    ap.add_argument("--venv", type=Path, default=HERE / ".venv-peers",
+                    help="venv to run in when packages are missing (default Benchmarks/.venv-peers)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="worker processes for the peers and metrics, and aeenc/aedec --threads (default: all cores)")
+    ap.add_argument("--self-check", action="store_true",
+                    help="compare the MS-SSIM code with pytorch_msssim on a few Kodak images and exit")
+    a = ap.parse_args()
+    ensure_env(a.venv, a.self_check)
+    sys.path.insert(0, str(HERE))
+    if a.self_check:
+        sys.exit(self_check(a))
+
+    from rdcompare import curves, metrics, peers, plot, specs, summary
+    from rdcompare.measure import image_job
+
+    for tool in ("aeenc", "aedec", "aeinfo"):
         if not (a.bin / tool).exists():
             sys.exit("rd_compare: %s missing; run `swift build -c release` first" % (a.bin / tool))
+    notes = []
+    avif_ok, avif_desc = peers.avif_support()
+    peer_names = [p.strip() for p in a.peers.split(",") if p.strip()]
+    for p in peer_names:
+        if p not in peers.CODECS:
+            sys.exit("rd_compare: unknown peer %r (known: %s)" % (p, ", ".join(peers.CODECS)))
+    if "AVIF" in peer_names and not avif_ok:
+        peer_names.remove("AVIF")
+        notes.append("AVIF skipped: " + avif_desc)
+    grid = sorted({int(q) for q in a.grid.split(",")})
+    jobs = max(1, a.jobs)
     work = Path(tempfile.mkdtemp(prefix="aecodec-rd-"))
     try:
-        rows, sets = [], []
+        family_cache: dict = {}
+
+        def family(model):
+            if model not in family_cache:
+                family_cache[model] = specs.model_family(model, a.bin, REPO)
+            return family_cache[model]
+
+        probe = specs.make_prober(a.bin, work)
+        try:
+            spec_texts = a.ours or specs.default_specs(a.bin)
+            points = [pt for s in spec_texts for pt in specs.parse(s, jobs, probe, family)]
+        except specs.SpecError as e:
+            sys.exit("rd_compare: --ours: %s" % e)
+        labels = [p.label for p in points]
+        dupes = sorted({x for x in labels if labels.count(x) > 1})
+        if dupes:
+            sys.exit("rd_compare: two --ours give the point %s; give them names (NAME=...)" % ", ".join(dupes))
+        print("ours: " + "; ".join("%s [%s]" % (p.label, p.curve) for p in points), flush=True)
+
+        sets_files = []
         if a.svhn > 0:
-            npy = a.data / "svhn" / "cropped_subset" / "test_images.npy"
-            arr = np.load(npy, mmap_mode="r")
-            if arr.dtype != np.uint8 or arr.shape[1:] != (32, 32, 3):
-                sys.exit("rd_compare: %s: expected uint8 N x 32 x 32 x 3, got %s %s" % (npy, arr.dtype, arr.shape))
-            n = min(a.svhn, arr.shape[0])
-            folder = work / "svhn-in"
-            folder.mkdir()
-            pngs = []
-            for i in range(n):
-                p = folder / ("svhn%04d.png" % i)
-                Image.fromarray(np.ascontiguousarray(arr[i]), "RGB").save(p)
-                pngs.append(p)
-            name = "SVHN"
-            print("SVHN: %d test crops" % n, flush=True)
-            rows += measure_set(name, pngs, a.bin, work, a.jobs)
-            sets.append(name)
+            (work / "svhn-in").mkdir()
+            sets_files.append(("SVHN", work / "svhn-in", svhn_set(a.data, a.svhn, work / "svhn-in")))
         if a.kodak > 0:
-            pngs = sorted((a.data / "kodak").glob("kodim*.png"))[: a.kodak]
-            if not pngs:
+            files = sorted((a.data / "kodak").glob("kodim*.png"))[: a.kodak]
+            if not files:
                 sys.exit("rd_compare: no kodim*.png under %s" % (a.data / "kodak"))
-            folder = work / "kodak-in"
-            folder.mkdir()
+            (work / "kodak-in").mkdir()
+            sets_files.append(("Kodak", work / "kodak-in", copied_set(files, work / "kodak-in")))
+        for spec in a.folder:
+            name, _, d = spec.partition("=")
+            files = sorted(Path(d).glob("*.png"))
+            if not name or not files:
+                sys.exit("rd_compare: --folder %s: expected NAME=DIR with .png files" % spec)
+            (work / ("folder-" + name)).mkdir()
+            sets_files.append((name, work / ("folder-" + name), copied_set(files, work / ("folder-" + name))))
+
+        rows, sets = [], []
+        from PIL import Image
+
+        for name, folder, pngs in sets_files:
+            print("%s: %d image%s" % (name, len(pngs), "" if len(pngs) == 1 else "s"), flush=True)
+            ours = run_ours(name, folder, pngs, points, a.bin, work)
+            sides = []
             for p in pngs:
-                shutil.copyfile(p, folder / p.name)
-            pngs = [folder / p.name for p in pngs]
-            print("Kodak: %d photos" % len(pngs), flush=True)
-            rows += measure_set("Kodak", pngs, a.bin, work, a.jobs)
-            sets.append("Kodak")
+                with Image.open(p) as im:
+                    sides.append(min(im.size))
+            note = ""
+            if a.no_msssim:
+                note = "MS-SSIM not measured (--no-msssim)."
+            elif min(sides) < metrics.MIN_SIDE:
+                note = ("MS-SSIM not measured for %d of %d images: the 5 scales need sides of at least %d pixels "
+                        "(these are %d)." % (sum(s < metrics.MIN_SIDE for s in sides), len(sides), metrics.MIN_SIDE,
+                                             min(sides)))
+            tasks = [(name, str(p), ours[p.stem], peer_names, grid, not a.no_msssim) for p in pngs]
+            t = time.time()
+            if jobs == 1:
+                results = [image_job(job) for job in tasks]
+            else:
+                with ProcessPoolExecutor(max_workers=jobs) as ex:
+                    results = list(ex.map(image_job, tasks, chunksize=max(1, len(tasks) // (8 * jobs))))
+            for r in results:
+                rows += r
+            print("  %s: metrics and %s done (%.0f s)" % (name, ", ".join(peer_names), time.time() - t), flush=True)
+            sets.append((name, note))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+    lowest = lambda codec: peers.CODECS[codec][2]  # noqa: E731
+    header = [
+        "# Rate-distortion: ours against %s" % ", ".join(peer_names), "",
+        "`%s` (%s UTC)." % (" ".join(["python3", "Benchmarks/rd_compare.py"] + [shlex.quote(x) for x in sys.argv[1:]]),
+                            time.strftime("%Y-%m-%d %H:%M", time.gmtime())), "",
+        "- Ours: " + "; ".join("`%s` = aeenc %s" % (p.label, " ".join(p.enc_args)) for p in points) + ".",
+        "- Peers: %s. JPEG: optimize=True, subsampling 4:2:0 or 4:4:4. WebP: method=6. %s" % (
+            peers.versions(), ("AVIF: speed=%d, 4:2:0, %s." % (peers.AVIF_SPEED, avif_desc))
+            if "AVIF" in peer_names else ""),
+        "- Grid of qualities for the peer curves: %s (JPEG's 0 is 1). Same-size rows: per image the quality whose "
+        "file is nearest ours (ties: the smaller file)." % ", ".join(map(str, grid)),
+        "- PSNR over RGB (pixels/255, MSE over all values) per image; MS-SSIM: 5 scales, Gaussian window 11, "
+        "sigma 1.5, the standard weights, per channel and averaged over RGB (numpy; `--self-check` compares it "
+        "with pytorch_msssim); MS-SSIM dB = -10*log10(1 - mean MS-SSIM). Means over images of bytes, bpp, PSNR "
+        "and MS-SSIM; bpp = 8*bytes/(width*height).",
+        "- BD-rates: bjontegaard package, %s interpolation, over the overlapping range of the quality metric "
+        "(rate in log bpp); each curve is first reduced to its upper envelope (points that beat every smaller "
+        "one)." % curves.BD_METHOD,
+    ] + ["- " + n for n in notes] + [""]
+    views = [summary.SetView(name, rows, peer_names, lowest) for name, _ in sets]
     a.out.mkdir(parents=True, exist_ok=True)
-    write_csv(rows, a.out / "rd.csv")
-    write_svg(rows, sets, a.out / "rd.svg")
-    text = report(rows, sets)
+    write_rows(rows, a.out / "rd.csv.gz")
+    write_means(rows, a.out / "rd-curves.csv")
+    plot.write_svg(views, a.out / "rd.svg")
+    text = summary.render(sets, rows, peer_names, lowest, header)
+    (a.out / "rd-summary.md").write_text(text)
     print()
     print(text)
-    (a.out / "rd-summary.md").write_text(text)
-    print("wrote %s, %s, %s" % (a.out / "rd.csv", a.out / "rd.svg", a.out / "rd-summary.md"))
+    print("wrote %s, %s, %s, %s" % (a.out / "rd.csv.gz", a.out / "rd-curves.csv", a.out / "rd.svg",
+                                    a.out / "rd-summary.md"))
 
 
 if __name__ == "__main__":
