@@ -244,6 +244,16 @@ def mse(p, t):
     return np.mean((p - t) ** 2), 2.0 * (p - t) / p.size
 
 
+def geometric_mse(p, t, floor=1e-10):
+    """exp(mean over images of log(per-image MSE + floor)) and its gradient."""
+    n = p.shape[0]
+    per = np.mean(((p - t) ** 2).reshape(n, -1), axis=1) + floor
+    g = np.exp(np.mean(np.log(per)))
+    values = p[0].size
+    grad = (g / (n * per)).reshape((n,) + (1,) * (p.ndim - 1)) * 2.0 * (p - t) / values
+    return g, grad
+
+
 def adam(w0, grads, lr, b1, b2, eps):
     w, m, v, out = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), []
     for t, g in enumerate(grads, start=1):
@@ -475,6 +485,16 @@ def main():
     loss, gp = mse(p, t)
     check("mse grad_pred", gp, finite_diff(lambda: mse(p, t)[0], p))
     write_case("mse", "mse", dict(shape=[2, 4, 4, 3], reduction="mean over all elements"),
+               dict(pred=p, target=t, loss=np.array(loss), grad_pred=gp))
+
+    rng = rng_for("geometric_mse")
+    p = f32(rng.uniform(0, 1, (3, 4, 4, 3)))
+    t = f32(rng.uniform(0, 1, (3, 4, 4, 3)))
+    p[1] = t[1] + f32(rng.uniform(-0.01, 0.01, (4, 4, 3)))  # one image far better than the others
+    loss, gp = geometric_mse(p, t)
+    check("geometric_mse grad_pred", gp, finite_diff(lambda: geometric_mse(p, t)[0], p))
+    write_case("geometric_mse", "geometric_mse",
+               dict(shape=[3, 4, 4, 3], reduction="geometric mean over images of the per-image mean", floor=1e-10),
                dict(pred=p, target=t, loss=np.array(loss), grad_pred=gp))
 
     rng = rng_for("adam")

@@ -82,6 +82,9 @@ struct Train: ParsableCommand {
     @Option(help: "Train for rate and distortion: loss = lambda * 255^2 * MSE + bits per pixel, with a learned prior on the latent (e.g. 0.0018 to 0.0483 for photos).")
     var lambda: Double?
 
+    @Option(help: "With --lambda: the distortion term, mse (the batch's MSE, as CompressAI) or mean-psnr (the geometric mean of the images' MSEs, which maximises the mean per-image PSNR).")
+    var distortion = "mse"
+
     @Option(name: .customLong("init-from"), help: "Start from this bundle's weights (file or built-in name), e.g. to fine-tune svhn-64 with --lambda.")
     var initFrom: String?
 
@@ -133,6 +136,9 @@ struct Train: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        guard Distortion(rawValue: distortion) != nil else {
+            throw ValidationError("--distortion must be mse or mean-psnr, got \(distortion)")
+        }
         guard TrainingJob.Limits.latentDim.contains(latentDim) else {
             throw ValidationError("--latent-dim must be in 1...4096, got \(latentDim)")
         }
@@ -175,6 +181,7 @@ struct Train: ParsableCommand {
         settings.lambda = lambda
         settings.initFrom = initFrom
         settings.latentLevels = latentLevels
+        settings.distortion = Distortion(rawValue: distortion) ?? .mse  // checked in validate()
         settings.options.epochs = epochs
         settings.options.batchSize = batchSize
         settings.options.validationSplit = validationSplit

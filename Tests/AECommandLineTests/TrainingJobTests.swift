@@ -135,6 +135,39 @@ final class TrainingJobTests: XCTestCase {
         assertRefused(other, containing: "--batch-size")
     }
 
+    /// --distortion mean-psnr: recorded in the bundle (format 1.5), resumed exactly, and a
+    /// resume with the other distortion refused.
+    func testMeanPSNRDistortionIsRecordedAndResumed() throws {
+        var s = settings("psnr.aemodel")
+        s.lambda = 0.01
+        s.distortion = .meanPSNR
+        let uninterrupted = try run(s)
+        let bundle = try ModelBundle.read(path: s.output)
+        XCTAssertEqual(bundle.metadata.training?.distortion, "mean-psnr")
+        XCTAssertEqual(try BundleContainer.read(path: s.output).header.version, "1.5")
+        let loss = try XCTUnwrap(bundle.metadata.training?.loss as? RateDistortionLoss)
+        XCTAssertEqual(loss.distortion, .meanPSNR)
+        XCTAssertEqual(loss.lambda, 0.01)
+
+        var mse = settings("mse.aemodel")
+        mse.lambda = 0.01
+        let plain = try run(mse)
+        XCTAssertNotEqual(plain.fingerprint, uninterrupted.fingerprint, "the distortion changes the training")
+        XCTAssertNil(try ModelBundle.read(path: mse.output).metadata.training?.distortion)
+        XCTAssertEqual(try BundleContainer.read(path: mse.output).header.version, "1.4")
+
+        var r = settings("psnr-resumed.aemodel")
+        r.lambda = 0.01
+        r.distortion = .meanPSNR
+        XCTAssertThrowsError(try run(r, stopAfterBatches: 4))
+        var wrong = r
+        wrong.resume = true
+        wrong.distortion = .mse
+        assertRefused(wrong, containing: "--distortion")
+        r.resume = true
+        XCTAssertEqual(try run(r).fingerprint, uninterrupted.fingerprint, "resumed weights differ")
+    }
+
     func testRefusesBadInputBeforeTraining() throws {
         var s = settings()
         s.data = [folder + "/missing.mat"]

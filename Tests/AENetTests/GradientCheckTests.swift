@@ -162,6 +162,20 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    func testGeometricMeanSquaredErrorGradient() {
+        var rng = RandomGenerator(seed: 7)
+        let p = randomTensor([3, 2, 4], &rng, in: 0, 1), t = randomTensor([3, 2, 4], &rng, in: 0, 1)
+        let (_, grad) = GeometricMeanSquaredError.lossAndGradient(prediction: p, target: t)
+        for i in [0, 5, 11, 23] {
+            var plus = p, minus = p
+            plus.data[i] += 1e-2
+            minus.data[i] -= 1e-2
+            let numeric = Double(GeometricMeanSquaredError.loss(prediction: plus, target: t)
+                                 - GeometricMeanSquaredError.loss(prediction: minus, target: t)) / 2e-2
+            XCTAssertLessThan(relativeError(Double(grad.data[i]), numeric), tolerance)
+        }
+    }
+
     /// Directional derivatives of L = sum(reconstruction * g) for every parameter
     /// tensor of a whole autoencoder on a batch of 2: analytic (gradient . d) for a
     /// random unit direction d against a central difference with step h.

@@ -43,8 +43,12 @@ final class RateDistortionTrainingTests: XCTestCase {
     /// through the noisy latent) agrees with central differences of the loss, with the
     /// noise held fixed by its seed.
     func testWholeLossGradientMatchesFiniteDifferences() {
+        for distortion in Distortion.allCases { checkWholeLossGradient(distortion) }
+    }
+
+    private func checkWholeLossGradient(_ distortion: Distortion) {
         let model = self.model(seed: 3)
-        let trainer = Trainer(model: model, loss: RateDistortionLoss(lambda: 0.01))
+        let trainer = Trainer(model: model, loss: RateDistortionLoss(lambda: 0.01, distortion: distortion))
         let x = images(2, size: 8, seed: 4)
         let seed: UInt64 = 77
         var checked = 0
@@ -74,7 +78,7 @@ final class RateDistortionTrainingTests: XCTestCase {
                 let numeric = (up - down) / Double(2 * h)
                 let a = Double(analytic.data[i])
                 let scale = max(abs(numeric), abs(a), 2e-2)
-                XCTAssertLessThan(abs(numeric - a) / scale, 0.05, "\(p.name)[\(i)]: analytic \(a), numeric \(numeric)")
+                XCTAssertLessThan(abs(numeric - a) / scale, 0.05, "\(distortion) \(p.name)[\(i)]: analytic \(a), numeric \(numeric)")
                 checked += 1
             }
         }

@@ -149,6 +149,17 @@ final class ReferenceFixtureTests: XCTestCase {
         assertClose(grad, ref["grad_pred"], tolerance: 1e-7, "mse gradient")
     }
 
+    func testGeometricMeanSquaredError() throws {
+        let ref = try ReferenceCase("geometric_mse")
+        let (loss, grad) = GeometricMeanSquaredError.lossAndGradient(prediction: ref["pred"], target: ref["target"])
+        XCTAssertEqual(loss, ref["loss"].data[0], accuracy: 1e-6 * ref["loss"].data[0])
+        let largest = ref["grad_pred"].data.map(abs).max() ?? 1
+        assertClose(grad, ref["grad_pred"], tolerance: 1e-5 * largest, "geometric MSE gradient")
+        XCTAssertEqual(GeometricMeanSquaredError.loss(prediction: ref["pred"], target: ref["target"]), loss)
+        // It is not the MSE: the image with small errors pulls it far below.
+        XCTAssertLessThan(loss, 0.5 * MeanSquaredError.loss(prediction: ref["pred"], target: ref["target"]))
+    }
+
     func testAdamMatchesKerasRule() throws {
         let ref = try ReferenceCase("adam")
         let w = Parameter(name: "w", value: ref["w0"])

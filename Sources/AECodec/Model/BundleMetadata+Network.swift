@@ -64,10 +64,15 @@ extension BundleMetadata.TrainingProvenance {
                                                           finalLearningRate: options.finalLearningRate),
                   seed: options.seed, initSeed: initSeed, threads: threads, wallTimeSeconds: wallTimeSeconds)
         lambda = (loss as? RateDistortionLoss)?.lambda
+        distortion = (loss as? RateDistortionLoss).flatMap { $0.distortion == .mse ? nil : $0.distortion.rawValue }
     }
 
-    /// The loss this run minimised: rate-distortion with `lambda`, else MSE.
-    public var loss: Loss { lambda.map { RateDistortionLoss(lambda: $0) } ?? MeanSquaredErrorLoss() }
+    /// The loss this run minimised: rate-distortion with `lambda` (and `distortion`), else MSE.
+    /// (`makeTrainer` refuses a distortion name this version does not know.)
+    public var loss: Loss {
+        lambda.map { RateDistortionLoss(lambda: $0, distortion: distortion.flatMap(Distortion.init(rawValue:)) ?? .mse) }
+            ?? MeanSquaredErrorLoss()
+    }
 
     /// The `TrainingOptions` this run used.
     public var options: TrainingOptions {

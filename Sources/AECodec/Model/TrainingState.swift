@@ -143,6 +143,10 @@ extension ModelBundle {
             throw BundleError.missingTrainingState(path: displayPath, reason: "the metadata records no training options")
         }
         if let epochs { options.epochs = epochs }
+        if let d = metadata.training?.distortion, Distortion(rawValue: d) == nil {
+            throw BundleError.invalidMetadata(path: displayPath, reason:
+                "training.distortion \"\(d)\" is not one this version can resume (known: \(Distortion.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
         let loss = metadata.training?.loss ?? MeanSquaredErrorLoss()
         let trainer = Trainer(model: try makeModel(threads: threads), options: options, loss: loss)
         try restore(into: trainer)

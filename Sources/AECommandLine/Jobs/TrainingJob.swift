@@ -24,6 +24,8 @@ public struct TrainingJob {
         /// With a value, the loss is rate-distortion (lambda * 255^2 * MSE + bits per pixel)
         /// and the model gets a factorized prior on its latent (if it has none).
         public var lambda: Double?
+        /// With `lambda`: what the distortion term measures (`Distortion`).
+        public var distortion: Distortion = .mse
         /// Start from this bundle's weights (a built-in name or a file) instead of random ones.
         public var initFrom: String?
         /// With `initFrom` and `lambda`: before fine-tuning, rescale the dense latent so that
@@ -79,6 +81,9 @@ public struct TrainingJob {
         }
         if let l = settings.lambda, !(l > 0 && l.isFinite && l <= 1000) {
             throw ToolError(path: "--lambda", reason: "must be in (0, 1000], got \(l)")
+        }
+        if settings.distortion != .mse && settings.lambda == nil {
+            throw ToolError(path: "--distortion", reason: "is the distortion of the rate-distortion loss: give --lambda")
         }
         if settings.family == ModelFamily.convolutional.name && settings.lambda == nil {
             throw ToolError(path: "--lambda", reason: "the conv-factorized family trains for rate and distortion: give --lambda")
@@ -177,7 +182,9 @@ public struct TrainingJob {
     }
 
     /// The loss of these settings: rate-distortion with `lambda`, else MSE.
-    var loss: Loss { settings.lambda.map { RateDistortionLoss(lambda: $0) } ?? MeanSquaredErrorLoss() }
+    var loss: Loss {
+        settings.lambda.map { RateDistortionLoss(lambda: $0, distortion: settings.distortion) } ?? MeanSquaredErrorLoss()
+    }
 
     /// The untrained model (or `initFrom`'s weights), with a factorized prior when the
     /// loss is rate-distortion. `images` calibrate `latentLevels`.
@@ -367,6 +374,9 @@ public struct TrainingJob {
         }
         if m.training?.lambda != settings.lambda {
             throw differs("--lambda", m.training?.lambda.map { "\($0)" } ?? "none", settings.lambda.map { "\($0)" } ?? "none")
+        }
+        if (m.training?.distortion ?? Distortion.mse.rawValue) != settings.distortion.rawValue {
+            throw differs("--distortion", m.training?.distortion ?? Distortion.mse.rawValue, settings.distortion.rawValue)
         }
         guard let t = m.training else { throw ToolError(path: checkpointPath, reason: "records no training options") }
         let o = settings.options

@@ -257,6 +257,9 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         /// Format 1.4: the rate-distortion loss's lambda (loss = lambda * 255^2 * MSE + bits
         /// per pixel); absent for the MSE loss.
         public var lambda: Double?
+        /// Format 1.5: what the rate-distortion loss's distortion measured, when not the
+        /// MSE: "mean-psnr" (the geometric mean of the images' MSEs); absent: MSE.
+        public var distortion: String?
 
         public init(dataSource: DataSourceInfo? = nil, epochs: Int, batchSize: Int, validationSplit: Double,
                     optimizer: OptimizerInfo, seed: UInt64, initSeed: UInt64? = nil, threads: Int? = nil,

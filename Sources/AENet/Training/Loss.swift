@@ -30,25 +30,53 @@ public struct MeanSquaredErrorLoss: Loss {
     }
 }
 
-/// The rate-distortion loss of Balle et al. and CompressAI: lambda * 255^2 * MSE + bits
-/// per pixel (MSE over pixels in [0, 1], so the distortion is in 8-bit units squared).
+/// What the distortion term of a rate-distortion loss measures (pixels in [0, 1]).
+public enum Distortion: String, Sendable, CaseIterable {
+    /// The mean squared error over the batch, as Balle et al. and CompressAI train.
+    case mse
+    /// The geometric mean of the images' MSEs (`GeometricMeanSquaredError`): maximises
+    /// the mean per-image PSNR, the figure codecs are compared by.
+    case meanPSNR = "mean-psnr"
+
+    func lossAndGradient(prediction: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+        switch self {
+        case .mse: return MeanSquaredError.lossAndGradient(prediction: prediction, target: target)
+        case .meanPSNR: return GeometricMeanSquaredError.lossAndGradient(prediction: prediction, target: target)
+        }
+    }
+
+    func loss(prediction: Tensor, target: Tensor) -> Float {
+        switch self {
+        case .mse: return MeanSquaredError.loss(prediction: prediction, target: target)
+        case .meanPSNR: return GeometricMeanSquaredError.loss(prediction: prediction, target: target)
+        }
+    }
+}
+
+/// The rate-distortion loss of Balle et al. and CompressAI: lambda * 255^2 * D + bits
+/// per pixel, D the MSE over pixels in [0, 1] (so the distortion is in 8-bit units
+/// squared), or its per-image geometric mean (`Distortion.meanPSNR`).
 public struct RateDistortionLoss: Loss {
     public let name = "rd"
     public let rateWeight = 1.0
     public let lambda: Double
+    public let distortion: Distortion
 
-    public init(lambda: Double) { self.lambda = lambda }
+    public init(lambda: Double, distortion: Distortion = .mse) {
+        self.lambda = lambda
+        self.distortion = distortion
+    }
 
     var scale: Float { Float(lambda * 255 * 255) }
 
     public func lossAndGradient(prediction: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
-        var (mse, gradient) = MeanSquaredError.lossAndGradient(prediction: prediction, target: target)
+        var (d, gradient) = distortion.lossAndGradient(prediction: prediction, target: target)
         let s = scale
         for i in 0 ..< gradient.count { gradient.data[i] *= s }
-        return (mse * s, gradient)
+        return (d * s, gradient)
     }
 
     public func loss(prediction: Tensor, target: Tensor) -> Float {
-        MeanSquaredError.loss(prediction: prediction, target: target) * scale
+        distortion.loss(prediction: prediction, target: target) * scale
     }
 }
