@@ -45,8 +45,8 @@ struct AEenc: ParsableCommand {
             --threads workers.
 
             Rerunning after an interrupted or killed run: with --skip-existing, outputs that already \
-            exist are checked (a complete latent file of this model and latent form; a coded file \
-            must decode) and kept untouched, \
+            exist are checked (a complete latent file of this model, or with a size or PSNR target \
+            of any of the set's levels, and latent form; a coded file must decode) and kept untouched, \
             and only the missing ones are written; an existing output that is not valid is an error \
             (replace it with --force). Temporary files a killed run left behind are removed.
 
@@ -66,8 +66,9 @@ struct AEenc: ParsableCommand {
             whose decoded image reaches the PSNR (over RGB, 8-bit output against the input). If \
             no level fits (even level 1 is too large) or none reaches the PSNR, the nearest level \
             (level 1, or the top one) is written with a one-line warning, and the exit status \
-            stays 0. --stats names each file's level. Decoding needs no option: aedec finds the \
-            level's bundle by the model fingerprint the file carries.
+            stays 0. --stats names each file's level. Decoding needs no option but where the \
+            bundles are (built in, or in a --model-path folder or AECODEC_MODEL_PATH): aedec \
+            finds the level's bundle by the model fingerprint the file carries.
 
             Errors are one line, 'aeenc: <path>: <reason>'; the other files go on. Exit status: 0 \
             done, 1 if any file failed (or the model or set is not found), 64 usage error (unknown \
