@@ -2,6 +2,7 @@ import AEFormats
 import AECodec
 import AENet
 import ArgumentParser
+import Foundation
 
 /// The options aeenc and aedec share (`@OptionGroup`): where outputs go, which model,
 /// overwriting and reruns, threads, progress. Each tool adds its own.
@@ -9,8 +10,14 @@ public struct CodecFileOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Output file, or output folder for several inputs ('-' for standard output).")
     public var output: String?
 
-    @Option(help: "Model bundle file or built-in model name.")
+    @Option(help: ArgumentHelp("A model bundle file, a built-in model's name, or a quality set's name (aeinfo --models lists them).",
+                               valueName: "name|set|file.aemodel"))
     public var model: String?
+
+    @Option(name: .customLong("model-path"), help: ArgumentHelp(
+        "A folder of .aemodel files to search for quality sets' levels and for a file's model (repeatable; searched after the built-in models, before AECODEC_MODEL_PATH).",
+        valueName: "dir"))
+    public var modelPath: [String] = []
 
     @Flag(help: "Overwrite existing output files.")
     public var force = false
@@ -42,6 +49,7 @@ public struct CodecFileOptions: ParsableArguments {
         settings.force = force
         settings.skipExisting = skipExisting
         settings.threads = Parallelism.capped(threads)
+        settings.modelSearchPath = ModelCatalog.searchPath(modelPath: modelPath, environment: ProcessInfo.processInfo.environment)
         return settings
     }
 }

@@ -9,9 +9,10 @@
 // executable's read-only data, so a copied binary keeps its models.
 //
 // To add a model: put NAME.aemodel in models/, then add its block and one table line
-// below (or, for svhn-16, just drop the file in: its entry is already here, enabled
-// when the file exists; run `touch Sources/CModels/models.c` or a clean build so an
-// incremental build notices the new file).
+// below (or, for svhn-16 and the photo levels photo-1 ... photo-6, just drop the file
+// in: its entry is already here, enabled when the file exists; run
+// `touch Sources/CModels/models.c` or a clean build so an incremental build notices the
+// new file).
 
 #include "CModels.h"
 
@@ -28,10 +29,70 @@ static const unsigned char svhn_16[] = {
 };
 #endif
 
+// The photo codec's quality levels (conv-factorized, one bundle per lambda), built in when
+// their files are present: models/photo-1.aemodel ... photo-6.aemodel. Each bundle names
+// its set and level in its metadata (aetrain --stamp-quality ... --quality-set photo
+// --quality-level N), which is what `aeenc --model photo -q N` goes by; the names here
+// are only the --model names of the single bundles.
+#if __has_embed("models/photo-1.aemodel")
+#define AECODEC_HAS_PHOTO_1 1
+static const unsigned char photo_1[] = {
+#embed "models/photo-1.aemodel"
+};
+#endif
+#if __has_embed("models/photo-2.aemodel")
+#define AECODEC_HAS_PHOTO_2 1
+static const unsigned char photo_2[] = {
+#embed "models/photo-2.aemodel"
+};
+#endif
+#if __has_embed("models/photo-3.aemodel")
+#define AECODEC_HAS_PHOTO_3 1
+static const unsigned char photo_3[] = {
+#embed "models/photo-3.aemodel"
+};
+#endif
+#if __has_embed("models/photo-4.aemodel")
+#define AECODEC_HAS_PHOTO_4 1
+static const unsigned char photo_4[] = {
+#embed "models/photo-4.aemodel"
+};
+#endif
+#if __has_embed("models/photo-5.aemodel")
+#define AECODEC_HAS_PHOTO_5 1
+static const unsigned char photo_5[] = {
+#embed "models/photo-5.aemodel"
+};
+#endif
+#if __has_embed("models/photo-6.aemodel")
+#define AECODEC_HAS_PHOTO_6 1
+static const unsigned char photo_6[] = {
+#embed "models/photo-6.aemodel"
+};
+#endif
+
 static const aecodec_embedded_model models[] = {
     { "svhn-64", svhn_64, sizeof svhn_64 },   // the default (EmbeddedModels.defaultName)
 #ifdef AECODEC_HAS_SVHN_16
     { "svhn-16", svhn_16, sizeof svhn_16 },
+#endif
+#ifdef AECODEC_HAS_PHOTO_1
+    { "photo-1", photo_1, sizeof photo_1 },
+#endif
+#ifdef AECODEC_HAS_PHOTO_2
+    { "photo-2", photo_2, sizeof photo_2 },
+#endif
+#ifdef AECODEC_HAS_PHOTO_3
+    { "photo-3", photo_3, sizeof photo_3 },
+#endif
+#ifdef AECODEC_HAS_PHOTO_4
+    { "photo-4", photo_4, sizeof photo_4 },
+#endif
+#ifdef AECODEC_HAS_PHOTO_5
+    { "photo-5", photo_5, sizeof photo_5 },
+#endif
+#ifdef AECODEC_HAS_PHOTO_6
+    { "photo-6", photo_6, sizeof photo_6 },
 #endif
 };
 

@@ -23,14 +23,15 @@ struct AEdec: ParsableCommand {
 
             Files of every latent format are read: 1.x (per-tile float16 or 8-bit latents) and \
             2.0 (entropy-coded). The file names its model by fingerprint. Without --model, aedec \
-            finds it: among the built-in models, then in the .aemodel files of each --model-path \
-            folder and of the folders in the environment variable AECODEC_MODEL_PATH \
-            (colon-separated), in that order, using the first bundle whose fingerprint matches \
-            (the first input file decides for the whole run). If none matches, it says so, naming \
-            the fingerprint and the places searched. --model (a bundle file or a built-in name; \
-            `aeinfo --models` lists them) overrides the search; a file from another model is then \
-            refused, naming both. Standard input without --model uses the default model \
-            (\(EmbeddedModels.defaultName)).
+            finds each file's model: among the built-in models, then in the .aemodel files of each \
+            --model-path folder and of the folders in the environment variable AECODEC_MODEL_PATH \
+            (colon-separated), in that order, using the first bundle whose fingerprint matches; so \
+            files that aeenc wrote at different levels of a quality set (-q, --size, --bpp, \
+            --psnr) decode with no option, each with its level's bundle. If none matches, that \
+            file's error names the fingerprint and the places searched. --model (a bundle file or \
+            a built-in name; `aeinfo --models` lists them) overrides the search; a file from \
+            another model is then refused, naming both. --model SET limits the search to the \
+            set's levels.
 
             --stats prints the latent file's size, bits per pixel and compression ratio against \
             raw RGB; with --reference ORIGINAL.png (or a folder of originals, matched by name) also \
@@ -59,19 +60,12 @@ struct AEdec: ParsableCommand {
     @Option(help: "The original PNG (or a folder of originals) to measure MSE and PSNR against; implies --stats.")
     var reference: String?
 
-    @Option(name: .customLong("model-path"), help: ArgumentHelp(
-        "A folder of .aemodel files to search for the file's model when --model is not given (repeatable; searched before AECODEC_MODEL_PATH).",
-        valueName: "dir"))
-    var modelPath: [String] = []
-
     func run() throws {
         // Checked here, not in validate(), so an unknown option is reported before it.
         guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (a latent file, a folder, or '-')")) }
         var settings = files.settings(.decode, inputs: inputs)
         settings.stats = stats || reference != nil
         settings.reference = reference
-        let environment = ProcessInfo.processInfo.environment["AECODEC_MODEL_PATH"] ?? ""
-        settings.modelSearchPath = modelPath + environment.split(separator: ":").map(String.init)
         throw ExitCode(CodecCommand.run(settings, quiet: files.quiet))
     }
 }

@@ -14,6 +14,7 @@ struct AEenc: ParsableCommand {
             aeenc IN.png [-o OUT.ael] [options]
             aeenc IN1.png IN2.png ... | FOLDER [-o OUTFOLDER] [options]
             aeenc - < IN.png > OUT.ael
+            aeenc IN.png --model SET [-q LEVEL | --size BYTES | --bpp X | --psnr DB]
             """,
         discussion: """
             Any PNG libpng reads is accepted: gray, palette, RGB, with or without alpha (or a \
@@ -44,18 +45,35 @@ struct AEenc: ParsableCommand {
             --threads workers.
 
             Rerunning after an interrupted or killed run: with --skip-existing, outputs that already \
-            exist are checked (a complete latent file of this model and latent form; a coded file \
-            must decode) and kept untouched, \
+            exist are checked (a complete latent file of this model, or with a size or PSNR target \
+            of any of the set's levels, and latent form; a coded file must decode) and kept untouched, \
             and only the missing ones are written; an existing output that is not valid is an error \
             (replace it with --force). Temporary files a killed run left behind are removed.
 
-            Models: --model takes a bundle file (.aemodel) or the name of a built-in model \
-            (default \(EmbeddedModels.defaultName); `aeinfo --models` lists them). The same PNG and \
-            model always give the same bytes.
+            Models: --model takes a bundle file (.aemodel), the name of a built-in model \
+            (default \(EmbeddedModels.defaultName)), or the name of a quality set; `aeinfo --models` \
+            lists them. The same PNG and model always give the same bytes.
+
+            Quality sets: a set is one model per quality level, level 1 giving the smallest files \
+            and each higher level larger files and a higher PSNR. Its levels are the bundles that \
+            say so in their metadata, among the built-in models, the .aemodel files of each \
+            --model-path folder and those of the folders in AECODEC_MODEL_PATH (colon-separated), \
+            in that order (the first bundle found for a level is used). With --model SET, -q N \
+            picks level N (default: the middle level, the upper of two). Instead of a level, \
+            --size BYTES, --bpp X or --psnr DB choose one per image, as cwebp's -size and -psnr \
+            do: a binary search over the levels keeps the largest level whose file fits the size \
+            (the whole .ael file; bits per pixel over the image's width x height), or the smallest \
+            whose decoded image reaches the PSNR (over RGB, 8-bit output against the input). If \
+            no level fits (even level 1 is too large) or none reaches the PSNR, the nearest level \
+            (level 1, or the top one) is written with a one-line warning, and the exit status \
+            stays 0. --stats names each file's level. Decoding needs no option but where the \
+            bundles are (built in, or in a --model-path folder or AECODEC_MODEL_PATH): aedec \
+            finds the level's bundle by the model fingerprint the file carries.
 
             Errors are one line, 'aeenc: <path>: <reason>'; the other files go on. Exit status: 0 \
-            done, 1 if any file failed, 64 usage error (unknown option, bad value), 130 \
-            interrupted (finished outputs kept, nothing partial).
+            done, 1 if any file failed (or the model or set is not found), 64 usage error (unknown \
+            option, bad value, a level the set does not have, a level option with a single \
+            model), 130 interrupted (finished outputs kept, nothing partial).
             """)
 
     @Argument(help: "PNG files or folders to encode ('-' for standard input).")
@@ -70,10 +88,36 @@ struct AEenc: ParsableCommand {
     @Option(help: "Same as --latent f16 (16) or --latent u8 (8).")
     var bits: Int?
 
-    @Flag(help: "Print size, bits per pixel and compression ratio against raw RGB for each file.")
+    @Option(name: [.customShort("q"), .customLong("quality")],
+            help: ArgumentHelp("With --model SET: the quality level (1 gives the smallest files; default: the set's middle level).",
+                               valueName: "level"))
+    var quality: Int?
+
+    @Option(help: ArgumentHelp("With --model SET: the largest level whose latent file fits in this many bytes, per image.",
+                               valueName: "bytes"))
+    var size: Int?
+
+    @Option(help: ArgumentHelp("With --model SET: the largest level whose file takes at most this many bits per pixel, per image.",
+                               valueName: "x"))
+    var bpp: Double?
+
+    @Option(help: ArgumentHelp("With --model SET: the smallest level whose decoded image reaches this PSNR (dB, over RGB), per image.",
+                               valueName: "db"))
+    var psnr: Double?
+
+    @Flag(help: "Print size, bits per pixel and compression ratio against raw RGB for each file (and its quality level).")
     var stats = false
 
     func validate() throws {
+        let chosen = [quality.map { _ in "-q" }, size.map { _ in "--size" }, bpp.map { _ in "--bpp" },
+                      psnr.map { _ in "--psnr" }].compactMap { $0 }
+        if chosen.count > 1 { throw ValidationError("\(chosen.joined(separator: ", ")) exclude each other: give one") }
+        if let quality, !BundleMetadata.QualityInfo.levels.contains(quality) {
+            throw ValidationError("-q must be a level in 1...\(BundleMetadata.QualityInfo.levels.upperBound), got \(quality)")
+        }
+        if let size, size < 1 { throw ValidationError("--size must be a positive number of bytes, got \(size)") }
+        if let bpp, !(bpp > 0 && bpp.isFinite) { throw ValidationError("--bpp must be a positive number, got \(bpp)") }
+        if let psnr, !(psnr > 0 && psnr.isFinite) { throw ValidationError("--psnr must be a positive number of dB, got \(psnr)") }
         if let bits, bits != 8 && bits != 16 { throw ValidationError("--bits must be 8 or 16, got \(bits)") }
         if let latent, CodecJob.LatentForm(rawValue: latent) == nil {
             throw ValidationError("--latent must be coded, f16 or u8, got '\(latent)'")
@@ -87,6 +131,8 @@ struct AEenc: ParsableCommand {
         var settings = files.settings(.encode, inputs: inputs)
         settings.stats = stats
         settings.latent = latent.flatMap(CodecJob.LatentForm.init(rawValue:)) ?? bits.map { $0 == 8 ? .u8 : .f16 }
+        settings.qualityLevel = quality
+        settings.target = size.map(QualityTarget.size) ?? bpp.map(QualityTarget.bitsPerPixel) ?? psnr.map(QualityTarget.psnr)
         throw ExitCode(CodecCommand.run(settings, quiet: files.quiet))
     }
 }

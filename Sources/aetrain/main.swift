@@ -30,6 +30,7 @@ struct Train: ParsableCommand {
         usage: """
             aetrain DATA... -o MODEL.aemodel [options]
             aetrain --quantize-from MODEL.aemodel DATA... -o OUT.aemodel [--limit N] [--shuffle]
+            aetrain --stamp-quality MODEL.aemodel --quality-set SET --quality-level N [--kodak-bpp X --kodak-psnr DB] -o OUT.aemodel
             aetrain --summary [--latent-dim N]
             """,
         discussion: """
@@ -40,6 +41,15 @@ struct Train: ParsableCommand {
             10% validation split, learning rate 1e-3.
 
             \(DataSource.syntaxHelp)
+
+            Quality levels: --quality-set SET --quality-level N records in the bundle that it is \
+            level N of the set SET (1 gives the smallest files; train each level with its own \
+            --lambda, larger for higher levels), so `aeenc --model SET -q N`, --size, --bpp and \
+            --psnr find it among the built-in models and the --model-path / AECODEC_MODEL_PATH \
+            folders. --stamp-quality MODEL writes an existing bundle to -o with that record (and \
+            with --kodak-bpp and --kodak-psnr, the level's measured mean bits per pixel and PSNR \
+            on the 24 Kodak photos, which `aeinfo --models` lists); the weights and so the \
+            fingerprint stay the same, and latent files made with MODEL decode with the new bundle.
 
             A checkpoint MODEL.aemodel.checkpoint is written after every epoch and removed when the \
             bundle is written; per-epoch losses go to MODEL.history.csv. Ctrl-C stops between two \
@@ -63,6 +73,23 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("quantize-from"),
             help: "Do not train: measure the latent quantisation table of this bundle on DATA and write the bundle with it to -o.")
     var quantizeFrom: String?
+
+    @Option(name: .customLong("stamp-quality"),
+            help: "Do not train: write this bundle to -o with the --quality-set and --quality-level (and --kodak-bpp, --kodak-psnr) record; the fingerprint is unchanged.")
+    var stampQuality: String?
+
+    @Option(name: .customLong("quality-set"),
+            help: "The quality set the bundle is a level of (lowercase letters, digits, '-', '_'; e.g. photo); with --quality-level.")
+    var qualitySet: String?
+
+    @Option(name: .customLong("quality-level"), help: "The bundle's level in --quality-set (1 to 99; 1 gives the smallest files).")
+    var qualityLevel: Int?
+
+    @Option(name: .customLong("kodak-bpp"), help: "With --stamp-quality: the level's measured mean bits per pixel on the 24 Kodak photos.")
+    var kodakBpp: Double?
+
+    @Option(name: .customLong("kodak-psnr"), help: "With --stamp-quality: the level's measured mean PSNR (dB, RGB) on the 24 Kodak photos.")
+    var kodakPSNR: Double?
 
     @Flag(help: "Print the model's layer table (Keras-style) and exit.")
     var summary = false
@@ -135,9 +162,35 @@ struct Train: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    /// The `quality` record the options give (nil without --quality-set).
+    var quality: BundleMetadata.QualityInfo? {
+        qualitySet.map { BundleMetadata.QualityInfo(set: $0, level: qualityLevel ?? 0, kodakBitsPerPixel: kodakBpp, kodakPSNR: kodakPSNR) }
+    }
+
     func validate() throws {
         guard Distortion(rawValue: distortion) != nil else {
             throw ValidationError("--distortion must be mse or mean-psnr, got \(distortion)")
+        }
+        if (qualitySet == nil) != (qualityLevel == nil) {
+            throw ValidationError("--quality-set and --quality-level go together")
+        }
+        if let qualitySet, let problem = BundleMetadata.QualityInfo.setNameProblem(qualitySet) {
+            throw ValidationError("--quality-set '\(qualitySet)': \(problem)")
+        }
+        let levels = BundleMetadata.QualityInfo.levels
+        if let qualityLevel, !levels.contains(qualityLevel) {
+            throw ValidationError("--quality-level must be in \(levels.lowerBound)...\(levels.upperBound), got \(qualityLevel)")
+        }
+        if (kodakBpp != nil || kodakPSNR != nil) && stampQuality == nil {
+            throw ValidationError("--kodak-bpp and --kodak-psnr record measured figures: use them with --stamp-quality")
+        }
+        if let kodakBpp, !(kodakBpp > 0 && kodakBpp.isFinite) { throw ValidationError("--kodak-bpp must be a positive number") }
+        if let kodakPSNR, !(kodakPSNR > 0 && kodakPSNR.isFinite) { throw ValidationError("--kodak-psnr must be a positive number") }
+        if stampQuality != nil {
+            guard qualitySet != nil else { throw ValidationError("--stamp-quality needs --quality-set and --quality-level") }
+            guard quantizeFrom == nil else { throw ValidationError("--stamp-quality and --quantize-from exclude each other") }
+            guard data.isEmpty else { throw ValidationError("--stamp-quality reads no training data") }
+            return
         }
         guard TrainingJob.Limits.latentDim.contains(latentDim) else {
             throw ValidationError("--latent-dim must be in 1...4096, got \(latentDim)")
@@ -168,6 +221,22 @@ struct Train: ParsableCommand {
         }
         // Checked here, not in validate(), so an unknown option is reported before these.
         guard output != nil else { Self.exit(withError: ValidationError("missing -o MODEL.aemodel")) }
+        if let stampQuality {
+            var settings = TrainingJob.Settings()
+            settings.output = output!
+            settings.force = force
+            settings.stampQuality = stampQuality
+            settings.quality = quality
+            do {
+                let r = try TrainingJob(settings: settings).stamp()
+                TerminalOutput.standardError(quiet: quiet).line(
+                    "Wrote \(r.path) as \(quality!.label) (fingerprint \(r.fingerprint), unchanged)")
+            } catch {
+                ToolReporter.report(tool: "aetrain", error: error)
+                throw ExitCode.failure
+            }
+            return
+        }
         guard !data.isEmpty else { Self.exit(withError: ValidationError("no training data given")) }
         AllocatorTuning.keepFreedMemory()
         Parallelism.useSingleThreadedBLAS()
@@ -197,6 +266,7 @@ struct Train: ParsableCommand {
         settings.resume = resume
         settings.force = force
         settings.quantizeFrom = quantizeFrom
+        settings.quality = quality
 
         if quantizeFrom != nil {
             do {

@@ -84,6 +84,46 @@ final class TrainingJobTests: XCTestCase {
         XCTAssertEqual(try run(again).fingerprint, result.fingerprint)
     }
 
+    /// `--quality-set/--quality-level` record the level (format 1.5); `--stamp-quality`
+    /// rewrites a bundle with another record and nothing else changed.
+    func testQualityLevelIsRecordedAndStampedWithoutChangingTheFingerprint() throws {
+        var s = settings("level.aemodel")
+        s.options.epochs = 1
+        s.quality = BundleMetadata.QualityInfo(set: "photo", level: 3)
+        let result = try run(s)
+        let bundle = try ModelBundle.read(path: s.output)
+        XCTAssertEqual(bundle.metadata.quality, s.quality)
+        XCTAssertEqual(try BundleContainer.read(path: s.output).header.version, "1.5")
+
+        var stamp = TrainingJob.Settings()
+        stamp.stampQuality = s.output
+        stamp.output = folder + "/stamped.aemodel"
+        stamp.quality = BundleMetadata.QualityInfo(set: "photo", level: 4, kodakBitsPerPixel: 0.5, kodakPSNR: 30)
+        let stamped = try TrainingJob(settings: stamp).stamp()
+        XCTAssertEqual(stamped.fingerprint, result.fingerprint)
+        let restamped = try ModelBundle.read(path: stamp.output)
+        XCTAssertEqual(restamped.metadata.quality, stamp.quality)
+        XCTAssertEqual(restamped.tensors, bundle.tensors, "weights and tables as they were")
+        var metadata = restamped.metadata
+        metadata.quality = s.quality
+        XCTAssertEqual(metadata, bundle.metadata, "only the record changed")
+        // Not over an existing file without force, not over the input even with it.
+        XCTAssertThrowsError(try TrainingJob(settings: stamp).stamp())
+        var over = stamp
+        over.output = s.output
+        over.force = true
+        XCTAssertThrowsError(try TrainingJob(settings: over).stamp()) { XCTAssertTrue("\($0)".contains("is read by this run"), "\($0)") }
+        // A checkpoint is not a finished model.
+        var interrupted = settings("stopped.aemodel")
+        interrupted.quality = s.quality
+        XCTAssertThrowsError(try run(interrupted, stopAfterBatches: 4))
+        var checkpoint = stamp
+        checkpoint.stampQuality = interrupted.output + ".checkpoint"
+        checkpoint.output = folder + "/c.aemodel"
+        XCTAssertEqual(try ModelBundle.read(path: checkpoint.stampQuality!).metadata.quality, s.quality, "checkpoints carry it too")
+        XCTAssertThrowsError(try TrainingJob(settings: checkpoint).stamp()) { XCTAssertTrue("\($0)".contains("checkpoint"), "\($0)") }
+    }
+
     func testResumeGivesTheSameModelAsAnUninterruptedRun() throws {
         let uninterrupted = try run(settings("full.aemodel"))
 

@@ -262,7 +262,7 @@ final class AECodecToolTests: XCTestCase {
         }
         let unknownModel = try run("aeenc", ["p.png", "--model", "svhn-9000", "-o", "m.ael"], in: dir)
         XCTAssertEqual(unknownModel.status, 1)
-        XCTAssertTrue(unknownModel.stderr.hasPrefix("aeenc: svhn-9000: no such model file, and no built-in model by that name"))
+        XCTAssertTrue(unknownModel.stderr.hasPrefix("aeenc: svhn-9000: no such model file, and no built-in model or quality set by that name"), unknownModel.stderr)
         // Nothing but the inputs and the one good output.
         XCTAssertEqual(try listing(dir), ["cut.ael", "empty.png", "fake.png", "flip.ael", "future.ael", "huge.png", "p.ael", "p.png"])
     }

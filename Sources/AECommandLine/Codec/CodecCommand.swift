@@ -7,7 +7,7 @@ import Foundation
 /// progress, `--stats` lines (on standard output, or standard error when the data
 /// go to standard output), the final count of failures, and the exit status.
 public enum CodecCommand {
-    /// Runs the job and returns the exit status (0, 1 or 130).
+    /// Runs the job and returns the exit status (0, 1, 64 for a `CodecUsageError`, or 130).
     public static func run(_ settings: CodecJob.Settings, quiet: Bool) -> Int32 {
         AllocatorTuning.keepFreedMemory()
         Parallelism.useSingleThreadedBLAS()
@@ -37,6 +37,9 @@ public enum CodecCommand {
                 say("kept \(summary.kept) existing output\(summary.kept == 1 ? "" : "s") (--skip-existing)")
             }
             return summary.exitCode
+        } catch let error as CodecUsageError {
+            ToolReporter.report(tool: job.tool, error: error)
+            return 64
         } catch {
             ToolReporter.report(tool: job.tool, error: error)
             return 1

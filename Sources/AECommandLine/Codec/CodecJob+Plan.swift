@@ -5,8 +5,9 @@ import Foundation
 extension CodecJob {
     /// The tasks, the inputs that cannot be used (each with its error), and with
     /// `skipExisting` the tasks whose output already exists (to be checked, not redone).
-    /// Throws for problems that concern the whole run (no inputs, a bad `-o`).
-    public func plan() throws -> (tasks: [Task], refused: [Error], existing: [Task]) {
+    /// Throws for problems that concern the whole run (no inputs, a bad `-o`). No output
+    /// may be one of `modelFiles` (the bundles the run reads) or `settings.model`.
+    public func plan(modelFiles: [String] = []) throws -> (tasks: [Task], refused: [Error], existing: [Task]) {
         let inputs = settings.inputs
         guard !inputs.isEmpty else { throw ToolError(path: "INPUT", reason: "no input files given") }
         if inputs.contains("-") {
@@ -18,7 +19,7 @@ extension CodecJob {
                 if FileBytes.kind(of: o).isFolder || o.hasSuffix("/") {
                     throw ToolError(path: o, reason: "is a folder: name the output file for standard input")
                 }
-                if let id = FileBytes.identity(of: o), readFileIdentities(files: []).contains(id) {
+                if let id = FileBytes.identity(of: o), readFileIdentities(files: [], modelFiles: modelFiles).contains(id) {
                     throw ToolError(path: o, reason: "is read by this run (the reference or the model); refusing to overwrite it")
                 }
                 out = .file(o)
@@ -87,7 +88,7 @@ extension CodecJob {
         var existing: [Task] = []
         var claimed: [String: String] = [:]  // output identity -> input that claimed it
         // Never write over a file this run reads: inputs, references, the model bundle.
-        let inputIDs = readFileIdentities(files: files)
+        let inputIDs = readFileIdentities(files: files, modelFiles: modelFiles)
         for input in files {
             let output: Endpoint
             if let folder = outputFolder {
@@ -131,10 +132,10 @@ extension CodecJob {
         return (tasks, refused, existing)
     }
 
-    /// The identities of every file the run reads: the inputs, their references and a
-    /// model given as a file.
-    func readFileIdentities(files: [String]) -> Set<String> {
-        var read = files
+    /// The identities of every file the run reads: the inputs, their references, a
+    /// model given as a file and `modelFiles`.
+    func readFileIdentities(files: [String], modelFiles: [String] = []) -> Set<String> {
+        var read = files + modelFiles
         read += files.compactMap { reference(for: $0) }
         if let r = settings.reference { read.append(r) }
         if let m = settings.model { read.append(m) }

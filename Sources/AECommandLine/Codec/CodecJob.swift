@@ -46,10 +46,15 @@ public struct CodecJob {
         /// Encoding: how latents are stored (nil: `.coded` when the model has entropy
         /// tables, else `.f16`).
         public var latent: LatentForm?
-        /// Decoding without `model`: folders of `.aemodel` files searched (after the
-        /// built-in models) for the model whose fingerprint the first input names
-        /// (`--model-path`, then the `AECODEC_MODEL_PATH` folders).
+        /// Folders of `.aemodel` files searched after the built-in models (`--model-path`,
+        /// then the `AECODEC_MODEL_PATH` folders): for a quality set's levels (`model`
+        /// naming a set), and, decoding without `model`, for the model each file names.
         public var modelSearchPath: [String] = []
+        /// Encoding with a quality set: the level to use (`-q`; nil: the set's default level).
+        public var qualityLevel: Int?
+        /// Encoding with a quality set: choose each image's level for this size or PSNR
+        /// (`--size`, `--bpp`, `--psnr`) instead of a fixed one.
+        public var target: QualityTarget?
 
         public init(direction: Direction) { self.direction = direction }
     }
@@ -73,6 +78,19 @@ public struct CodecJob {
         }
     }
 
+    /// A model bundle the run has read, how messages name it, and its fingerprint.
+    public struct LoadedModel {
+        public var bundle: ModelBundle
+        public var name: String
+        public let fingerprint: String
+
+        public init(bundle: ModelBundle, name: String) {
+            self.bundle = bundle
+            self.name = name
+            fingerprint = bundle.fingerprint
+        }
+    }
+
     /// One input and where its output goes.
     public struct Task: Equatable, Sendable {
         public var input: Endpoint
@@ -91,6 +109,8 @@ public struct CodecJob {
         /// Sum of squared differences (pixels in [0, 1], RGB) against the reference, and the number of values.
         public var squaredError: Double?
         public var comparedValues: Int = 0
+        /// The quality level of the model that wrote or read the file, when its bundle has one.
+        public var quality: BundleMetadata.QualityInfo?
 
         public var bitsPerPixel: Double { Double(latentBytes * 8) / Double(width * height) }
         /// Raw RGB bytes (width x height x 3) over the latent file's bytes.
@@ -122,7 +142,8 @@ public struct CodecJob {
     /// model is known; the default form then is `.f16`).
     func conversion(for codec: ModelCodec? = nil) -> any FileConversion {
         switch settings.direction {
-        case .encode: return EncodeConversion(form: settings.latent ?? (codec?.coded != nil ? .coded : .f16))
+        case .encode:
+            return EncodeConversion(form: settings.latent ?? (codec?.coded != nil ? .coded : .f16), target: settings.target)
         case .decode: return DecodeConversion()
         }
     }
@@ -138,13 +159,13 @@ public struct CodecJob {
                     statsLine: @escaping (String) -> Void) throws -> Summary {
         let start = Date()
         try conversion().validate(settings)
-        // A model named (or aeenc's default) is loaded first; aedec without one finds it after the plan.
-        let named = settings.model != nil || settings.direction == .encode ? try ModelLookup.load(settings.model) : nil
         if settings.skipExisting && settings.force {
             throw ToolError(path: "--skip-existing", reason: "cannot be used with --force")
         }
-        let (tasks, refused, existing) = try plan()
-        let (bundle, modelName) = try named ?? model(for: tasks + existing)
+        // A model named (or aeenc's default) is resolved first; aedec without one finds it after the plan.
+        let named = settings.model != nil || settings.direction == .encode ? try resolveModels() : nil
+        let (tasks, refused, existing) = try plan(modelFiles: named?.files ?? [])
+        let models = try named ?? models(for: tasks + existing)
         let reporter = FailureReporter(tool: tool, output: output)
         for error in refused { reporter.report(error) }
         let total = tasks.count + refused.count + existing.count
@@ -155,19 +176,23 @@ public struct CodecJob {
         AtomicFile.removeStaleTemporaries(for: outputPaths)
 
         // One file: its chunks spread over all threads. Several: one worker per thread,
-        // each with its own single-threaded codec, taking whole files (the bytes are the
+        // each with its own single-threaded codecs, taking whole files (the bytes are the
         // same either way: see ImageCodec, "Determinism").
         let workers = max(1, min(settings.threads, tasks.count))
         let codecThreads = workers == 1 ? max(1, settings.threads) : 1
         // Build the first codec here, so a model that does not fit fails the run once.
-        let first = try ModelCodec(bundle: bundle, name: modelName, threads: codecThreads)
+        let makeCodecs = { () throws -> WorkerCodecs in
+            WorkerCodecs(main: try ModelCodec(bundle: models.main.bundle, name: models.main.name, threads: codecThreads),
+                         levels: models.levels, finder: models.finder, threads: codecThreads)
+        }
+        let first = try makeCodecs()
         first.shouldStop = shouldStop
-        let conversion = self.conversion(for: first)
-        try conversion.check(first)
+        let conversion = self.conversion(for: first.main)
+        try conversion.check(first.main)
         // Existing outputs (skipExisting): kept when valid, an error otherwise.
         var kept = 0, invalid = 0
         for task in existing {
-            if let error = verifyExisting(task, conversion: conversion, codec: first) {
+            if let error = verifyExisting(task, conversion: conversion, codecs: first) {
                 reporter.report(error)
                 invalid += 1
             } else {
@@ -178,9 +203,7 @@ public struct CodecJob {
 
         CodecWorkerPool(conversion: conversion, settings: settings, state: state, reporter: reporter,
                         statsLine: statsLine)
-            .run(workers: workers, first: first, shouldStop: shouldStop, makeCodec: {
-                try ModelCodec(bundle: bundle, name: modelName, threads: codecThreads)
-            })
+            .run(workers: workers, first: first, shouldStop: shouldStop, makeCodecs: makeCodecs)
         state.finishProgress()
 
         let results = state.results.compactMap { $0 }
@@ -191,34 +214,15 @@ public struct CodecJob {
                        interrupted: interrupted, seconds: Date().timeIntervalSince(start))
     }
 
-    /// The model of a decoding run without `model`: the model whose
-    /// fingerprint the first input file names, among the built-in models and in the
-    /// `modelSearchPath` folders; the default built-in model when no input file can be
-    /// peeked at (standard input, an unreadable first file: its own error says why).
-    func model(for tasks: [Task]) throws -> (bundle: ModelBundle, name: String) {
-        guard let path = tasks.lazy.compactMap({ task -> String? in
-                  if case .file(let path) = task.input { return path } else { return nil }
-              }).first,
-              let prefix = FileBytes.prefix(path, count: 5 + LatentFile.fingerprintLength),
-              prefix.count == 5 + LatentFile.fingerprintLength, prefix.starts(with: LatentFile.magic)
-        else { return try ModelLookup.load(settings.model) }
-        let fingerprint = Array(prefix[5...])
-        if let found = ModelLookup.find(fileFingerprint: fingerprint, folders: settings.modelSearchPath) { return found }
-        let places = (["the built-in models (\(EmbeddedModels.names.joined(separator: ", ")))"] + settings.modelSearchPath)
-            .joined(separator: ", ")
-        throw ToolError(path: path, reason: "was encoded with model \(SHA256.hex(fingerprint)), which is in none of the places "
-            + "searched: \(places); name its bundle with --model PATH or add its folder with --model-path DIR or AECODEC_MODEL_PATH")
-    }
-
     /// Why an existing output cannot be kept (nil: it is a complete, valid file of
     /// this run: a latent file of this model and bit depth, or a PNG that decodes).
-    func verifyExisting(_ task: Task, conversion: any FileConversion, codec: ModelCodec) -> Error? {
+    func verifyExisting(_ task: Task, conversion: any FileConversion, codecs: WorkerCodecs) -> Error? {
         guard case .file(let path) = task.output else { return nil }
         func invalid(_ reason: String) -> Error {
             ToolError(path: path, reason: "already exists and \(reason) (use --force to replace it)")
         }
         do {
-            return try conversion.problem(withExisting: path, codec: codec).map(invalid)
+            return try conversion.problem(withExisting: path, codecs: codecs).map(invalid)
         } catch {
             let reason = (error as? PathReportable)?.reason ?? "\(error)"
             return invalid("is not a valid \(conversion.outputKind): \(reason)")

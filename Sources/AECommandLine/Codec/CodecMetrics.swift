@@ -22,20 +22,30 @@ enum CodecMetrics {
         guard ref.width == out.width, ref.height == out.height else {
             throw mismatch("it is \(ref.width)x\(ref.height), the decoded image is \(out.width)x\(out.height)")
         }
+        return squaredError(ref, out)
+    }
+
+    /// Squared error over RGB (pixels in [0, 1]) between two 8-bit images of the same size,
+    /// and the number of values compared (3 per pixel). Gray samples count as R = G = B;
+    /// alpha is not compared.
+    static func squaredError(_ a: PNGImage, _ b: PNGImage) -> (Double, Int) {
+        precondition(a.width == b.width && a.height == b.height && a.bitDepth == 8 && b.bitDepth == 8, "images differ in size")
+        // The sample of colour c (0...2) of pixel p: gray images have one colour sample.
+        func sample(_ image: PNGImage, _ pixels: UnsafeBufferPointer<UInt8>, _ p: Int, _ c: Int) -> Int {
+            Int(pixels[p * image.channels + (image.channels <= 2 ? 0 : c)])
+        }
         var sum = 0.0
-        ref.pixels.withUnsafeBufferPointer { a in
-            out.pixels.withUnsafeBufferPointer { b in
-                var i = 0
-                while i < a.count {
+        a.pixels.withUnsafeBufferPointer { pa in
+            b.pixels.withUnsafeBufferPointer { pb in
+                for p in 0..<(a.width * a.height) {
                     for c in 0..<3 {
-                        let d = Double(Int(a[i + c]) - Int(b[i + c])) / 255
+                        let d = Double(sample(a, pa, p, c) - sample(b, pb, p, c)) / 255
                         sum += d * d
                     }
-                    i += 4
                 }
             }
         }
-        return (sum, ref.width * ref.height * 3)
+        return (sum, a.width * a.height * 3)
     }
 
     /// The `--stats` line of one file.
@@ -44,6 +54,7 @@ enum CodecMetrics {
         var line = "\(arrow): \(r.width)x\(r.height), " + (direction == .encode ? "wrote" : "read")
             + " \(r.latentBytes) bytes, " + String(format: "%.3f bpp, ratio %.1f:1 vs raw RGB", r.bitsPerPixel, r.compressionRatio)
         if let mse = r.mse { line += String(format: ", MSE %.6f, PSNR %.2f dB", mse, PSNR.decibels(mse: mse)) }
+        if let q = r.quality { line += ", \(q.label)" }
         return line
     }
 

@@ -24,12 +24,12 @@ struct CodecWorkerPool {
         var file: ConvertedFile
     }
 
-    /// Runs `workers` workers (worker 0 uses `first`; the others build their own codec
-    /// with `makeCodec`) until every task is done or `shouldStop` says so.
-    func run(workers: Int, first: ModelCodec, shouldStop: @escaping @Sendable () -> Bool,
-             makeCodec: @escaping () throws -> ModelCodec) {
+    /// Runs `workers` workers (worker 0 uses `first`; the others build their own codecs
+    /// with `makeCodecs`) until every task is done or `shouldStop` says so.
+    func run(workers: Int, first: WorkerCodecs, shouldStop: @escaping @Sendable () -> Bool,
+             makeCodecs: @escaping () throws -> WorkerCodecs) {
         let work: (Int) -> Void = { w in
-            guard let codec = w == 0 ? first : try? makeCodec() else { return }
+            guard let codec = w == 0 ? first : try? makeCodecs() else { return }
             codec.shouldStop = shouldStop
             var group: [Converted] = []
             var groupBytes = 0
@@ -57,12 +57,12 @@ struct CodecWorkerPool {
     }
 
     /// Reads and converts one file; reports its error (returning nil), if any.
-    private func convert(_ index: Int, codec: ModelCodec) -> Converted? {
+    private func convert(_ index: Int, codec: WorkerCodecs) -> Converted? {
         let task = state.tasks[index]
-        let name = task.input.displayName == "-" ? "<stdin>" : task.input.displayName
+        let name = Self.inputName(task)
         do {
             let bytes = try conversion.read(task.input, name: name)
-            return Converted(index: index, file: try conversion.convert(bytes, name: name, task: task, codec: codec))
+            return Converted(index: index, file: try conversion.convert(bytes, name: name, task: task, codecs: codec))
         } catch CodecError.interrupted {
             return nil  // neither done nor failed: the run ends as interrupted
         } catch {
@@ -70,6 +70,11 @@ struct CodecWorkerPool {
             state.fail(index)
             return nil
         }
+    }
+
+    /// How messages name a task's input ("<stdin>" for standard input).
+    static func inputName(_ task: CodecJob.Task) -> String {
+        task.input.displayName == "-" ? "<stdin>" : task.input.displayName
     }
 
     /// Writes a group of converted files (see `GroupCommit`), then reports them.
@@ -93,6 +98,7 @@ struct CodecWorkerPool {
                 state.fail(c.index)
             } else {
                 if settings.stats { statsLine(CodecMetrics.statsLine(c.file.result, direction: settings.direction)) }
+                if let warning = c.file.warning { reporter.warn(warning, path: Self.inputName(state.tasks[c.index])) }
                 state.succeed(c.index, c.file.result)
                 if let problem = c.file.referenceProblem {
                     reporter.report(problem)

@@ -10,7 +10,11 @@ struct DecodeConversion: FileConversion {
     var outputKind: String { "PNG" }
     var inputLimit: Int { LatentFile.Limits.fileBytes }
 
-    func validate(_ settings: CodecJob.Settings) throws {}
+    func validate(_ settings: CodecJob.Settings) throws {
+        if let option = settings.target?.option ?? settings.qualityLevel.map({ "-q \($0)" }) {
+            throw CodecUsageError(option: option, reason: "is for aeenc: aedec finds each file's level by its model fingerprint")
+        }
+    }
 
     func check(_ codec: ModelCodec) throws {}
 
@@ -25,19 +29,21 @@ struct DecodeConversion: FileConversion {
         try LatentFile.readBytes(path: path, checkPrefix: { try checkPrefix($0, name: path) })
     }
 
-    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ModelCodec) throws -> ConvertedFile {
+    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codecs: WorkerCodecs) throws -> ConvertedFile {
         let image: PNGImage
+        let codec: ModelCodec
         if try LatentFiles.majorVersion(bytes, path: name) == CodedLatentFile.majorVersion {
             let file = try CodedLatentFile.decode(bytes, path: name)
-            guard codec.made(fileFingerprint: file.modelFingerprint) else {
-                throw codec.modelMismatch(path: name, fileFingerprint: file.modelFingerprint)
-            }
+            codec = try codecs.codec(forFile: file.modelFingerprint, path: name)
             image = try codec.codedCodec(path: name).decode(file, path: name)
         } else {
+            let header = try LatentFile.inspect(bytes, path: name)
+            codec = try codecs.codec(forFile: header.modelFingerprint, path: name)
             image = try decodeTiles(bytes, name: name, codec: codec)
         }
         let output = try image.encoded()
         var result = CodecJob.FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
+        result.quality = codec.quality
         var problem: Error? = nil
         if let reference = task.reference {
             // A missing or unusable reference costs the measurement, not the decoded image.
@@ -50,18 +56,14 @@ struct DecodeConversion: FileConversion {
         return ConvertedFile(bytes: output, result: result, referenceProblem: problem)
     }
 
-    /// A format 1.x file's image.
+    /// A format 1.x file's image, with the codec of the model that made it.
     private func decodeTiles(_ bytes: [UInt8], name: String, codec: ModelCodec) throws -> PNGImage {
-        let header = try LatentFile.inspect(bytes, path: name)
-        guard codec.made(fileFingerprint: header.modelFingerprint) else {
-            throw codec.modelMismatch(path: name, fileFingerprint: header.modelFingerprint)
-        }
         let tiles = try codec.tilesCodec(path: name)
         let file = try LatentFile.decode(bytes, path: name, quantization: tiles.quantization)
         return try tiles.decode(file, path: name)
     }
 
-    func problem(withExisting path: String, codec: ModelCodec) throws -> String? {
+    func problem(withExisting path: String, codecs: WorkerCodecs) throws -> String? {
         let bytes = try FileBytes.read(path, limit: PNGImage.maxFileBytes)
         // libpng forgives a missing end; a kept output must be the whole file.
         guard bytes.count >= 12 && Array(bytes.suffix(12)) == PNGImage.endChunk else {

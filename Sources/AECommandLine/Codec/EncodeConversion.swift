@@ -5,6 +5,9 @@ import AEFormats
 /// float16 or 8-bit latents (format 1.x, through the model's quantisation table).
 struct EncodeConversion: FileConversion {
     var form: CodecJob.LatentForm
+    /// Choose each image's level of the quality set for this size or PSNR
+    /// (`EncodeConversion+Target`); nil: the run's one model.
+    var target: QualityTarget? = nil
 
     var tool: String { "aeenc" }
     var inputExtension: String { "png" }
@@ -41,18 +44,15 @@ struct EncodeConversion: FileConversion {
         try FileBytes.read(path, limit: inputLimit, checkPrefix: { try checkPrefix($0, name: path) })
     }
 
-    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ModelCodec) throws -> ConvertedFile {
+    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codecs: WorkerCodecs) throws -> ConvertedFile {
+        if let target { return try convert(bytes, name: name, task: task, target: target, codecs: codecs) }
+        let codec = codecs.main
         let width: Int, height: Int, output: [UInt8]
         do {
             switch form {
             case .coded:
                 let coded = try codec.codedCodec(path: name)
-                // A whole-image model's size limit, before the pixels are allocated.
-                if let header = try? PNGImage.header(of: bytes), !coded.accepts(width: header.width, height: header.height),
-                   ImageCodec.accepts(width: header.width, height: header.height) {
-                    throw CodecError.incompatible(path: name, reason: "image is \(header.width)x\(header.height), over the "
-                        + "whole-image model's limit of \(EntropyCodec.maxWholeImagePixels) pixels")
-                }
+                try checkWholeImageLimit(bytes, codec: coded, name: name)
                 let file = try coded.encode(try CodecImage.decodePNG(bytes, path: name), path: name)
                 (width, height, output) = (file.width, file.height, try file.encoded())
             case .f16, .u8:
@@ -63,18 +63,33 @@ struct EncodeConversion: FileConversion {
             // The latents this model made cannot be stored (NaN from NaN weights): name the input.
             throw LatentFileError.invalidRequest(path: name, reason: reason)
         }
-        return ConvertedFile(bytes: output, result: CodecJob.FileResult(
-            task: task, width: width, height: height, latentBytes: output.count))
+        var result = CodecJob.FileResult(task: task, width: width, height: height, latentBytes: output.count)
+        result.quality = codec.quality
+        return ConvertedFile(bytes: output, result: result)
     }
 
-    func problem(withExisting path: String, codec: ModelCodec) throws -> String? {
+    /// Refuses an image over a whole-image model's size limit from its PNG header, before
+    /// its pixels are allocated.
+    func checkWholeImageLimit(_ bytes: [UInt8], codec: EntropyCodec, name: String) throws {
+        if let header = try? PNGImage.header(of: bytes), !codec.accepts(width: header.width, height: header.height),
+           ImageCodec.accepts(width: header.width, height: header.height) {
+            throw CodecError.incompatible(path: name, reason: "image is \(header.width)x\(header.height), over the "
+                + "whole-image model's limit of \(EntropyCodec.maxWholeImagePixels) pixels")
+        }
+    }
+
+    func problem(withExisting path: String, codecs: WorkerCodecs) throws -> String? {
+        let codec = codecs.main
         let bytes = try LatentFile.readBytes(path: path)
         let major = try LatentFiles.majorVersion(bytes, path: path)
         switch (form, major == CodedLatentFile.majorVersion) {
         case (.coded, true):
             let file = try CodedLatentFile.decode(bytes, path: path)
-            guard codec.made(fileFingerprint: file.modelFingerprint) else { return "was encoded with another model" }
-            _ = try codec.codedCodec(path: path).decode(file, path: path)  // the stream must decode
+            // With a target, a file of any of the set's levels is this run's.
+            let maker = target == nil ? (codec.made(fileFingerprint: file.modelFingerprint) ? codec : nil)
+                : try codecs.levelIndex(madeBy: file.modelFingerprint).map(codecs.level)
+            guard let maker else { return "was encoded with another model" }
+            _ = try maker.codedCodec(path: path).decode(file, path: path)  // the stream must decode
             return nil
         case (.coded, false):
             return "holds per-tile latents (format 1.x), not entropy-coded ones"

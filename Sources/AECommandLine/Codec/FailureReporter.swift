@@ -2,7 +2,7 @@ import AEProcess
 import AEFormats
 import Foundation
 
-/// Per-file errors, one line each on standard error (clearing a progress bar first).
+/// Per-file errors and warnings, one line each on standard error (clearing a progress bar first).
 // @unchecked: reports are serialised by `lock`; TerminalOutput is used only under it.
 final class FailureReporter: @unchecked Sendable {
     private let tool: String
@@ -19,5 +19,13 @@ final class FailureReporter: @unchecked Sendable {
         defer { lock.unlock() }
         output.status("")
         ToolReporter.report(tool: tool, error: error, path: path)
+    }
+
+    /// `tool: <path>: warning: <text>`: a file that was written, but not as asked.
+    func warn(_ text: String, path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        output.status("")
+        ToolReporter.say(tool: tool, "\(path): warning: \(text)")
     }
 }

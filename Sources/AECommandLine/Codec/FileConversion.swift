@@ -26,11 +26,12 @@ protocol FileConversion: Sendable {
     func checkPrefix(_ prefix: [UInt8], name: String) throws
     /// The bytes of the input file at `path`, `checkPrefix` applied to its first bytes.
     func readInput(path: String) throws -> [UInt8]
-    /// One input's bytes (`name` names it) as the output's bytes and the file's figures.
-    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codec: ModelCodec) throws -> ConvertedFile
+    /// One input's bytes (`name` names it) as the output's bytes and the file's figures,
+    /// with the worker's codecs.
+    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codecs: WorkerCodecs) throws -> ConvertedFile
     /// Why the existing output at `path` is not a complete output of this run (nil: keep
     /// it); throws when it cannot be read or parsed at all.
-    func problem(withExisting path: String, codec: ModelCodec) throws -> String?
+    func problem(withExisting path: String, codecs: WorkerCodecs) throws -> String?
 }
 
 /// One converted file, waiting to be written.
@@ -39,6 +40,8 @@ struct ConvertedFile {
     var result: CodecJob.FileResult
     /// The `--reference` image could not be compared: reported once the output is written.
     var referenceProblem: Error? = nil
+    /// A line to report once the output is written (the size or PSNR target was missed).
+    var warning: String? = nil
 }
 
 extension FileConversion {

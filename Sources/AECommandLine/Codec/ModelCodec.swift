@@ -11,6 +11,8 @@ final class ModelCodec {
     let fingerprint: String
     let fingerprintBytes: [UInt8]
     let modelName: String
+    /// The model's level in its quality set, when its bundle records one.
+    let quality: BundleMetadata.QualityInfo?
 
     init(bundle: ModelBundle, name: String, threads: Int) throws {
         if try EntropyTables(bundle: bundle) != nil {
@@ -24,6 +26,7 @@ final class ModelCodec {
         fingerprintBytes = coded?.fingerprintBytes ?? tiles!.fingerprintBytes
         fingerprint = SHA256.hex(fingerprintBytes)
         modelName = name
+        quality = bundle.metadata.quality
     }
 
     var shouldStop: @Sendable () -> Bool = { false } {

@@ -50,6 +50,12 @@ public struct TrainingJob {
         /// Instead of training: read this bundle, measure its latent quantisation table on
         /// the data (`LatentQuantization.measure`) and write the bundle with it to `output`.
         public var quantizeFrom: String?
+        /// The level of a quality set the bundle is (metadata `quality`), when training or
+        /// with `stampQuality`.
+        public var quality: BundleMetadata.QualityInfo?
+        /// Instead of training: read this bundle and write it to `output` with `quality` in
+        /// its metadata (weights, tables and fingerprint unchanged).
+        public var stampQuality: String?
 
         public init() {}
     }
@@ -173,6 +179,7 @@ public struct TrainingJob {
             read += specs.filter { $0.kind != .synthetic }.map(\.path)
         }
         if let q = settings.quantizeFrom { read.append(q) }
+        if let q = settings.stampQuality { read.append(q) }
         let readIDs = FileBytes.identities(of: read)
         for path in outputs {
             if let id = FileBytes.identity(of: path), readIDs.contains(id) {
@@ -291,6 +298,7 @@ public struct TrainingJob {
                 loss: trainer.loss)
             m.metrics = BundleMetadata.Metrics(history: trainer.history, testMSE: testMSE)
             m.metrics?.testBitsPerPixel = testBitsPerPixel
+            m.quality = settings.quality
             return m
         }
 
@@ -356,9 +364,38 @@ public struct TrainingJob {
         }
         output.line("Data: \(train.images.count) images (\(TrainingJob.describe(train)))")
         let table = LatentQuantization.measure(model: model, images: train.images)
-        let fingerprint = try bundle.withQuantization(table)
-            .write(to: out, weights: bundle.weightType, force: settings.force)
+        var quantized = bundle.withQuantization(table)
+        if let quality = settings.quality { quantized.metadata.quality = quality }
+        let fingerprint = try quantized.write(to: out, weights: bundle.weightType, force: settings.force)
         return (out, fingerprint, table)
+    }
+
+    /// The `--stamp-quality` run: reads the bundle `settings.stampQuality` and writes it to
+    /// `settings.output` with `settings.quality` as its metadata's `quality` (replacing any),
+    /// everything else as it was: the metadata keeps its provenance and time, the weights
+    /// their storage, and so the fingerprint (which covers the weights only) is unchanged
+    /// and every latent file made with the bundle still decodes with the new one.
+    /// Returns the output path and the fingerprint.
+    public func stamp() throws -> (path: String, fingerprint: String) {
+        guard let source = settings.stampQuality else { throw ToolError(path: "--stamp-quality", reason: "no model given") }
+        guard let quality = settings.quality else {
+            throw ToolError(path: "--stamp-quality", reason: "give the level with --quality-set SET --quality-level N")
+        }
+        let out = settings.output
+        guard !out.isEmpty else { throw ToolError(path: "-o", reason: "no output path given") }
+        if FileBytes.kind(of: out).exists && !settings.force {
+            throw ToolError(path: out, reason: FileErrorText.alreadyExists)
+        }
+        try checkNotRead([out])
+        var bundle = try ModelBundle.read(path: source)
+        guard !bundle.isCheckpoint else {
+            throw ToolError(path: source, reason: "is a training checkpoint, not a finished model bundle")
+        }
+        let before = bundle.fingerprint
+        bundle.metadata.quality = quality
+        let fingerprint = try bundle.write(to: out, weights: bundle.weightType, force: settings.force)
+        precondition(fingerprint == before, "the fingerprint covers the weights only")
+        return (out, fingerprint)
     }
 
     /// A checkpoint continues only the run that made it: same model, options and data.

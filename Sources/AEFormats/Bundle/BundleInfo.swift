@@ -83,6 +83,9 @@ public struct BundleInfo {
         let n = m.normalization
         out.append("normalization: x = (pixel - \(number(n.offset))) / \(number(n.scale)), layout \(n.layout), channels \(n.channels)")
         out.append("tool: \(m.tool.name) \(m.tool.version)\(m.createdAt.map { ", written \($0)" } ?? "")")
+        if let q = m.quality {
+            out.append("quality: \(q.label)\(q.kodakFigures.map { " (\($0))" } ?? "") (aeenc --model \(q.set) -q \(q.level))")
+        }
         if let s = m.source {
             out.append("converted from: \(s.file) (\(s.format)\(s.kerasVersion.map { ", Keras \($0)" } ?? "")), sha256 \(s.sha256)")
         }

@@ -21,6 +21,8 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
     public var createdAt: String?
     /// Format 1.3: the file a converted model's weights came from (nil for trained models).
     public var source: SourceInfo?
+    /// Format 1.5: the model's place in a named set of quality levels (`aeenc --model SET -q N`).
+    public var quality: QualityInfo?
 
     public enum Kind: String, Codable, Sendable {
         case model, checkpoint
@@ -388,6 +390,7 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         do {
             let metadata = try decoder.decode(BundleMetadata.self, from: Data(bytes))
             try metadata.normalization.check(path: path)
+            try metadata.quality?.check(path: path)
             return metadata
         } catch let error as BundleError {
             throw error

@@ -23,7 +23,12 @@ public struct BundleTensor: Equatable, Sendable {
 
     /// Whether this is a model weight (not optimizer state nor the quantisation table):
     /// it counts for the fingerprint.
-    public var isWeight: Bool { !name.hasPrefix(Self.optimizerPrefix) && !name.hasPrefix(Self.quantizationPrefix) }
+    public var isWeight: Bool { Self.isWeight(name: name) }
+
+    /// Whether a tensor called `name` is a model weight.
+    public static func isWeight(name: String) -> Bool {
+        !name.hasPrefix(optimizerPrefix) && !name.hasPrefix(quantizationPrefix)
+    }
 
     /// This tensor stored as `type` (float16 rounds to nearest, ties to even).
     public func stored(as type: BundleElementType) -> BundleTensor {

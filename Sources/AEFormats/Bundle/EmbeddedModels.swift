@@ -39,7 +39,9 @@ public enum EmbeddedModels {
     }
 
     /// Fingerprints of the built-in models (32 hex digits; nil for one that does not read).
-    private static let fingerprints: [String?] = all.map { try? $0.bundle().fingerprint }
+    static let fingerprints: [String?] = all.map { entry in
+        (try? BundleContainer.parse(entry.bytes, path: "built-in \(entry.name)")).map { SHA256.hex(ModelFingerprint.bytes(of: $0)) }
+    }
 
     /// The built-in model whose fingerprint starts with `prefix` (the 8 bytes a latent
     /// file keeps, or all 16), if any.
@@ -49,42 +51,9 @@ public enum EmbeddedModels {
         return zip(all, fingerprints).first { $0.1?.hasPrefix(hex) == true }?.0.name
     }
 
-    /// The `aeinfo --models` listing: one line per model with its latent size, weight
-    /// type, bundle size, test PSNR when recorded, and fingerprint.
-    /// The same list as JSON for scripts: an array of {name, default, latentDim,
-    /// weightType, bytes, testMSE, testPSNR, fingerprint} (the last three null when unknown).
-    public static func listingJSON() throws -> String {
-        struct Model: Encodable {
-            let name: String, isDefault: Bool, latentDim: Int?, weightType: String?, bytes: Int
-            let testMSE: Double?, testPSNR: Double?, fingerprint: String?
-            enum CodingKeys: String, CodingKey {
-                case name, isDefault = "default", latentDim, weightType, bytes, testMSE, testPSNR, fingerprint
-            }
-            func encode(to encoder: Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(name, forKey: .name)
-                try c.encode(isDefault, forKey: .isDefault)
-                try c.encode(latentDim, forKey: .latentDim)
-                try c.encode(weightType, forKey: .weightType)
-                try c.encode(bytes, forKey: .bytes)
-                try c.encode(testMSE, forKey: .testMSE)
-                try c.encode(testPSNR, forKey: .testPSNR)
-                try c.encode(fingerprint, forKey: .fingerprint)
-            }
-        }
-        let models = zip(all, fingerprints).map { entry, fingerprint -> Model in
-            let bundle = try? entry.bundle()
-            let mse = bundle?.metadata.metrics?.testMSE.flatMap { $0 > 0 ? $0 : nil }
-            return Model(name: entry.name, isDefault: entry.name == defaultName,
-                         latentDim: bundle?.metadata.architecture.latentDim, weightType: bundle?.weightType.name,
-                         bytes: entry.bytes.count, testMSE: mse, testPSNR: mse.map { 10 * log10(1 / $0) },
-                         fingerprint: fingerprint)
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(models), as: UTF8.self)
-    }
-
+    /// The `aeinfo --models` lines of the built-in models: one per model with its latent
+    /// size, weight type, bundle size, test PSNR when recorded, fingerprint, and quality
+    /// level when it has one (`ModelListing` adds the quality sets).
     public static func listing() -> String {
         var lines = ["Built-in models (aeenc/aedec --model NAME; default \(defaultName)):"]
         for (entry, fingerprint) in zip(all, fingerprints) {
@@ -99,6 +68,7 @@ public enum EmbeddedModels {
                 line += String(format: ", test PSNR %.2f dB", 10 * log10(1 / mse))
             }
             line += ", fingerprint \(fingerprint)"
+            if let q = m.quality { line += ", \(q.label)" }
             if entry.name == defaultName { line += "  (default)" }
             lines.append(line)
         }

@@ -97,19 +97,20 @@ public struct ModelBundle {
         let payloads = storedTensors(weights: weights).map {
             BundleContainer.Payload(name: $0.name, elementType: $0.elementType, shape: $0.shape, bytes: $0.bytes)
         }
+        try metadata.quality?.check(path: displayPath)
         if let q = quantization {
             try LatentFileCodec.checkQuantization(q, latentDim: metadata.architecture.latentDim,
                                                   path: displayPath, request: true)
         }
         // Writers use the lowest version with the features they need: 1.5 for the
-        // metadata key training.distortion, 1.4 for an
-        // entropy model (metadata architecture.entropyModel, tensors under prior/ and
-        // entropy/), 1.3 for the metadata key source, 1.2 for a quantisation table
-        // (tensors under quantization/), 1.1 for a learning-rate schedule (metadata key
-        // optimizer.finalLearningRate), else 1.0.
-        let minor: UInt16 = metadata.training?.distortion != nil ? 5
-            : metadata.architecture.entropyModel != nil ? 4 : metadata.source != nil ? 3
-            : quantization != nil ? 2 : metadata.training?.optimizer.finalLearningRate == nil ? 0 : 1
+        // metadata key quality or training.distortion, 1.4 for an entropy model (metadata
+        // architecture.entropyModel, tensors under prior/ and entropy/), 1.3 for the
+        // metadata key source, 1.2 for a quantisation table (tensors under quantization/),
+        // 1.1 for a learning-rate schedule (metadata key optimizer.finalLearningRate), else 1.0.
+        let minor: UInt16 = metadata.quality != nil || metadata.training?.distortion != nil ? 5
+            : metadata.architecture.entropyModel != nil ? 4
+            : metadata.source != nil ? 3 : quantization != nil ? 2
+            : metadata.training?.optimizer.finalLearningRate == nil ? 0 : 1
         return BundleContainer.assemble(metadataJSON: try metadata.jsonBytes(), tensors: payloads,
                                         flags: isCheckpoint ? BundleHeader.checkpointFlag : 0,
                                         minorVersion: minor)

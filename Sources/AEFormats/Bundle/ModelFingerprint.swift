@@ -35,6 +35,28 @@ public enum ModelFingerprint {
         return Array(sha.finalize().prefix(byteCount))
     }
 
+    /// The fingerprint's 16 bytes of the bundle in `container`, from its stored bytes
+    /// (the same as `bytes(of:)` of its tensors, without decoding them: cheaper, for
+    /// looking a file's model up among many bundles).
+    public static func bytes(of container: BundleContainer) -> [UInt8] {
+        var sha = SHA256()
+        let weights = container.entries.filter { BundleTensor.isWeight(name: $0.name) }
+            .sorted { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }
+        for entry in weights {
+            let name = Array(entry.name.utf8)
+            var head: [UInt8] = []
+            BundleBytes.append(UInt32(name.count), to: &head)
+            head += name
+            head.append(entry.elementType.rawValue)
+            head.append(UInt8(entry.shape.count))
+            for d in entry.shape { BundleBytes.append(UInt64(d), to: &head) }
+            BundleBytes.append(entry.length, to: &head)
+            sha.update(head)
+            container.data(of: entry).withUnsafeBytes { sha.update($0) }
+        }
+        return Array(sha.finalize().prefix(byteCount))
+    }
+
     /// The fingerprint as 32 lowercase hex digits.
     public static func hex(of tensors: [BundleTensor]) -> String {
         SHA256.hex(bytes(of: tensors))

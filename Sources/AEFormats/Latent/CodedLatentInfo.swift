@@ -6,6 +6,8 @@ import Foundation
 /// 6 of the spec's 2.0 reading order); the stream's symbols need the model and are not read.
 public struct CodedLatentInfo {
     public let path: String
+    /// The model the file names, when `aeinfo` found it (`ModelCatalog`).
+    public var model: LatentModelMatch?
     public let header: CodedLatentFile.Header
 
     public init(bytes: [UInt8], path: String = "<memory>") throws {
@@ -22,6 +24,7 @@ public struct CodedLatentInfo {
         out.append("kind: latent file")
         out.append("format: version \(h.majorVersion).\(h.minorVersion) (entropy-coded latents), signature \(BundleContainer.hexBytes(LatentFile.magic[...]))")
         out.append("model fingerprint: \(SHA256.hex(h.modelFingerprint)) (first \(LatentFile.fingerprintLength) bytes)")
+        if let model { out.append(model.line) }
         out.append("image: \(h.width)x\(h.height), PNG colour type \(h.colorType.rawValue) (\(h.colorType.name)), \(h.bitDepth)-bit")
         out.append("flags: 0x\(SHA256.hex([h.flags])) (\(h.hasAlpha ? "alpha plane" : "no alpha"), \(h.hasExtension ? "extension block" : "no extension"))")
         if h.hasExtension {
@@ -52,6 +55,7 @@ public struct CodedLatentInfo {
         struct Envelope: Encodable {
             let path: String, fileKind: String, header: Header, stream: Stream, alpha: Alpha
             let fileLength: Int, crc32: String, bitsPerPixel: Double
+            let model: LatentModelMatch?
         }
         let envelope = Envelope(
             path: path, fileKind: "latent-file",
@@ -64,7 +68,7 @@ public struct CodedLatentInfo {
             alpha: Alpha(present: h.hasAlpha, offset: h.hasAlpha ? h.alphaOffset : nil,
                          length: h.alphaLength, rawLength: h.alphaRawLength),
             fileLength: h.fileLength, crc32: FileErrorText.hex32(h.crc32),
-            bitsPerPixel: (h.bitsPerPixel * 10000).rounded() / 10000)
+            bitsPerPixel: (h.bitsPerPixel * 10000).rounded() / 10000, model: model)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(envelope), as: UTF8.self)
@@ -101,5 +105,41 @@ public enum AnyLatentInfo {
         case let .tiles(info): return try info.json()
         case let .coded(info): return try info.json()
         }
+    }
+
+    /// The first 8 bytes of the fingerprint of the model that made the file.
+    public var modelFingerprint: [UInt8] {
+        switch self {
+        case let .tiles(info): return info.header.modelFingerprint
+        case let .coded(info): return info.header.modelFingerprint
+        }
+    }
+
+    /// The view with the model `catalog` finds for the file (none: unchanged).
+    public func withModel(from catalog: ModelCatalog) -> AnyLatentInfo {
+        guard let found = catalog.find(fingerprintPrefix: modelFingerprint) else { return self }
+        let match = LatentModelMatch(name: found.entry.name, fingerprint: found.bundle.fingerprint,
+                                     quality: found.entry.metadata.quality)
+        switch self {
+        case var .tiles(info): info.model = match; return .tiles(info)
+        case var .coded(info): info.model = match; return .coded(info)
+        }
+    }
+}
+
+/// The model a latent file names, as `aeinfo` found it among the built-in models and the
+/// model-path folders: how it is named, its whole fingerprint, and its quality level.
+public struct LatentModelMatch: Encodable, Sendable {
+    /// "built-in svhn-64", or the bundle's path.
+    public let name: String
+    /// All 16 bytes, as 32 hexadecimal digits.
+    public let fingerprint: String
+    public let quality: BundleMetadata.QualityInfo?
+
+    /// "model: built-in photo-3, level 3 of photo (0.412 bpp, 29.10 dB on Kodak)".
+    var line: String {
+        var text = "model: \(name)"
+        if let q = quality { text += ", \(q.label)" + (q.kodakFigures.map { " (\($0))" } ?? "") }
+        return text
     }
 }

@@ -7,6 +7,8 @@ import Foundation
 /// reading order) but does not need the model.
 public struct LatentInfo {
     public let path: String
+    /// The model the file names, when `aeinfo` found it (`ModelCatalog`).
+    public var model: LatentModelMatch?
     public let header: LatentFile.Header
 
     /// Reads and checks the latent file at `path`.
@@ -33,6 +35,7 @@ public struct LatentInfo {
         out.append("format: version \(h.majorVersion).\(h.minorVersion), signature \(BundleContainer.hexBytes(LatentFile.magic[...]))"
                    + (h.extensionLength > 0 ? ", \(h.extensionLength) bytes of header extension skipped" : ""))
         out.append("model fingerprint: \(SHA256.hex(h.modelFingerprint)) (first \(LatentFile.fingerprintLength) bytes)")
+        if let model { out.append(model.line) }
         out.append("image: \(h.width)x\(h.height), PNG colour type \(h.colorType.rawValue) (\(h.colorType.name)), \(h.bitDepth)-bit")
         out.append("tiles: \(h.tilesAcross)x\(h.tilesDown) = \(NumberText.grouped(h.tileCount)) tiles of \(h.tileSize)x\(h.tileSize)")
         out.append("latents: \(h.latentDim) per tile, \(h.encoding.name), \(NumberText.grouped(h.latentCount)) values")
@@ -66,6 +69,7 @@ public struct LatentInfo {
         struct Envelope: Encodable {
             let path: String, fileKind: String, header: Header, payload: Payload, alpha: Alpha
             let fileLength: Int, crc32: String, bitsPerPixel: Double
+            let model: LatentModelMatch?
         }
         let envelope = Envelope(
             path: path, fileKind: "latent-file",
@@ -80,7 +84,7 @@ public struct LatentInfo {
             alpha: Alpha(present: h.hasAlpha, offset: h.hasAlpha ? h.payloadOffset + h.payloadLength : nil,
                          length: h.alphaLength, rawLength: h.alphaRawLength),
             fileLength: h.fileLength, crc32: FileErrorText.hex32(h.crc32),
-            bitsPerPixel: (h.bitsPerPixel * 10000).rounded() / 10000)
+            bitsPerPixel: (h.bitsPerPixel * 10000).rounded() / 10000, model: model)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(envelope), as: UTF8.self)
