@@ -29,6 +29,23 @@ static const unsigned char svhn_16[] = {
 };
 #endif
 
+// Rate-distortion fine-tunes of svhn-64 and svhn-16 (a factorized prior on the latent;
+// aeenc writes entropy-coded latent files 2.0 with them). They are the two levels of the
+// quality set "svhn-rd" (svhn-16-rd level 1, svhn-64-rd level 2), so
+// `aeenc --model svhn-rd --size 48` picks the better one that fits.
+#if __has_embed("models/svhn-64-rd.aemodel")
+#define AECODEC_HAS_SVHN_64_RD 1
+static const unsigned char svhn_64_rd[] = {
+#embed "models/svhn-64-rd.aemodel"
+};
+#endif
+#if __has_embed("models/svhn-16-rd.aemodel")
+#define AECODEC_HAS_SVHN_16_RD 1
+static const unsigned char svhn_16_rd[] = {
+#embed "models/svhn-16-rd.aemodel"
+};
+#endif
+
 // The photo codec's quality levels (conv-factorized, one bundle per lambda), built in when
 // their files are present: models/photo-1.aemodel ... photo-6.aemodel. Each bundle names
 // its set and level in its metadata (aetrain --stamp-quality ... --quality-set photo
@@ -75,6 +92,12 @@ static const aecodec_embedded_model models[] = {
     { "svhn-64", svhn_64, sizeof svhn_64 },   // the default (EmbeddedModels.defaultName)
 #ifdef AECODEC_HAS_SVHN_16
     { "svhn-16", svhn_16, sizeof svhn_16 },
+#endif
+#ifdef AECODEC_HAS_SVHN_64_RD
+    { "svhn-64-rd", svhn_64_rd, sizeof svhn_64_rd },
+#endif
+#ifdef AECODEC_HAS_SVHN_16_RD
+    { "svhn-16-rd", svhn_16_rd, sizeof svhn_16_rd },
 #endif
 #ifdef AECODEC_HAS_PHOTO_1
     { "photo-1", photo_1, sizeof photo_1 },
