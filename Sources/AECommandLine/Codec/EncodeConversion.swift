@@ -47,12 +47,6 @@ struct EncodeConversion: FileConversion {
             switch form {
             case .coded:
                 let coded = try codec.codedCodec(path: name)
-                // A whole-image model's size limit, before the pixels are allocated.
-                if let header = try? PNGImage.header(of: bytes), !coded.accepts(width: header.width, height: header.height),
-                   ImageCodec.accepts(width: header.width, height: header.height) {
-                    throw CodecError.incompatible(path: name, reason: "image is \(header.width)x\(header.height), over the "
-                        + "whole-image model's limit of \(EntropyCodec.maxWholeImagePixels) pixels")
-                }
                 let file = try coded.encode(try CodecImage.decodePNG(bytes, path: name), path: name)
                 (width, height, output) = (file.width, file.height, try file.encoded())
             case .f16, .u8:
