@@ -12,10 +12,11 @@ import AENet
 /// stride-2 transforms that is 15 image rows above a kept latent row's 16 and 30 below
 /// (the analysis), and 2 latent rows above and 1 below (the synthesis): 1 + 2 and 2 + 1
 /// latent rows of overlap, recomputed by neighbouring bands and thrown away. Values
-/// outside the image are the same zeros in a band as in the whole image, and the
-/// convolution engine's matrix products do not depend on which rows share a call
-/// (EntropyCodecTests checks band against whole-image runs bit for bit), so the kept
-/// rows equal the whole-image run's bit for bit.
+/// outside the image are the same zeros in a band as in the whole image, and the model
+/// splits its work at image rows (`Parallelism.rowAligned`: sgemm may round differently
+/// when a call holds other rows), so the kept rows equal the whole-image run's bit for
+/// bit (BandedCodingTests). Bands run through `Sequential.infer`, which keeps one
+/// layer's input and output at a time.
 ///
 /// Not thread-safe (the model has scratch buffers): one per codec.
 final class BandedModel {
@@ -23,8 +24,12 @@ final class BandedModel {
     static let unit = ConvolutionalCodecModel.stride
 
     /// What one band's activations may take: the band height follows from it
-    /// (`bytesPerRow`). Measured with /usr/bin/time -v (maximum RSS, release build) on a
-    /// 4,000 x 3,000 photo with an N = 128, M = 192 model: FIXME.
+    /// (`bytesPerRow`, `RowBands.keptRows`). A 4,000 x 3,000 photo through an N = 128,
+    /// M = 192 model goes in bands of 16 kept latent rows (19 computed, about 0.5 GB);
+    /// peak memory, maximum RSS from /usr/bin/time -v of the release tools: 0.81 GB
+    /// encoding and 0.77 GB decoding (6.50 and 6.27 GB as one whole-image run). The rest
+    /// is the image, the latent and the range coder's buffers (README, "Entropy-coded
+    /// files"). A 768 x 512 photo is one band.
     static let memoryBudget = 512 << 20
 
     let model: Autoencoder
@@ -60,18 +65,24 @@ final class BandedModel {
     }
 
     /// What one latent row of a band costs in the encoder or the decoder, on a padded
-    /// image `width` pixels wide: its input and every layer's output twice (each layer
-    /// keeps its output for a backward pass, GDN as much again in roots and scratch).
+    /// image `width` pixels wide. An inference pass (`Sequential.infer`) holds one layer's
+    /// input and output at a time, and each GDN keeps its roots (one per value of its
+    /// output) between calls: the largest input + output over the layers, plus the GDN
+    /// outputs. (The convolutions' column scratch, at most 4 MB each, does not grow with
+    /// the band.)
     func bytesPerRow(encoder: Bool, width: Int) -> Int {
         let u = Self.unit
         let layers = encoder ? model.encoder.layers : model.decoder.layers
         var shape = encoder ? [u, width, 3] : [1, width / u, model.decoder.inputShape.last ?? 0]
-        var floats = shape.reduce(1, *)
+        var largestStep = 0, roots = 0
         for layer in layers {
+            let input = shape.reduce(1, *)
             shape = layer.outputShape(for: shape)!
-            floats += 2 * shape.reduce(1, *)
+            let output = shape.reduce(1, *)
+            largestStep = max(largestStep, input + output)
+            if layer is GDN { roots += output }
         }
-        return floats * MemoryLayout<Float>.size
+        return (largestStep + roots) * MemoryLayout<Float>.size
     }
 
     /// Bands of `bandRows` kept rows, or of as many as the budget allows. `reach` gives the
@@ -98,7 +109,7 @@ final class BandedModel {
             guard !shouldStop() else { return nil }
             let input = padded.input(image, normalization: normalization,
                                      rows: (band.computed.lowerBound * u)..<(band.computed.upperBound * u))
-            let output = model.encode(input)
+            let output = model.encoder.infer(input)
             let from = (band.kept.lowerBound - band.computed.lowerBound) * rowFloats
             latent.data.replaceSubrange(band.kept.lowerBound * rowFloats ..< band.kept.upperBound * rowFloats,
                                         with: output.data[from ..< from + band.kept.count * rowFloats])
@@ -116,7 +127,7 @@ final class BandedModel {
             let rows = band.computed
             let input = Tensor(shape: [1, rows.count] + latent.shape.dropFirst(2),
                                data: Array(latent.data[rows.lowerBound * rowFloats ..< rows.upperBound * rowFloats]))
-            let output = model.decode(input)
+            let output = model.decoder.infer(input)
             let kept = (band.kept.lowerBound * u)..<min(padded.height, band.kept.upperBound * u)
             padded.place(output, firstRow: rows.lowerBound * u, rows: kept, normalization: normalization,
                          into: dst, channels: channels)

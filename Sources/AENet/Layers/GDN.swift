@@ -99,6 +99,10 @@ public final class GDN: Layer {
         return output
     }
 
+    public func forgetForwardPass() {
+        savedInput = Tensor(zeros: [0])
+    }
+
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
         precondition(gradOutput.shape == savedInput.shape, "\(name): gradient shape \(gradOutput.shape)")
         let c = channels, pixels = savedInput.count / c
