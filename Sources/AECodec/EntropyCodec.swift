@@ -12,10 +12,11 @@ import AENet
 ///   exactly as `ImageCodec` does (same chunks, same padding, same determinism); the
 ///   latent is [tiles, D];
 /// - **whole image** (`conv-factorized`): the image is padded to a multiple of 16 on each
-///   side by replicating edges (`PaddedImage`), goes through the analysis transform as one
-///   [1, H, W, 3] batch on one single-threaded model (a fixed split, so the bytes never
-///   depend on the thread count), and the latent is [1, H/16, W/16, M]. Images over
-///   `maxWholeImagePixels` are refused (the network keeps every layer's activations).
+///   side by replicating edges (`PaddedImage`), goes through the analysis transform on one
+///   single-threaded model (a fixed split, so the bytes never depend on the thread count)
+///   in horizontal bands whose height a memory budget sets and whose overlap covers the
+///   receptive field (`BandedModel`: the same latent as one run over the whole image),
+///   and the latent is [1, H/16, W/16, M]. Decoding runs the synthesis in bands the same way.
 ///
 /// Either way the symbols are the latent's values in memory order (channels last), each
 /// round(value - median) of its channel (ties to even, as `FactorizedPrior.symbols`), coded
@@ -27,13 +28,9 @@ import AENet
 ///
 /// Not thread-safe itself (it owns models with scratch buffers): use one per thread.
 public final class EntropyCodec {
-    /// Largest width x height of a whole-image (convolutional) model's input: about
-    /// 4,096 x 4,096 (peak memory: README, "Entropy-coded files").
-    public static let maxWholeImagePixels = 1 << 24
-
     private enum Network {
         case tiles(ImageCodec)
-        case whole(Autoencoder)
+        case whole(BandedModel)
     }
 
     private let network: Network
@@ -58,7 +55,7 @@ public final class EntropyCodec {
         if case .whole = network { return true }
         return false
     }
-    /// Polled before each chunk of tiles or each whole image; when it returns true
+    /// Polled before each chunk of tiles or each band of a whole image; when it returns true
     /// `encode` and `decode` throw `CodecError.interrupted`.
     public var shouldStop: @Sendable () -> Bool = { false } {
         didSet { if case let .tiles(codec) = network { codec.shouldStop = shouldStop } }
@@ -78,12 +75,16 @@ public final class EntropyCodec {
         let latentChannels: Int?
         if bundle.metadata.architecture.family == ModelFamily.convolutional.name {
             normalization = try ImageCodec.normalization(of: bundle, path: path)
-            let model = try bundle.makeModel(threads: 1)
+            // Split at image rows: the bands then give the whole image's values bit for bit.
+            let model = try bundle.makeModel(parallelism: Parallelism(threads: 1, rowAligned: true))
             guard model.imageShape == [anySize, anySize, 3] else {
                 throw CodecError.incompatible(path: path, reason: "the model takes \(model.imageShape) images, the codec needs RGB of any size")
             }
+            guard let banded = BandedModel(model: model) else {
+                throw CodecError.incompatible(path: path, reason: "the model's transforms are not all convolutions and per-pixel layers")
+            }
             latentChannels = model.encoder.outputShape.last
-            network = .whole(model)
+            network = .whole(banded)
         } else {
             let codec = try ImageCodec(bundle: bundle, name: name, threads: threads)
             latentChannels = codec.model.encoder.outputShape.last
@@ -100,19 +101,17 @@ public final class EntropyCodec {
         modelName = path
     }
 
-    /// Whether the codec takes an image of this size (whole-image models: at most
-    /// `maxWholeImagePixels`; both: the latent file's limits).
+    /// Whether the codec takes an image of this size: the latent file's limits
+    /// (`ImageCodec.accepts`), for tile and whole-image models alike.
     public func accepts(width: Int, height: Int) -> Bool {
-        guard ImageCodec.accepts(width: width, height: height) else { return false }
-        return !codesWholeImages || width * height <= Self.maxWholeImagePixels
+        ImageCodec.accepts(width: width, height: height)
     }
 
-    private func tooLarge(_ path: String, _ width: Int, _ height: Int) -> CodecError {
-        guard codesWholeImages, ImageCodec.accepts(width: width, height: height) else {
-            return .imageTooLarge(path: path, width: width, height: height)
-        }
-        return .incompatible(path: path, reason: "image is \(width)x\(height), over the whole-image model's limit of "
-            + "\(Self.maxWholeImagePixels) pixels (\(modelName) codes the whole image at once)")
+    /// Latent rows (16 image rows each) a whole-image model's bands keep; nil: as many as
+    /// its memory budget allows. For tests, which force small bands.
+    var bandRows: Int? {
+        get { if case let .whole(banded) = network { return banded.bandRows }; return nil }
+        set { if case let .whole(banded) = network { banded.bandRows = newValue } }
     }
 
     // MARK: Encoding
@@ -121,15 +120,16 @@ public final class EntropyCodec {
     /// (padded size), float32.
     public func latent(of image: CodecImage, path: String = "<memory>") throws -> Tensor {
         let (w, h) = (image.image.width, image.image.height)
-        guard accepts(width: w, height: h) else { throw tooLarge(path, w, h) }
+        guard accepts(width: w, height: h) else { throw CodecError.imageTooLarge(path: path, width: w, height: h) }
         switch network {
         case let .tiles(codec):
             guard let latents = codec.tileLatents([image], interruptible: true) else { throw CodecError.interrupted(path: path) }
             return Tensor(shape: [latents[0].count / channels, channels], data: latents[0])
-        case let .whole(model):
-            guard !shouldStop() else { throw CodecError.interrupted(path: path) }
-            let padded = PaddedImage(width: w, height: h, multiple: ConvolutionalCodecModel.stride)
-            return model.encode(padded.input(image.image, normalization: normalization))
+        case let .whole(banded):
+            let padded = PaddedImage(width: w, height: h, multiple: BandedModel.unit)
+            guard let latent = banded.encode(image.image, padded: padded, normalization: normalization, shouldStop: shouldStop)
+            else { throw CodecError.interrupted(path: path) }
+            return latent
         }
     }
 
@@ -187,7 +187,9 @@ public final class EntropyCodec {
             throw CodecError.modelMismatch(path: path, file: SHA256.hex(file.modelFingerprint), model: fingerprint,
                                            modelName: modelName, suggestion: EmbeddedModels.name(matching: file.modelFingerprint))
         }
-        guard accepts(width: file.width, height: file.height) else { throw tooLarge(path, file.width, file.height) }
+        guard accepts(width: file.width, height: file.height) else {
+            throw CodecError.imageTooLarge(path: path, width: file.width, height: file.height)
+        }
         if let alpha = file.alpha, alpha.count != file.width * file.height {
             throw CodecError.incompatible(path: path, reason: "its alpha plane has \(alpha.count) bytes for \(file.width * file.height) pixels")
         }
@@ -200,13 +202,13 @@ public final class EntropyCodec {
                                              alpha: file.alpha, latents: latent.data)
             guard let images = codec.pixels(of: [tiles]) else { throw CodecError.interrupted(path: path) }
             return images[0]
-        case let .whole(model):
-            guard !shouldStop() else { throw CodecError.interrupted(path: path) }
-            let padded = PaddedImage(width: file.width, height: file.height, multiple: ConvolutionalCodecModel.stride)
-            let output = model.decode(latent)
+        case let .whole(banded):
+            let padded = PaddedImage(width: file.width, height: file.height, multiple: BandedModel.unit)
             let buffer = ImageCodec.outputBuffer(width: file.width, height: file.height, channels: outChannels, alpha: file.alpha)
             defer { buffer.deallocate() }
-            padded.place(output, normalization: normalization, into: buffer, channels: outChannels)
+            guard banded.decode(latent, padded: padded, normalization: normalization, into: buffer, channels: outChannels,
+                                shouldStop: shouldStop)
+            else { throw CodecError.interrupted(path: path) }
             return PNGImage(width: file.width, height: file.height, channels: outChannels, pixels: Array(buffer))
         }
     }

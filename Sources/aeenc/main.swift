@@ -29,8 +29,8 @@ struct AEenc: ParsableCommand {
             table, zlib-compressed. --bits 16 and --bits 8 are the same as --latent f16 and u8. \
             Tile models cut the image into their square tiles (padded at the right and bottom \
             edges by replicating the edge pixels; cropped on decoding); whole-image models \
-            (conv-factorized) pad the image to a multiple of 16 the same way, write only coded \
-            files, and take images of at most \(EntropyCodec.maxWholeImagePixels) pixels.
+            (conv-factorized) pad the image to a multiple of 16 the same way and write only coded \
+            files.
 
             What comes back from aedec: gray stays gray (fed to the RGB model as R=G=B, averaged \
             back); palette images come back as RGB; alpha (an alpha channel, or tRNS transparency) \

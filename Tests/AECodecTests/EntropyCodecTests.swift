@@ -200,15 +200,19 @@ final class EntropyCodecTests: XCTestCase {
         }
     }
 
-    func testRefusesWholeImagesOverTheLimitBeforeRunningTheNetwork() throws {
+    /// Whole-image models run in bands, so they take what the latent file takes (2^27
+    /// pixels, 16,384 a side) and refuse more before running the network.
+    func testWholeImagesTakeTheLatentFileLimitsAndNoMore() throws {
         let codec = try EntropyCodecTesting.convCodec()
-        XCTAssertTrue(codec.accepts(width: 4096, height: 4096))
-        XCTAssertFalse(codec.accepts(width: 4097, height: 4096))
+        XCTAssertTrue(codec.accepts(width: 8192, height: 4096))
+        XCTAssertTrue(codec.accepts(width: 16384, height: 8192))
+        XCTAssertFalse(codec.accepts(width: 16384, height: 8193))
+        XCTAssertFalse(codec.accepts(width: 16385, height: 16))
         var file = try codec.encode(EntropyCodecTesting.image(width: 16, height: 16, channels: 3))
-        file.width = 8192
-        file.height = 4096
+        file.width = 16384
+        file.height = 8193
         XCTAssertThrowsError(try codec.decode(file, path: "big.ael")) { error in
-            XCTAssertTrue("\(error)".contains("big.ael: image is 8192x4096, over the whole-image model's limit"), "\(error)")
+            XCTAssertEqual(error as? CodecError, .imageTooLarge(path: "big.ael", width: 16384, height: 8193))
         }
     }
 }

@@ -33,6 +33,20 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(model.forward(x), y, "forward is decode(encode(x))")
     }
 
+    /// `infer` gives `forward`'s output; forward and backward still work after it.
+    func testInferenceGivesTheForwardOutput() {
+        let model = ConvolutionalCodecModel.build(channels: 8, latentChannels: 6, seed: 2)
+        var rng = RandomGenerator(seed: 3)
+        let x = randomTensor([1, 48, 32, 3], &rng, in: 0, 1)
+        let z = model.encoder.infer(x)
+        XCTAssertEqual(z, model.encode(x))
+        XCTAssertEqual(model.decoder.infer(z), model.decode(z))
+        let y = model.forward(x)
+        model.zeroGradients()
+        model.backward(y)
+        XCTAssertTrue(model.parameters.contains { $0.grad.data.contains { $0 != 0 } })
+    }
+
     func testRescalingTheLatentKeepsTheOutput() {
         let model = ReferenceModel.build(latentDim: 8, seed: 5)
         XCTAssertTrue(model.hasDenseLatent)

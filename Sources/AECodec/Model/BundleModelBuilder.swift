@@ -13,6 +13,11 @@ extension ModelBundle {
     /// (float16 weights arrive widened to float32). Throws
     /// `BundleError.architectureMismatch` naming the first layer that differs.
     public func makeModel(threads: Int = 1) throws -> Autoencoder {
+        try makeModel(parallelism: Parallelism(threads: threads))
+    }
+
+    /// The network with its work split as `parallelism` says (see `makeModel(threads:)`).
+    public func makeModel(parallelism: Parallelism) throws -> Autoencoder {
         let arch = metadata.architecture
         func mismatch(_ layer: String, _ reason: String) -> BundleError {
             .architectureMismatch(path: displayPath, layer: layer, reason: reason)
@@ -21,7 +26,7 @@ extension ModelBundle {
             let known = ModelFamily.registry.map { "\"\($0.name)\"" }.joined(separator: ", ")
             throw mismatch("(model)", "family \"\(arch.family)\" is not one this build can rebuild (\(known))")
         }
-        let model = try family.build(self, threads)
+        let model = try family.build(self, parallelism)
 
         let expected = BundleMetadata.Architecture(describing: model, family: family.name).layers
         for (i, built) in expected.enumerated() {

@@ -15,11 +15,12 @@ import AENet
 public struct ModelFamily: Sendable {
     /// The `architecture.family` value that picks this family.
     public let name: String
-    /// The untrained network `bundle` describes, with `threads` workers; throws
-    /// `BundleError.architectureMismatch` for a description it cannot build.
-    public let build: @Sendable (_ bundle: ModelBundle, _ threads: Int) throws -> Autoencoder
+    /// The untrained network `bundle` describes, its work split as `parallelism` says;
+    /// throws `BundleError.architectureMismatch` for a description it cannot build.
+    public let build: @Sendable (_ bundle: ModelBundle, _ parallelism: Parallelism) throws -> Autoencoder
 
-    public init(name: String, build: @escaping @Sendable (_ bundle: ModelBundle, _ threads: Int) throws -> Autoencoder) {
+    public init(name: String,
+                build: @escaping @Sendable (_ bundle: ModelBundle, _ parallelism: Parallelism) throws -> Autoencoder) {
         self.name = name
         self.build = build
     }
@@ -36,7 +37,7 @@ public struct ModelFamily: Sendable {
 extension ModelFamily {
     /// The reference SVHN autoencoder (`ReferenceModel.build`) at the recorded latent
     /// size and hidden activation.
-    public static let reference = ModelFamily(name: BundleMetadata.Architecture.referenceFamily) { bundle, threads in
+    public static let reference = ModelFamily(name: BundleMetadata.Architecture.referenceFamily) { bundle, parallelism in
         let arch = bundle.metadata.architecture
         func mismatch(_ layer: String, _ reason: String) -> BundleError {
             .architectureMismatch(path: bundle.displayPath, layer: layer, reason: reason)
@@ -53,13 +54,14 @@ extension ModelFamily {
         guard arch.latentDim > 0, arch.latentDim <= ModelBundle.maximumLatentDim, arch.latentDim * 4096 <= stored else {
             throw mismatch("(latent)", "latent size \(arch.latentDim) does not fit the \(stored) stored weights")
         }
-        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: threads, hiddenActivation: hidden)
+        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: parallelism.threads,
+                                         hiddenActivation: hidden)
         return try withEntropyModel(model, bundle: bundle)
     }
 
     /// The fully-convolutional photo codec (`ConvolutionalCodecModel`), its channel counts
     /// read from the recorded layers (the first convolution's outputs, the latent's channels).
-    public static let convolutional = ModelFamily(name: "conv-factorized") { bundle, threads in
+    public static let convolutional = ModelFamily(name: "conv-factorized") { bundle, parallelism in
         let arch = bundle.metadata.architecture
         func channels(_ layer: String) throws -> Int {
             guard let l = arch.layers.first(where: { $0.name == layer }), let c = l.outputShape.last, c > 0, c <= 4096 else {
@@ -73,7 +75,7 @@ extension ModelFamily {
                                                    reason: "the conv-factorized family needs an entropy model")
         }
         return ConvolutionalCodecModel.build(channels: try channels("analysis_conv0"),
-                                             latentChannels: try channels("analysis_conv3"), threads: threads)
+                                             latentChannels: try channels("analysis_conv3"), parallelism: parallelism)
     }
 
     /// `model` with the factorized prior the bundle's `architecture.entropyModel` describes

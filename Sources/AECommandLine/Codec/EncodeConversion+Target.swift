@@ -18,8 +18,6 @@ extension EncodeConversion {
 
     func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, target: QualityTarget,
                  codecs: WorkerCodecs) throws -> ConvertedFile {
-        // Every level codes the same padded image, so the largest model's limit is everyone's.
-        try checkWholeImageLimit(bytes, codec: try codecs.main.codedCodec(path: name), name: name)
         let image = try CodecImage.decodePNG(bytes, path: name)
         let (width, height) = (image.image.width, image.image.height)
         var attempts: [Int: Attempt] = [:]

@@ -52,7 +52,6 @@ struct EncodeConversion: FileConversion {
             switch form {
             case .coded:
                 let coded = try codec.codedCodec(path: name)
-                try checkWholeImageLimit(bytes, codec: coded, name: name)
                 let file = try coded.encode(try CodecImage.decodePNG(bytes, path: name), path: name)
                 (width, height, output) = (file.width, file.height, try file.encoded())
             case .f16, .u8:
@@ -66,16 +65,6 @@ struct EncodeConversion: FileConversion {
         var result = CodecJob.FileResult(task: task, width: width, height: height, latentBytes: output.count)
         result.quality = codec.quality
         return ConvertedFile(bytes: output, result: result)
-    }
-
-    /// Refuses an image over a whole-image model's size limit from its PNG header, before
-    /// its pixels are allocated.
-    func checkWholeImageLimit(_ bytes: [UInt8], codec: EntropyCodec, name: String) throws {
-        if let header = try? PNGImage.header(of: bytes), !codec.accepts(width: header.width, height: header.height),
-           ImageCodec.accepts(width: header.width, height: header.height) {
-            throw CodecError.incompatible(path: name, reason: "image is \(header.width)x\(header.height), over the "
-                + "whole-image model's limit of \(EntropyCodec.maxWholeImagePixels) pixels")
-        }
     }
 
     func problem(withExisting path: String, codecs: WorkerCodecs) throws -> String? {

@@ -15,7 +15,10 @@
 /// each worker adds only onto the rows it owns, recomputing the few small rows its
 /// neighbour also needs, so no two workers ever write the same value. Partial
 /// gradients are reduced in a fixed worker order. Scratch is kept per worker and only
-/// grows when a call needs more.
+/// grows when a call needs more. With `Parallelism.rowAligned` every sgemm covers a
+/// piece of one row, cut the same way whatever the rows around it, so each output row
+/// comes out the same bit for bit in a band of an image as in the whole image and at
+/// any thread count (sgemm's rounding may depend on its matrix sizes).
 final class ConvolutionEngine {
     let parallelism: Parallelism
     private let scratch: WorkerScratch
@@ -38,20 +41,15 @@ final class ConvolutionEngine {
     func gather(_ large: UnsafePointer<Float>, _ g: ConvolutionGeometry, weight: UnsafePointer<Float>,
                 bias: UnsafePointer<Float>?, activation: Activation, into small: UnsafeMutablePointer<Float>) {
         let (kk, cs, chunk) = (g.patchSize, g.smallChannels, chunkPixels(g))
-        parallelism.forEachRange(g.smallPixels) { range, worker in
+        parallelism.forEachChunk(rows: g.batch * g.smallHeight, width: g.smallWidth, chunk: chunk) { pixels, worker in
             let col = g.isPointwise ? nil : self.scratch.buffer(Slot.columns.rawValue, worker: worker).reserve(chunk * kk)
-            var p = range.lowerBound
-            while p < range.upperBound {
-                let q = min(p + chunk, range.upperBound)
-                let a = self.columns(large, g, pixels: p..<q, into: col)
-                let out = small + p * cs
-                sgemm(m: q - p, n: cs, k: kk, a: a, lda: kk, b: weight, ldb: cs, beta: 0, c: out, ldc: cs)
-                if let bias {
-                    activation.applyWithBias(out, rows: q - p, cols: cs, bias: bias)
-                } else {
-                    activation.apply(out, count: (q - p) * cs)
-                }
-                p = q
+            let a = self.columns(large, g, pixels: pixels, into: col)
+            let out = small + pixels.lowerBound * cs
+            sgemm(m: pixels.count, n: cs, k: kk, a: a, lda: kk, b: weight, ldb: cs, beta: 0, c: out, ldc: cs)
+            if let bias {
+                activation.applyWithBias(out, rows: pixels.count, cols: cs, bias: bias)
+            } else {
+                activation.apply(out, count: pixels.count * cs)
             }
         }
     }
@@ -60,23 +58,34 @@ final class ConvolutionEngine {
     func scatter(_ small: UnsafePointer<Float>, _ g: ConvolutionGeometry, weight: UnsafePointer<Float>,
                  bias: UnsafePointer<Float>?, activation: Activation, into large: UnsafeMutablePointer<Float>) {
         let (kk, cs, cl, w, wo) = (g.patchSize, g.smallChannels, g.largeChannels, g.largeWidth, g.smallWidth)
-        let rowsPerChunk = max(1, chunkPixels(g) / wo)
+        // Whole small rows per sgemm, or (row-aligned) one row in the same pieces always.
+        let rowsPerChunk = parallelism.rowAligned ? 1 : max(1, chunkPixels(g) / wo)
+        let pieces = parallelism.rowAligned ? Parallelism.pieces(width: wo, chunk: chunkPixels(g)) : 1
         parallelism.forEachRange(g.batch * g.largeHeight) { rows, worker in
             let out = large + rows.lowerBound * w * cl
             let pixels = rows.count * w
             if g.isPointwise {
-                sgemm(transB: true, m: pixels, n: cl, k: cs, a: small + rows.lowerBound * w * cs, lda: cs,
-                      b: weight, ldb: cs, beta: 0, c: out, ldc: cl)
+                // The large image is the product itself: one sgemm, or (row-aligned) one per row.
+                for r in (self.parallelism.rowAligned ? Array(rows) : [rows.lowerBound]) {
+                    let m = self.parallelism.rowAligned ? w : pixels
+                    sgemm(transB: true, m: m, n: cl, k: cs, a: small + r * w * cs, lda: cs,
+                          b: weight, ldb: cs, beta: 0, c: large + r * w * cl, ldc: cl)
+                }
             } else {
                 out.update(repeating: 0, count: pixels * cl)
-                let col = self.scratch.buffer(Slot.columns.rawValue, worker: worker).reserve(rowsPerChunk * wo * kk)
+                let col = self.scratch.buffer(Slot.columns.rawValue, worker: worker)
+                    .reserve(rowsPerChunk * ((wo + pieces - 1) / pieces) * kk)
                 let needed = StridedIm2Col.smallRows(reaching: rows, g)
                 var u = needed.lowerBound
                 while u < needed.upperBound {
                     let v = min(u + rowsPerChunk, needed.upperBound)
-                    sgemm(transB: true, m: (v - u) * wo, n: kk, k: cs, a: small + u * wo * cs, lda: cs,
-                          b: weight, ldb: cs, beta: 0, c: col, ldc: kk)
-                    StridedIm2Col.collapse(col, g, pixels: (u * wo)..<(v * wo), largeRows: rows, into: large)
+                    for i in 0..<pieces {
+                        // Small pixels in flat order, so each large value adds its terms in one order.
+                        let p = pieces == 1 ? (u * wo)..<(v * wo) : Parallelism.piece(i, of: pieces, row: u, width: wo)
+                        sgemm(transB: true, m: p.count, n: kk, k: cs, a: small + p.lowerBound * cs, lda: cs,
+                              b: weight, ldb: cs, beta: 0, c: col, ldc: kk)
+                        StridedIm2Col.collapse(col, g, pixels: p, largeRows: rows, into: large)
+                    }
                     u = v
                 }
             }

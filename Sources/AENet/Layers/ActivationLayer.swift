@@ -30,6 +30,10 @@ public final class ActivationLayer: Layer {
         return y
     }
 
+    public func forgetForwardPass() {
+        savedOutput = Tensor(zeros: [0])
+    }
+
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
         guard needInputGradient else { return Tensor(zeros: [0]) }
         precondition(gradOutput.shape == savedOutput.shape, "\(name): gradient shape \(gradOutput.shape)")

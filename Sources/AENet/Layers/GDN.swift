@@ -68,29 +68,27 @@ public final class GDN: Layer {
         betaValue = beta.value.data.map(GDN.betaParametrization.value)
         gammaValue = gamma.value.data.map(GDN.gammaParametrization.value)
         let c = channels, pixels = input.count / c
+        // Pixels per image row (rank 4: [batch, height, width, channels]), for row-aligned chunks.
+        let width = input.rank >= 4 ? input.shape[input.rank - 2] : pixels
         let root = savedRoot.reserve(input.count)
         let output = Tensor(uninitializedShape: input.shape) { out in
             input.data.withUnsafeBufferPointer { xb in
                 betaValue.withUnsafeBufferPointer { b in
                     gammaValue.withUnsafeBufferPointer { gm in
-                        parallelism.forEachRange(pixels) { range, worker in
+                        parallelism.forEachChunk(rows: pixels / width, width: width, chunk: self.chunk) { range, worker in
                             let u = self.scratch.buffer(Slot.squares.rawValue, worker: worker).reserve(self.chunk * c)
-                            var p = range.lowerBound
-                            while p < range.upperBound {
-                                let m = min(self.chunk, range.upperBound - p), offset = p * c
-                                let x = xb.baseAddress! + offset, r = root + offset, y = out.baseAddress! + offset
-                                for i in 0..<(m * c) { u[i] = x[i] * x[i] }
-                                for row in 0..<m { (r + row * c).update(from: b.baseAddress!, count: c) }
-                                // norm[p, i] = beta_i + sum_j x[p, j]^2 gamma[i, j]
-                                sgemm(transB: true, m: m, n: c, k: c, a: u, lda: c, b: gm.baseAddress!, ldb: c,
-                                      beta: 1, c: r, ldc: c)
-                                for i in 0..<(m * c) { r[i] = r[i].squareRoot() }
-                                if self.inverse {
-                                    for i in 0..<(m * c) { y[i] = x[i] * r[i] }
-                                } else {
-                                    for i in 0..<(m * c) { y[i] = x[i] / r[i] }
-                                }
-                                p += m
+                            let m = range.count, offset = range.lowerBound * c
+                            let x = xb.baseAddress! + offset, r = root + offset, y = out.baseAddress! + offset
+                            for i in 0..<(m * c) { u[i] = x[i] * x[i] }
+                            for row in 0..<m { (r + row * c).update(from: b.baseAddress!, count: c) }
+                            // norm[p, i] = beta_i + sum_j x[p, j]^2 gamma[i, j]
+                            sgemm(transB: true, m: m, n: c, k: c, a: u, lda: c, b: gm.baseAddress!, ldb: c,
+                                  beta: 1, c: r, ldc: c)
+                            for i in 0..<(m * c) { r[i] = r[i].squareRoot() }
+                            if self.inverse {
+                                for i in 0..<(m * c) { y[i] = x[i] * r[i] }
+                            } else {
+                                for i in 0..<(m * c) { y[i] = x[i] / r[i] }
                             }
                         }
                     }
@@ -99,6 +97,10 @@ public final class GDN: Layer {
         }
         savedInput = input
         return output
+    }
+
+    public func forgetForwardPass() {
+        savedInput = Tensor(zeros: [0])
     }
 
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {

@@ -40,9 +40,15 @@ public protocol Layer: AnyObject {
     /// `needInputGradient: false` lets the first layer skip work nobody uses;
     /// it then returns an empty tensor.
     func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor
+    /// Drops what `forward` kept for `backward` (an inference pass needs none of it;
+    /// `Sequential.infer`); `backward` then needs another `forward`. Scratch is kept.
+    func forgetForwardPass()
 }
 
 extension Layer {
+    /// Layers that keep nothing beyond scratch have nothing to forget.
+    public func forgetForwardPass() {}
+
     public func outputShape(for inputShape: [Int]) -> [Int]? {
         inputShape == self.inputShape ? outputShape : nil
     }

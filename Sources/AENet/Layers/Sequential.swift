@@ -27,6 +27,15 @@ public final class Sequential {
         layers.reduce(input) { $1.forward($0) }
     }
 
+    /// `forward` for inference: each layer forgets its pass as soon as it has run, so only
+    /// its input and output (and its scratch) are alive at a time, not every activation.
+    public func infer(_ input: Tensor) -> Tensor {
+        layers.reduce(input) { x, layer in
+            defer { layer.forgetForwardPass() }
+            return layer.forward(x)
+        }
+    }
+
     /// Backpropagates dL/d(output); returns dL/d(input) when asked for it.
     @discardableResult
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool = false) -> Tensor {

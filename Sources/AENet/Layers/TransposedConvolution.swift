@@ -86,6 +86,12 @@ public final class TransposedConvolution: Layer {
         return output
     }
 
+    public func forgetForwardPass() {
+        savedInput = Tensor(zeros: [0])
+        savedOutput = Tensor(zeros: [0])
+        savedGeometry = nil
+    }
+
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
         guard let g = savedGeometry else { preconditionFailure("\(name): backward before forward") }
         precondition(gradOutput.shape == savedOutput.shape, "\(name): gradient shape \(gradOutput.shape)")

@@ -16,9 +16,14 @@ public enum ConvolutionalCodecModel {
 
     public static func build(channels n: Int, latentChannels m: Int, seed: UInt64 = 0,
                              threads: Int = 1) -> Autoencoder {
+        build(channels: n, latentChannels: m, seed: seed, parallelism: Parallelism(threads: threads))
+    }
+
+    /// The model with its work split as `par` says (the codec splits at image rows).
+    public static func build(channels n: Int, latentChannels m: Int, seed: UInt64 = 0,
+                             parallelism par: Parallelism) -> Autoencoder {
         precondition(n > 0 && m > 0, "channel counts must be positive")
         var rng = RandomGenerator(seed: seed)
-        let par = Parallelism(threads: threads)
         let widths = [3, n, n, n, m]
         var analysis: [Layer] = []
         for i in 0 ..< 4 {
