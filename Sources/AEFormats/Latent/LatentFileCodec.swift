@@ -317,23 +317,9 @@ public enum LatentFileCodec {
         }
         let n = bytes.count
         var c = Cursor(bytes: bytes, end: n - 4, path: path, at: 4)
-        let version = try c.byte()
-        var fingerprint: [UInt8] = []
-        for _ in 0..<LatentFile.fingerprintLength { fingerprint.append(try c.byte()) }
-        let width = try c.varint("width"), height = try c.varint("height")
-        guard width >= 1, height >= 1 else { throw malformed("image size \(width)x\(height) is empty") }
-        if width > Limits.side { throw limit("width", width, Limits.side) }
-        if height > Limits.side { throw limit("height", height, Limits.side) }
-        if width * height > Limits.pixels { throw limit("pixel count (\(width)x\(height))", width * height, Limits.pixels) }
-        let pixelFormat = try c.byte()
-        guard let colorType = LatentFile.ColorType(rawValue: pixelFormat >> 4) else {
-            throw malformed("unknown PNG colour type \(pixelFormat >> 4)")
-        }
-        let depthLog = Int(pixelFormat & 0x0F)
-        let bitDepth = depthLog <= 4 ? 1 << depthLog : 0
-        guard LatentFile.isValid(colorType: colorType, bitDepth: bitDepth) else {
-            throw malformed("bit depth code \(depthLog) is not valid for PNG colour type \(colorType.rawValue)")
-        }
+        let image = try LatentImageHeader.read(&c, path: path)
+        let (version, fingerprint, width, height) = (image.version, image.fingerprint, image.width, image.height)
+        let (colorType, bitDepth) = (image.colorType, image.bitDepth)
         let coding = try c.byte()
         guard let encoding = LatentFile.LatentEncoding(rawValue: coding & 0x03) else {
             throw malformed("unknown latent encoding \(coding & 0x03)")
