@@ -77,8 +77,9 @@ public enum FileBytes {
         return bytes
     }
 
-    /// How many leading bytes `checkPrefix` sees: enough for every signature we check (PNG's 8).
-    static let signatureLength = 8
+    /// How many leading bytes `checkPrefix` sees: enough for every signature we check
+    /// (WebP's 12: "RIFF", a length, "WEBP").
+    public static let signatureLength = 12
 
     /// All of standard input (`aeenc -`, `aedec -`), refused as soon as it passes `limit`
     /// bytes: a pipe has no size to check first. Errors name it `<stdin>`. `checkPrefix`
@@ -165,6 +166,17 @@ public enum FileBytes {
     public static func isRegularFile(_ path: String) -> Bool {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// The first `signatureLength` bytes of the regular file at `path` (fewer for a shorter
+    /// file), or nil when it cannot be read: how a folder's files are told apart by content.
+    public static func prefix(of path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var head = [UInt8](repeating: 0, count: signatureLength)
+        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
+        return n < 0 ? nil : Array(head[0..<n])
     }
 
     /// Whether `path` exists, and whether it is a folder.
