@@ -91,7 +91,7 @@ let package = Package(
             "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
         // aeinfo reads files only: it links AEFormats, not the network (no BLAS).
         .executableTarget(name: "aeinfo", dependencies: ["AEFormats", "AEProcess", argumentParser]),
-        .executableTarget(name: "aebench", dependencies: ["AENet", "AEProcess", argumentParser]),
+        .executableTarget(name: "aebench", dependencies: ["AENet", "AEFormats", "AEProcess", argumentParser]),
 
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
         .target(name: "FuzzChecks", dependencies: ["AENet", "AEFormats", "AEData", "AECodec"], path: "Fuzz/FuzzChecks"),

@@ -50,7 +50,8 @@ struct AEdec: ParsableCommand {
             done, 1 if any file failed, 2 every input done but input folders held other files \
             (skipped, each named), 64 usage error (unknown option, bad value), 130 \
             interrupted (finished outputs kept, nothing partial).
-            """)
+            """,
+        version: AECodecVersion.string)
 
     @Argument(help: "Latent files or folders to decode ('-' for standard input).")
     var inputs: [String] = []

@@ -67,7 +67,8 @@ struct AEenc: ParsableCommand {
             done, 1 if any file failed, 2 every input done but input folders held other files \
             (skipped, each named), 64 usage error (unknown option, bad value), 130 \
             interrupted (finished outputs kept, nothing partial).
-            """)
+            """,
+        version: AECodecVersion.string)
 
     @Argument(help: "PNG, JPEG or WebP files or folders to encode ('-' for standard input).")
     var inputs: [String] = []

@@ -8,7 +8,8 @@ struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
         abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel), or the header and sizes of a latent file (.ael).",
-        discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>'. Exit status: 0 done, 1 if any file failed, 64 usage error.")
+        discussion: "Errors are reported as one line, 'aeinfo: <path>: <reason>'. Exit status: 0 done, 1 if any file failed, 64 usage error.",
+        version: AECodecVersion.string)
 
     @Argument(help: "Files to inspect.")
     var inputs: [String] = []
