@@ -37,7 +37,8 @@ struct AEdec: ParsableCommand {
             by name: NAME.png, else NAME.jpg, .jpeg or .webp) also \
             the MSE and PSNR over RGB, pixels in [0, 1].
 
-            Outputs: IN.ael -> IN.png next to it; -o names the output file, or the output folder \
+            Outputs: IN.ael -> IN.png next to it; -o names the output file (PNG: a name with \
+            another extension, such as .jpg, is a usage error), or the output folder \
             (created if needed) when there are several inputs or a folder (every latent file in it, \
             by its bytes: .ael files, and others that are latent files; images are passed over \
             quietly, anything else is skipped and named); '-' \
@@ -72,6 +73,7 @@ struct AEdec: ParsableCommand {
     func run() throws {
         // Checked here, not in validate(), so an unknown option is reported before it.
         guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (a latent file, a folder, or '-')")) }
+        do { try files.checkPNGOutputName(inputs: inputs) } catch { Self.exit(withError: error) }
         var settings = files.settings(.decode, inputs: inputs)
         settings.stats = stats || reference != nil
         settings.reference = reference
