@@ -144,7 +144,7 @@ extension CodecJob {
                 if claimed { refused.append(error) } else { skipped.append(error) }
             } else if claimed {
                 files.append(path)
-            } else if let prefix = FileBytes.prefix(of: path) {
+            } else if let prefix = FileBytes.prefix(path, count: FileBytes.signatureLength) {
                 switch conversion.classify(prefix: prefix) {
                 case .input: files.append(path)
                 case .counterpart: break

@@ -168,17 +168,6 @@ public enum FileBytes {
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
     }
 
-    /// The first `signatureLength` bytes of the regular file at `path` (fewer for a shorter
-    /// file), or nil when it cannot be read: how a folder's files are told apart by content.
-    public static func prefix(of path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var head = [UInt8](repeating: 0, count: signatureLength)
-        let n = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, 0) }
-        return n < 0 ? nil : Array(head[0..<n])
-    }
-
     /// Whether `path` exists, and whether it is a folder.
     public static func kind(of path: String) -> (exists: Bool, isFolder: Bool) {
         var info = stat()

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Bytes that are not an image of a format the tools read.
 public struct UnrecognizedImageError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The first bytes (at most 8), shown in hex.
@@ -61,6 +63,13 @@ public enum ImageFile {
         }
     }
 
+    /// The image as RGB: gray expands to R = G = B and alpha is composited onto black, as
+    /// `PNGImage.decode(_:channels: 3)` does for PNGs (training crops take RGB).
+    public static func decodeRGB(_ data: [UInt8], maxPixels: Int = PNGImage.defaultMaxPixels) throws -> PNGImage {
+        if ImageFormat.detect(data) == .png { return try PNGImage.decode(data, channels: 3, maxPixels: maxPixels) }
+        return try decode(data, maxPixels: maxPixels).rgb()
+    }
+
     /// The image as RGBA: gray expands to R = G = B, a missing alpha is opaque (255). For
     /// comparisons (`aedec --reference`), where the two images' layouts may differ.
     public static func decodeRGBA(_ data: [UInt8], maxPixels: Int = PNGImage.defaultMaxPixels) throws -> PNGImage {
@@ -70,6 +79,34 @@ public enum ImageFile {
 }
 
 extension PNGImage {
+    /// The image with three channels (see `ImageFile.decodeRGB`). Alpha is composited
+    /// onto black in linear light, as libpng does for PNGs: an sRGB sample c with alpha a
+    /// becomes sRGB(linear(c) * a / 255) (libpng's approximate 8-bit tables give results
+    /// about one step apart on average, more on dark samples).
+    func rgb() -> PNGImage {
+        let from = channels
+        guard from != 3 else { return self }
+        let hasAlpha = from == 2 || from == 4
+        let linear = (0..<256).map { v -> Double in
+            let x = Double(v) / 255
+            return x <= 0.04045 ? x / 12.92 : pow((x + 0.055) / 1.055, 2.4)
+        }
+        func encoded(_ y: Double) -> UInt8 {
+            let x = y <= 0.0031308 ? 12.92 * y : 1.055 * pow(y, 1 / 2.4) - 0.055
+            return UInt8((min(max(x, 0), 1) * 255).rounded())
+        }
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        for i in 0..<(width * height) {
+            let s = i * from
+            let alpha = hasAlpha ? Int(pixels[s + from - 1]) : 255
+            for c in 0..<3 {
+                let v = pixels[s + (from >= 3 ? c : 0)]
+                out[3 * i + c] = alpha == 255 ? v : encoded(linear[Int(v)] * Double(alpha) / 255)
+            }
+        }
+        return PNGImage(width: width, height: height, channels: 3, pixels: out)
+    }
+
     /// The image with four channels (see `ImageFile.decodeRGBA`).
     func rgba() -> PNGImage {
         let from = channels
