@@ -1,11 +1,11 @@
 // swift-tools-version:6.0
 // A learned image codec toolkit: a convolutional autoencoder as an image codec.
 // Targets, bottom up; each depends only on targets above it in this list (README, "Layout"):
-//   C shims     CZlib, CPNG, CBLAS, CMalloc, CSyscalls, CInterrupt, CModels
+//   C shims     CZlib, CPNG, CJPEG, CWebP, CBLAS, CMalloc, CSyscalls, CInterrupt, CModels
 //   AEBase      small helpers every layer shares (number text, PSNR, SplitMix64)
 //   AEEntropyCoding  the range coder over integer CDF tables (depends on nothing)
 //   AENet       the network: tensors, kernels, layers, models, training (no files)
-//   AEFormats   every byte on disk: safe file I/O, checksums, zlib, PNG, bundles, latent files (no networks)
+//   AEFormats   every byte on disk: safe file I/O, checksums, zlib, PNG, JPEG, WebP, bundles, latent files (no networks)
 //   AEData      training and evaluation data sources
 //   AECodec     bundles to networks (model families), images to latents, checkpoints, evaluation
 //   AEProcess   what a tool process needs: standard streams, terminal, interrupts, allocator, arguments
@@ -38,8 +38,12 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
+                       providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        // libjpeg-turbo's decompressor behind setjmp: its errors longjmp, which Swift cannot catch.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         // glibc's <malloc.h> (mallopt), part of libc6-dev.
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         // libc calls Swift's Glibc module does not expose (syncfs needs _GNU_SOURCE).
@@ -59,8 +63,8 @@ let package = Package(
         .target(name: "AENet", dependencies: ["AEBase", "CBLAS"]),
 
         // Every byte on disk, nothing of networks: safe writes, bounded reads, checksums,
-        // zlib, PNG, the model-bundle container and metadata, the latent file, the built-in bundles.
-        .target(name: "AEFormats", dependencies: ["AEBase", "CZlib", "CPNG", "CSyscalls", "CModels"],
+        // zlib, PNG, JPEG and WebP input, the model-bundle container and metadata, the latent file, the built-in bundles.
+        .target(name: "AEFormats", dependencies: ["AEBase", "CZlib", "CPNG", "CJPEG", "CWebP", "CSyscalls", "CModels"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Training and evaluation data sources (MAT, npy, PNG folders, SVHN photos, synthetic).
@@ -87,7 +91,7 @@ let package = Package(
             "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
         // aeinfo reads files only: it links AEFormats, not the network (no BLAS).
         .executableTarget(name: "aeinfo", dependencies: ["AEFormats", "AEProcess", argumentParser]),
-        .executableTarget(name: "aebench", dependencies: ["AENet", "AEProcess", argumentParser]),
+        .executableTarget(name: "aebench", dependencies: ["AENet", "AEFormats", "AEProcess", argumentParser]),
 
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
         .target(name: "FuzzChecks", dependencies: ["AENet", "AEFormats", "AEData", "AECodec"], path: "Fuzz/FuzzChecks"),
@@ -120,7 +124,7 @@ let package = Package(
 // with AECODEC_FUZZ=1: they link libFuzzer's main, so a plain build must not see them.
 if Context.environment["AECODEC_FUZZ"] == "1" {
     package.targets.append(.systemLibrary(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"))
-    for name in ["FuzzLatentFile", "FuzzModelBundle", "FuzzMATFile", "FuzzNpyFile", "FuzzPNG"] {
+    for name in ["FuzzLatentFile", "FuzzModelBundle", "FuzzMATFile", "FuzzNpyFile", "FuzzPNG", "FuzzImage"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzChecks", "CFuzzerDriver"],
                                                  path: "Fuzz/\(name)"))
     }

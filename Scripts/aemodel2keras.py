@@ -8,8 +8,11 @@
 reads; `OUT.keras` is a whole model for `keras.models.load_model(...)`. The layout
 must be the Keras model's: `sequential` (default) is the notebook's single
 Sequential of all 17 layers, `autoencoder` a functional model of two Sequential
-sub-models, encoder and decoder (keras.Model(x, decoder(encoder(x)))). Needs h5py
-and numpy only. Float16 bundles are widened to float32 (exactly).
+sub-models, encoder and decoder (keras.Model(x, decoder(encoder(x)))), and
+`functional` the same with encoder and decoder built as functional models
+(encoder = keras.Model(x, z), decoder = keras.Model(z_in, y)): `.weights.h5` only,
+since `keras.models.load_model` of a `.keras` file in another layout gives the same
+network. Needs h5py and numpy only. Float16 bundles are widened to float32 (exactly).
 """
 
 import argparse
@@ -30,7 +33,7 @@ import aemodel_bundle  # noqa: E402
 import keras_reference as ref  # noqa: E402
 from keras2aemodel import snake_case  # noqa: E402
 
-LAYOUTS = ("sequential", "autoencoder")
+LAYOUTS = ("sequential", "autoencoder", "functional")
 KERAS_VERSION = "3.0.0"  # the oldest Keras that reads these files (saving_lib layout)
 
 
@@ -68,9 +71,12 @@ def reference_weights(metadata, tensors, path):
 
 # MARK: - model.weights.h5, as Keras 3's saving_lib writes it
 
-def _write_container(group, layers, weights, vars_name):
-    """`layers` ([Ref]) of one Sequential at `group`: layers/<class, numbered>/vars/<i>."""
+def _write_container(group, layers, weights, vars_name, input_name=None):
+    """`layers` ([Ref]) of one Sequential at `group`: layers/<class, numbered>/vars/<i>;
+    with `input_name`, of a functional model, whose InputLayer is among its layers."""
     group.create_group("vars").attrs["name"] = vars_name
+    if input_name is not None:
+        group.create_group("layers/input_layer/vars").attrs["name"] = input_name
     used = {}
     for layer in layers:
         generic = snake_case(layer.kind)
@@ -90,13 +96,22 @@ def weights_h5(latent, weights, layout):
     with h5py.File(buffer, "w") as h5:
         if layout == "sequential":
             _write_container(h5, layers, weights, "autoencoder")
-        else:
+        elif layout == "autoencoder":
             h5.create_group("vars").attrs["name"] = "autoencoder"
             h5.create_group("layers/input_layer/vars").attrs["name"] = "input_layer"
             _write_container(h5.create_group("layers/sequential"),
                              [l for l in layers if l.part == "encoder"], weights, "encoder")
             _write_container(h5.create_group("layers/sequential_1"),
                              [l for l in layers if l.part == "decoder"], weights, "decoder")
+        else:
+            # Keras 3 names the sub-models by class (functional, functional_1); each
+            # lists its own InputLayer.
+            h5.create_group("vars").attrs["name"] = "autoencoder"
+            h5.create_group("layers/input_layer/vars").attrs["name"] = "input_layer_2"
+            _write_container(h5.create_group("layers/functional"),
+                             [l for l in layers if l.part == "encoder"], weights, "encoder", "input_layer")
+            _write_container(h5.create_group("layers/functional_1"),
+                             [l for l in layers if l.part == "decoder"], weights, "decoder", "input_layer_1")
     return buffer.getvalue()
 
 
@@ -174,6 +189,9 @@ def convert(path, output, layout="sequential", force=False):
     if output.endswith(".weights.h5"):
         data = weights_h5(latent, weights, layout)
     elif output.endswith(".keras"):
+        if layout == "functional":
+            raise ConversionError(f"{output}: --layout functional writes .weights.h5 files (for load_weights); "
+                                  "for keras.models.load_model write a .keras file with --layout autoencoder")
         data = keras_archive(latent, weights, layout)
     else:
         raise ConversionError(f"{output}: the output must end in .keras or .weights.h5")

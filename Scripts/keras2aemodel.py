@@ -10,6 +10,8 @@ autoencoder made of encoder and decoder sub-models; any latent size. Checks it i
 the reference architecture (refusing, with the first layer that differs, when it
 is not) and writes a bundle following Specs/model-bundle.md, recording the
 source file, its SHA-256 and its format under the metadata key `source` (1.3).
+Weights that are NaN or infinite are refused (naming the tensor), and so is a
+TensorFlow SavedModel folder (with what to do: save the model as .keras or .h5).
 Errors are one line on standard error and exit status 1; the output is written
 atomically and never over an existing file without --force.
 """
@@ -172,8 +174,18 @@ def read_legacy_h5(data):
     return model
 
 
+SAVED_MODEL_HELP = ("convert the model to a .keras or .h5 file first: in Python with TensorFlow, "
+                    "model = tf.keras.models.load_model(FOLDER) (Keras 2; with Keras 3, rebuild the model and "
+                    "load its weights), then model.save('model.keras') or model.save('model.h5')")
+
+
 def read_keras(path):
     """(model, format name) of the Keras file at `path`."""
+    if os.path.isdir(path):
+        if os.path.exists(os.path.join(path, "saved_model.pb")):
+            raise KerasFileError("is a TensorFlow SavedModel folder, which this converter cannot read (it needs "
+                                 "TensorFlow); " + SAVED_MODEL_HELP)
+        raise KerasFileError("is a folder, not a Keras model file (.keras or .h5)")
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -197,6 +209,11 @@ def bundle_of(model, source, weights="f32"):
     for (cls, _config, arrays), layer in zip(model.layers, ref.reference_layers(latent)):
         for parameter, array in zip(("kernel", "bias"), arrays):
             values = ref.keras_to_bundle(cls, parameter, array)
+            bad = np.size(values) - int(np.count_nonzero(np.isfinite(values)))
+            if bad:
+                raise KerasFileError(f"{layer.name}/{parameter} holds {bad} NaN or infinite value"
+                                     f"{'s' if bad > 1 else ''} (the training diverged?): such a model cannot code "
+                                     "images; retrain it or use an earlier checkpoint")
             if code == aemodel_bundle.FLOAT16:
                 big = np.abs(values[np.isfinite(values)])
                 if big.size and big.max() > aemodel_bundle.FLOAT16_MAX:

@@ -7,6 +7,7 @@ A of Specs/model-bundle.md, taken from the document) checks what the writer writ
 """
 
 import io
+import json
 import os
 import re
 import struct
@@ -198,6 +199,62 @@ class KerasConvertTests(unittest.TestCase):
             with self.assertRaises(aemodel_bundle.BundleError) as caught:
                 aemodel_bundle.decode(data, "x")
             self.assertIn(message, str(caught.exception))
+
+    def test_functional_layout_is_the_structure_keras_writes(self):
+        # Fixtures/keras/functional-weights-layout.json: what Keras 3 itself wrote for a
+        # notebook with functional encoder and decoder (Scripts/make_keras_layout_fixture.py).
+        with open(os.path.join(FIXTURES, "functional-weights-layout.json")) as f:
+            expected = json.load(f)["entries"]
+        bundle = self.path("m.aemodel")
+        keras2aemodel.convert(KERAS, bundle)
+        out = self.path("f.weights.h5")
+        aemodel2keras.convert(bundle, out, "functional")
+        written = []
+        with h5py.File(out, "r") as h5:
+            h5.visititems(lambda n, o: written.append(
+                [n, list(o.shape) if isinstance(o, h5py.Dataset) else o.attrs.get("name")]))
+        self.assertEqual(sorted(written, key=lambda e: e[0]), expected)
+        # The arrays are the Sequential file's, moved under functional/functional_1.
+        with zipfile.ZipFile(KERAS) as z:
+            original = h5_arrays(z.read("model.weights.h5"))
+        with open(out, "rb") as f:
+            arrays = h5_arrays(f.read())
+        np.testing.assert_array_equal(arrays["layers/functional/layers/dense/vars/0"], original["layers/dense/vars/0"])
+        np.testing.assert_array_equal(arrays["layers/functional_1/layers/conv2d/vars/0"], original["layers/conv2d_3/vars/0"])
+        # A .keras file in this layout is refused, saying what to write instead.
+        with self.assertRaises(aemodel2keras.ConversionError) as caught:
+            aemodel2keras.convert(bundle, self.path("f.keras"), "functional")
+        self.assertIn("--layout autoencoder", str(caught.exception))
+
+    def test_non_finite_weights_are_refused_naming_the_tensor(self):
+        for bad in (np.nan, np.inf):
+            broken = self.path("broken.keras")
+            with zipfile.ZipFile(KERAS) as z, zipfile.ZipFile(broken, "w") as out:
+                for item in z.infolist():
+                    data = z.read(item.filename)
+                    if item.filename == "model.weights.h5":
+                        buffer = io.BytesIO(data)
+                        with h5py.File(buffer, "r+") as h5:
+                            h5["layers/conv2d_1/vars/1"][3] = bad
+                        data = buffer.getvalue()
+                    out.writestr(item, data)
+            with self.assertRaises(keras2aemodel.KerasFileError) as caught:
+                keras2aemodel.convert(broken, self.path("out.aemodel"), force=True)
+            self.assertEqual(str(caught.exception), "conv2d_1/bias holds 1 NaN or infinite value (the training "
+                             "diverged?): such a model cannot code images; retrain it or use an earlier checkpoint")
+            self.assertFalse(os.path.exists(self.path("out.aemodel")))
+
+    def test_folders_are_refused_saying_what_to_do(self):
+        saved = self.path("saved")
+        os.makedirs(os.path.join(saved, "variables"))
+        open(os.path.join(saved, "saved_model.pb"), "wb").close()
+        with self.assertRaises(keras2aemodel.KerasFileError) as caught:
+            keras2aemodel.read_keras(saved)
+        self.assertIn("is a TensorFlow SavedModel folder", str(caught.exception))
+        self.assertIn("model.save('model.keras')", str(caught.exception))
+        with self.assertRaises(keras2aemodel.KerasFileError) as caught:
+            keras2aemodel.read_keras(self.tmp.name)
+        self.assertEqual(str(caught.exception), "is a folder, not a Keras model file (.keras or .h5)")
 
 
 if __name__ == "__main__":

@@ -244,6 +244,35 @@ public enum FuzzPNG {
     }
 }
 
+/// JPEG and WebP input as aeenc reads it (`CodecImage.decode`: the signature, the
+/// library's header, the codec's limits, then libjpeg-turbo behind the CJPEG shim or
+/// libwebp), under a 2^22-pixel limit so that a valid but large image stays within the
+/// fuzzer's memory limits (the tools allow 2^27).
+public enum FuzzImage {
+    public static let maxPixels = 1 << 22
+
+    /// The input; and for a WebP, the input with the RIFF length recomputed (libwebp
+    /// refuses a container whose length disagrees with the data before anything else).
+    public static func variants(_ bytes: [UInt8]) -> [[UInt8]] {
+        guard WebPImage.isWebP(bytes) else { return [bytes] }
+        var fixed = bytes
+        let length = UInt32(truncatingIfNeeded: bytes.count - 8)
+        for k in 0..<4 { fixed[4 + k] = UInt8(truncatingIfNeeded: length >> (8 * UInt32(k))) }
+        return fixed == bytes ? [bytes] : [bytes, fixed]
+    }
+
+    public static func check(_ bytes: [UInt8]) throws {
+        let decoded = try CodecImage.decode(bytes, path: "<fuzz>", maxPixels: maxPixels)
+        let image = decoded.image
+        let header = try ImageFile.header(of: bytes)
+        if image.pixels.count != image.width * image.height * image.channels || image.channels != header.channels
+            || image.width != header.width || image.height != header.height {
+            throw FuzzInvariantFailure("\(header) decoded to \(image.width)x\(image.height)x\(image.channels), "
+                + "\(image.pixels.count) samples")
+        }
+    }
+}
+
 /// Training-data readers must return whole 32x32x3 images.
 private func checkImages(_ images: ImageSet, _ reader: String) throws {
     if images.pixels.count % 3072 != 0 {

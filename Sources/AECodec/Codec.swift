@@ -7,7 +7,7 @@ import Foundation
 /// Why an image could not be encoded, or a latent file decoded, with a model
 /// (PNG decoding, file format and I/O problems come with their own errors).
 public enum CodecError: PathReportable, CustomStringConvertible, Equatable, Sendable {
-    /// The input is not a PNG, or libpng refused it.
+    /// The input is not a PNG, JPEG or WebP image, or its library refused it.
     case unreadableImage(path: String, reason: String)
     /// The image exceeds `ImageCodec.maxSide` or `ImageCodec.maxPixels`.
     case imageTooLarge(path: String, width: Int, height: Int)
@@ -53,7 +53,7 @@ public enum CodecError: PathReportable, CustomStringConvertible, Equatable, Send
 }
 
 /// An image as the codec takes it: 8-bit samples (gray, gray+alpha, RGB or RGBA, the
-/// original's own layout) and what the original PNG was.
+/// original's own layout) and what the original was (as a PNG colour type and depth).
 public struct CodecImage: Equatable, Sendable {
     public var image: PNGImage
     /// The original PNG's colour type and bit depth (kept in the latent file).
@@ -83,6 +83,32 @@ public struct CodecImage: Equatable, Sendable {
             let image = try PNGImage.decode(data, channels: header.channels, maxPixels: ImageCodec.maxPixels)
             return CodecImage(image: image, colorType: colorType, bitDepth: header.sampleDepth)
         } catch let error as PNGError {
+            throw CodecError.unreadableImage(path: path, reason: error.description)
+        }
+    }
+
+    /// Decodes a PNG (as `decodePNG`), a JPEG or a WebP, recognised by its first bytes
+    /// (`ImageFormat`), keeping its layout: a gray JPEG stays gray, WebP alpha stays.
+    /// Refuses images over the codec's limits (or over `maxPixels`) before allocating
+    /// their pixels. Errors are `CodecError`s naming `path`.
+    public static func decode(_ data: [UInt8], path: String, maxPixels: Int = ImageCodec.maxPixels) throws -> CodecImage {
+        do {
+            let header = try ImageFile.header(of: data)
+            guard ImageCodec.accepts(width: header.width, height: header.height) else {
+                throw CodecError.imageTooLarge(path: path, width: header.width, height: header.height)
+            }
+            guard let colorType = LatentFile.ColorType(rawValue: UInt8(truncatingIfNeeded: header.colorType)) else {
+                throw CodecError.unreadableImage(path: path, reason: "unknown colour type \(header.colorType)")
+            }
+            let image = try ImageFile.decode(data, maxPixels: min(maxPixels, ImageCodec.maxPixels))
+            return CodecImage(image: image, colorType: colorType, bitDepth: header.sampleDepth)
+        } catch let error as PNGError {
+            throw CodecError.unreadableImage(path: path, reason: error.description)
+        } catch let error as JPEGError {
+            throw CodecError.unreadableImage(path: path, reason: error.description)
+        } catch let error as WebPError {
+            throw CodecError.unreadableImage(path: path, reason: error.description)
+        } catch let error as UnrecognizedImageError {
             throw CodecError.unreadableImage(path: path, reason: error.description)
         }
     }

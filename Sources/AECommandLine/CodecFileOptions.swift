@@ -1,3 +1,4 @@
+import Foundation
 import AEFormats
 import AECodec
 import AENet
@@ -38,6 +39,18 @@ public struct CodecFileOptions: ParsableArguments {
     public func validate() throws {
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
+    }
+
+    /// For aedec, which writes PNG only: a usage error when `-o` names one output file
+    /// (one input that is not a folder) whose extension is not `.png`, so that PNG bytes
+    /// never go into a `.jpg` or `.webp` name. A name without an extension is taken as it is.
+    public func checkPNGOutputName(inputs: [String]) throws {
+        guard let output, output != "-", !output.hasSuffix("/"), !FileBytes.kind(of: output).isFolder,
+              inputs.count == 1, inputs == ["-"] || !FileBytes.kind(of: inputs[0]).isFolder else { return }
+        let ext = (output as NSString).pathExtension
+        guard !ext.isEmpty, ext.lowercased() != "png" else { return }
+        throw ValidationError("-o \(output): aedec writes PNG images only; name the output .png (the format "
+            + "follows the name, and .\(ext) is not written)")
     }
 
     /// Job settings for `direction` and `inputs` with these options filled in.

@@ -78,7 +78,8 @@ public enum DataSource {
         DATA is one or more sources joined by '+', concatenated in order:
           PATH.mat                 MAT v5 file with X: 32x32x3xN (SVHN train_32x32.mat layout)
           PATH.npy                 uint8 array N x 32 x 32 x 3
-          FOLDER | PATH.png        PNG images of any size -> 32x32 crops (size=N for NxN)
+          FOLDER | PATH.png        PNG, JPEG or WebP images of any size -> 32x32 crops (size=N
+                                   for NxN; in a folder: files named .png .jpg .jpeg .webp...)
                                    options: crops=tiles (default) | crops=random with per-image=N
                                    or count=N (in all); seed=S; small=pad (default) | skip;
                                    with crops=random: flip=yes (mirror half at random) and

@@ -121,16 +121,21 @@ public struct DataSourceSpec: Equatable, Sendable, CustomStringConvertible {
         let lower = path.lowercased()
         if lower.hasSuffix(".mat") { return DataSourceSpec(kind: .mat, path: path) }
         if lower.hasSuffix(".npy") { return DataSourceSpec(kind: .npy, path: path) }
-        if lower.hasSuffix(".png") { return DataSourceSpec(kind: .png, path: path) }
+        let name = lower.split(separator: "/").last ?? ""
+        if let dot = name.lastIndex(of: "."), ImageFormat.fileExtensions.contains(String(name[name.index(after: dot)...])) {
+            return DataSourceSpec(kind: .png, path: path)
+        }
         let (exists, isFolder) = FileBytes.kind(of: path)
         guard exists else { throw DataSourceError.missingFile(path: path) }
         if isFolder { return DataSourceSpec(kind: .png, path: path) }
-        let head = FileBytes.prefix(path, count: 8) ?? []
+        let head = FileBytes.prefix(path, count: ImageFormat.signatureLength) ?? []
         if head.starts(with: Array("MATLAB".utf8)) { return DataSourceSpec(kind: .mat, path: path) }
         if head.starts(with: [0x93] + Array("NUMPY".utf8)) { return DataSourceSpec(kind: .npy, path: path) }
-        if head.starts(with: PNGImage.signature.prefix(4)) { return DataSourceSpec(kind: .png, path: path) }
+        if head.starts(with: PNGImage.signature.prefix(4)) || ImageFormat.detect(head) != nil {
+            return DataSourceSpec(kind: .png, path: path)
+        }
         throw DataSourceError.unrecognizedFormat(
-            path: path, reason: "not a MAT, .npy or PNG file; name the kind (mat:, npy:, png:, svhn-photos:, synthetic:)")
+            path: path, reason: "not a MAT, .npy, PNG, JPEG or WebP file; name the kind (mat:, npy:, png:, svhn-photos:, synthetic:)")
     }
 
     // MARK: Options

@@ -3,13 +3,15 @@ import AEFormats
 import AENet
 import Foundation
 
-/// Square RGB crops (32x32 by default, `Options.size`) from a folder of PNG images of
-/// any size (or from one PNG file).
+/// Square RGB crops (32x32 by default, `Options.size`) from a folder of PNG, JPEG or
+/// WebP images of any size (or from one image file).
 ///
-/// Files: every `*.png` (any case) directly in the folder, not in sub-folders,
-/// hidden files excluded, in byte-wise name order. Every PNG colour type and bit
-/// depth is accepted and converted to 8-bit RGB (`PNGImage.decode`: gray expands,
-/// alpha is composited onto black).
+/// Files: every file named like an image (`ImageFormat.fileExtensions`: `.png`, `.jpg`,
+/// `.jpeg`, `.jpe`, `.jfif`, `.webp`, any case) directly in the folder, not in sub-folders,
+/// hidden files excluded, in byte-wise name order; each is read by its bytes, whatever
+/// its name says. Every PNG colour type and bit depth, gray and colour JPEGs and WebPs
+/// are accepted and converted to 8-bit RGB (`ImageFile.decodeRGB`: gray expands, alpha
+/// is composited onto black).
 ///
 /// Crops are cut at whole-pixel positions, not resampled:
 /// - `.tiles` (the default): non-overlapping 32x32 tiles from the top-left corner,
@@ -62,7 +64,7 @@ public struct PNGFolderCrops: Sendable {
 
     /// The crops, N x size x size x 3, image by image.
     public let images: ImageSet
-    /// The PNG files used, in order.
+    /// The image files used, in order.
     public let files: [String]
     /// Files left out because they are smaller than the crop in a dimension (`.skip`).
     public let skipped: [String]
@@ -71,13 +73,13 @@ public struct PNGFolderCrops: Sendable {
     /// Largest crop side (a 1024x1024 crop is 3 MB).
     public static let maxSize = 1024
 
-    /// Cuts crops from the PNGs in `path` (a folder, or a single .png file).
+    /// Cuts crops from the images in `path` (a folder, or a single image file).
     public init(path: String, options: Options = Options()) throws {
         let (exists, isFolder) = FileBytes.kind(of: path)
         guard exists else { throw DataSourceError.missingFile(path: path) }
         let candidates = isFolder ? try Self.pngFiles(in: path) : [path]
         guard !candidates.isEmpty else {
-            throw DataSourceError.emptyDataSet(path: path, reason: "no .png files in the folder")
+            throw DataSourceError.emptyDataSet(path: path, reason: "no PNG, JPEG or WebP files in the folder")
         }
 
         // Pass 1: read every file and its header (sizes decide how many crops each gives).
@@ -87,18 +89,18 @@ public struct PNGFolderCrops: Sendable {
         var skipped: [String] = []
         for file in candidates {
             let bytes = try DataSourceError.reading(file)
-            let header: PNGImage.Header
+            let header: ImageFile.Header
             do {
-                header = try PNGImage.header(of: bytes)
-            } catch PNGError.notPNG {
-                throw DataSourceError.unrecognizedFormat(path: file, reason: "not a PNG file (no PNG signature)")
-            } catch let error as PNGError {
-                throw DataSourceError.corrupt(path: file, reason: error.description)
+                header = try ImageFile.header(of: bytes)
+            } catch let error as UnrecognizedImageError {
+                throw DataSourceError.unrecognizedFormat(path: file, reason: error.description)
+            } catch {
+                throw DataSourceError.corrupt(path: file, reason: "\(error)")
             }
             let (area, overflow) = header.width.multipliedReportingOverflow(by: header.height)
             guard !overflow, area <= options.maxPixels else {
-                throw DataSourceError.unsupportedFormat(
-                    path: file, reason: "PNG is \(header.width)x\(header.height), over the \(options.maxPixels)-pixel limit")
+                throw DataSourceError.unsupportedFormat(path: file, reason:
+                    "\(header.format.rawValue) is \(header.width)x\(header.height), over the \(options.maxPixels)-pixel limit")
             }
             let small = header.width < options.size || header.height < options.size
             if small && options.smallImages == .skip {
@@ -111,7 +113,7 @@ public struct PNGFolderCrops: Sendable {
         }
         guard !used.isEmpty else {
             throw DataSourceError.emptyDataSet(
-                path: path, reason: "all \(skipped.count) PNGs are smaller than \(options.size)x\(options.size) and small=skip")
+                path: path, reason: "all \(skipped.count) images are smaller than \(options.size)x\(options.size) and small=skip")
         }
 
         // Crops per image and where each image's crops start.
@@ -147,7 +149,7 @@ public struct PNGFolderCrops: Sendable {
                     for i in range where counts[i] > 0 {
                         let image: PNGImage
                         do {
-                            image = try PNGImage.decode(blobs[i], channels: 3, maxPixels: options.maxPixels)
+                            image = try ImageFile.decodeRGB(blobs[i], maxPixels: options.maxPixels)
                         } catch {
                             failed[worker] = .corrupt(path: used[i], reason: "\(error)")
                             return
@@ -165,7 +167,7 @@ public struct PNGFolderCrops: Sendable {
         self.skipped = skipped
     }
 
-    /// The `.png` files directly in `folder`, sorted by name.
+    /// The files named like images directly in `folder`, sorted by name.
     static func pngFiles(in folder: String) throws -> [String] {
         let names: [String]
         do {
@@ -175,7 +177,7 @@ public struct PNGFolderCrops: Sendable {
         }
         let base = folder.hasSuffix("/") ? String(folder.dropLast()) : folder
         return names
-            .filter { !$0.hasPrefix(".") && $0.lowercased().hasSuffix(".png") }
+            .filter { !$0.hasPrefix(".") && ImageFormat.fileExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { base + "/" + $0 }
             .filter { !FileBytes.kind(of: $0).isFolder }

@@ -44,10 +44,17 @@ public enum ArgumentPreflight {
 }
 
 extension ParsableCommand {
-    /// `main()` over the process's arguments after `ArgumentPreflight`.
+    /// `main()` over the process's arguments after `ArgumentPreflight`; `--version`
+    /// (anywhere before a `--`) prints `ToolVersion.text` and exits 0. (The parser's own
+    /// `--version` prints only the configuration's fixed string, which lists it in the help.)
     public static func mainCheckingArguments() {
         switch ArgumentPreflight.check(Array(CommandLine.arguments.dropFirst())) {
-        case .success(let arguments): main(arguments)
+        case .success(let arguments):
+            if arguments.prefix(while: { $0 != "--" }).contains("--version") {
+                print(ToolVersion.text(tool: configuration.commandName ?? "aecodec"))
+                exit()
+            }
+            main(arguments)
         case .failure(let error): exit(withError: error)
         }
     }

@@ -1,4 +1,5 @@
 import AEProcess
+import AEFormats
 import AENet
 import ArgumentParser
 import Foundation
@@ -10,7 +11,8 @@ struct AEBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aebench",
         abstract: "Benchmark training and inference throughput of the reference autoencoder and a codec model.",
-        discussion: "Run as: swift run -c release aebench [--threads 2] [--model all]. Uses random images; speed does not depend on content.")
+        discussion: "Run as: swift run -c release aebench [--threads 2] [--model all]. Uses random images; speed does not depend on content.",
+        version: AECodecVersion.string)
 
     enum Model: String, ExpressibleByArgument, CaseIterable { case reference, codec, all }
 
@@ -171,4 +173,4 @@ struct FlopCount {
     }
 }
 
-AEBench.main()
+AEBench.mainCheckingArguments()

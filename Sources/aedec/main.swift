@@ -34,20 +34,26 @@ struct AEdec: ParsableCommand {
             set's levels.
 
             --stats prints the latent file's size, bits per pixel and compression ratio against \
-            raw RGB; with --reference ORIGINAL.png (or a folder of originals, matched by name) also \
+            raw RGB; with --reference ORIGINAL (a PNG, JPEG or WebP; or a folder of originals, matched \
+            by name: NAME.png, else NAME.jpg, .jpeg or .webp) also \
             the MSE and PSNR over RGB, pixels in [0, 1].
 
-            Outputs: IN.ael -> IN.png next to it; -o names the output file, or the output folder \
-            (created if needed) when there are several inputs or a folder (every .ael in it); '-' \
+            Outputs: IN.ael -> IN.png next to it; -o names the output file (PNG: a name with \
+            another extension, such as .jpg, is a usage error), or the output folder \
+            (created if needed) when there are several inputs or a folder (every latent file in it, \
+            by its bytes: .ael files, and others that are latent files; images are passed over \
+            quietly, anything else is skipped and named); '-' \
             reads standard input / writes standard output. Existing files are never replaced without \
             --force, inputs never; no partial outputs on errors or Ctrl-C. With --skip-existing, \
             existing outputs that are valid PNGs are kept untouched and only the missing ones are \
             written (a rerun after an interrupted or killed run).
 
             Errors are one line, 'aedec: <path>: <reason>'; the other files go on. Exit status: 0 \
-            done, 1 if any file failed, 64 usage error (unknown option, bad value), 130 \
+            done, 1 if any file failed, 2 every input done but input folders held other files \
+            (skipped, each named), 64 usage error (unknown option, bad value), 130 \
             interrupted (finished outputs kept, nothing partial).
-            """)
+            """,
+        version: AECodecVersion.string)
 
     @Argument(help: "Latent files or folders to decode ('-' for standard input).")
     var inputs: [String] = []
@@ -63,6 +69,7 @@ struct AEdec: ParsableCommand {
     func run() throws {
         // Checked here, not in validate(), so an unknown option is reported before it.
         guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (a latent file, a folder, or '-')")) }
+        do { try files.checkPNGOutputName(inputs: inputs) } catch { Self.exit(withError: error) }
         var settings = files.settings(.decode, inputs: inputs)
         settings.stats = stats || reference != nil
         settings.reference = reference

@@ -4,12 +4,12 @@ import AECodec
 import AECommandLine
 import ArgumentParser
 
-/// Encodes PNG images into latent files. Argument parsing only: the work is
+/// Encodes PNG, JPEG and WebP images into latent files. Argument parsing only: the work is
 /// `CodecJob` in AECodec.
 struct AEenc: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeenc",
-        abstract: "Encode PNG images into compact latent files (.ael) with a trained autoencoder.",
+        abstract: "Encode PNG, JPEG or WebP images into compact latent files (.ael) with a trained autoencoder.",
         usage: """
             aeenc IN.png [-o OUT.ael] [options]
             aeenc IN1.png IN2.png ... | FOLDER [-o OUTFOLDER] [options]
@@ -19,7 +19,12 @@ struct AEenc: ParsableCommand {
         discussion: """
             Any PNG libpng reads is accepted: gray, palette, RGB, with or without alpha (or a \
             tRNS chunk), 1 to 16 bits, interlaced or not, up to \(ImageCodec.maxSide) pixels a side \
-            and \(ImageCodec.maxPixels) pixels in all.
+            and \(ImageCodec.maxPixels) pixels in all. So are JPEG (libjpeg-turbo: gray stays gray; \
+            CMYK refused; damaged or truncated data refused, not filled in) and WebP (libwebp: lossy \
+            or lossless, alpha kept; animations refused). Files are recognised by their first bytes, \
+            not their names. Not applied or kept: the EXIF orientation (the pixels are encoded as \
+            stored: rotate first, e.g. with exiftran -ai or jpegtran), colour profiles and other \
+            metadata.
 
             Latent forms (--latent): 'coded' (latent file 2.0) quantises the latents to integers \
             and entropy-codes them with the model's probability tables: the smallest files, the \
@@ -38,8 +43,7 @@ struct AEenc: ParsableCommand {
             at 8 bits (their alpha too).
 
             Outputs: IN.png -> IN.ael next to it; -o names the output file, or the output folder \
-            (created if needed) when there are several inputs or a folder (every .png in it, not \
-            recursing); '-' reads standard input / writes standard output. Existing files are never \
+            (created if needed) when there are several inputs or a folder; '-' reads standard input / writes standard output. Existing files are never \
             replaced without --force, inputs never; outputs are written to a temporary file and \
             renamed, so an error or Ctrl-C leaves no partial file. Several files are spread over \
             --threads workers.
@@ -49,6 +53,12 @@ struct AEenc: ParsableCommand {
             of any of the set's levels, and latent form; a coded file must decode) and kept untouched, \
             and only the missing ones are written; an existing output that is not valid is an error \
             (replace it with --force). Temporary files a killed run left behind are removed.
+
+            Folders (not searched recursively; hidden files, .*, passed over): files named .png, \
+            .jpg, .jpeg, .jpe, .jfif or .webp are inputs (an error if they are not images); any \
+            other file is an input if its bytes are an image's, passed over quietly if it is a \
+            latent file (the outputs of a run in place), and otherwise skipped and named with the \
+            reason, as are subfolders and FIFOs or devices.
 
             Models: --model takes a bundle file (.aemodel), the name of a built-in model \
             (default \(EmbeddedModels.defaultName)), or the name of a quality set; `aeinfo --models` \
@@ -71,12 +81,14 @@ struct AEenc: ParsableCommand {
             finds the level's bundle by the model fingerprint the file carries.
 
             Errors are one line, 'aeenc: <path>: <reason>'; the other files go on. Exit status: 0 \
-            done, 1 if any file failed (or the model or set is not found), 64 usage error (unknown \
-            option, bad value, a level the set does not have, a level option with a single \
-            model), 130 interrupted (finished outputs kept, nothing partial).
-            """)
+            done, 1 if any file failed (or the model or set is not found), 2 every input done but \
+            input folders held other files (skipped, each named), 64 usage error (unknown option, \
+            bad value, a level the set does not have, a level option with a single model), 130 \
+            interrupted (finished outputs kept, nothing partial).
+            """,
+        version: AECodecVersion.string)
 
-    @Argument(help: "PNG files or folders to encode ('-' for standard input).")
+    @Argument(help: "PNG, JPEG or WebP files or folders to encode ('-' for standard input).")
     var inputs: [String] = []
 
     @OptionGroup var files: CodecFileOptions
@@ -127,7 +139,7 @@ struct AEenc: ParsableCommand {
 
     func run() throws {
         // Checked here, not in validate(), so an unknown option is reported before it.
-        guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (a PNG file, a folder, or '-')")) }
+        guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (an image file, a folder, or '-')")) }
         var settings = files.settings(.encode, inputs: inputs)
         settings.stats = stats
         settings.latent = latent.flatMap(CodecJob.LatentForm.init(rawValue:)) ?? bits.map { $0 == 8 ? .u8 : .f16 }

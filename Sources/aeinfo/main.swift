@@ -22,7 +22,8 @@ struct AEinfo: ParsableCommand {
 
             Errors are reported as one line, 'aeinfo: <path>: <reason>'. Exit status: 0 done, 1 if \
             any file failed, 64 usage error.
-            """)
+            """,
+        version: AECodecVersion.string)
 
     @Argument(help: "Files to inspect.")
     var inputs: [String] = []

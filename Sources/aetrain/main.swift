@@ -17,6 +17,7 @@ struct AETrain: ParsableCommand {
             `aetrain report` writes an HTML report on one or more model bundles. \
             See `aetrain train --help` and `aetrain report --help`.
             """,
+        version: AECodecVersion.string,
         subcommands: [Train.self, Report.self],
         defaultSubcommand: Train.self)
 }

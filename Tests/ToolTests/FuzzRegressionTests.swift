@@ -75,6 +75,12 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertGreaterThan(r.inputs, 0, "Fixtures/fuzz/npy is empty")
     }
 
+    func testImageInputs() throws {
+        let r = try replay("image", variants: FuzzImage.variants, check: FuzzImage.check, typed: { $0 is CodecError })
+        XCTAssertGreaterThanOrEqual(r.inputs, 6, "the seed JPEG and WebP files are missing")
+        XCTAssertGreaterThanOrEqual(r.accepted, 6, "the seed JPEG and WebP files should decode")
+    }
+
     func testPNGInputs() throws {
         let r = try replay("png", variants: FuzzPNG.variants, check: FuzzPNG.check, typed: { $0 is CodecError })
         XCTAssertGreaterThanOrEqual(r.inputs, 8, "the seed PNGs are missing")

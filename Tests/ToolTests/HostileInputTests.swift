@@ -61,13 +61,13 @@ final class HostileInputTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir + "/empty", withIntermediateDirectories: false)
         let r = try run("aeenc", ["empty", "-o", "outdir"])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "aeenc: empty: the folder holds no .png files\n")
+        XCTAssertEqual(r.stderr, "aeenc: empty: the folder holds no PNG, JPEG or WebP images\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/outdir"))
 
         try FileManager.default.createDirectory(atPath: dir + "/x.png", withIntermediateDirectories: false)
         let folderNamedPNG = try run("aeenc", ["x.png", "-o", "x.ael"])
         XCTAssertEqual(folderNamedPNG.status, 1)
-        XCTAssertEqual(folderNamedPNG.stderr, "aeenc: x.png: the folder holds no .png files\n")
+        XCTAssertEqual(folderNamedPNG.stderr, "aeenc: x.png: the folder holds no PNG, JPEG or WebP images\n")
         XCTAssertEqual(try listing(dir), ["empty", "x.png"])
     }
 

@@ -57,7 +57,8 @@ final class KerasConverterTests: XCTestCase {
     func testKerasToBundleToKerasAndBackKeepsEveryWeight() throws {
         let expected = try committed.fingerprint
         for (layout, output) in [("sequential", "back.keras"), ("autoencoder", "back.keras"),
-                                 ("sequential", "back.weights.h5"), ("autoencoder", "back.weights.h5")] {
+                                 ("sequential", "back.weights.h5"), ("autoencoder", "back.weights.h5"),
+                                 ("functional", "back.weights.h5")] {
             let out = try script("aemodel2keras.py", [KerasFixtures.path("reference-16.aemodel"), "-o", output,
                                                       "--layout", layout, "--force"])
             XCTAssertEqual(out.status, 0, out.stderr)
@@ -120,6 +121,23 @@ final class KerasConverterTests: XCTestCase {
         let wrongName = try script("aemodel2keras.py", [KerasFixtures.path("reference-16.aemodel"), "-o", "x.h5"])
         XCTAssertEqual(wrongName.stderr, "aemodel2keras: x.h5: the output must end in .keras or .weights.h5\n")
         XCTAssertFalse(try listing().contains { $0.hasSuffix(".keras") && $0.hasPrefix("cut") || $0 == "x.h5" })
+    }
+
+    /// Issue 16: a SavedModel folder is refused saying what to do; a `.keras` output in
+    /// the functional layout (weights only) too.
+    func testSavedModelFoldersAndFunctionalKerasFilesAreRefusedSayingWhatToDo() throws {
+        try FileManager.default.createDirectory(atPath: folder + "/saved/variables", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: folder + "/saved/saved_model.pb"))
+        let saved = try script("keras2aemodel.py", ["saved", "-o", "out.aemodel"])
+        XCTAssertEqual(saved.status, 1)
+        XCTAssertTrue(saved.stderr.hasPrefix("keras2aemodel: saved: is a TensorFlow SavedModel folder"), saved.stderr)
+        XCTAssertTrue(saved.stderr.contains("model.save('model.keras')"), saved.stderr)
+        XCTAssertEqual(saved.stderr.filter { $0 == "\n" }.count, 1, "one line")
+        let functional = try script("aemodel2keras.py", [KerasFixtures.path("reference-16.aemodel"), "-o", "f.keras",
+                                                        "--layout", "functional"])
+        XCTAssertEqual(functional.status, 1)
+        XCTAssertTrue(functional.stderr.contains("--layout functional writes .weights.h5 files"), functional.stderr)
+        XCTAssertEqual(try listing(), ["saved"])
     }
 
     func testExistingOutputsNeedForce() throws {

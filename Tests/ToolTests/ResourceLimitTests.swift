@@ -372,8 +372,8 @@ final class ResourceLimitTests: XCTestCase {
         let decodeBase = try run("aedec", [folder + "/base.ael", "-o", folder + "/base.png"])
         XCTAssertEqual(decodeBase.status, 0, decodeBase.stderr)
         for (tool, arguments, stdin, message, baseline) in [
-            ("aeenc", ["/dev/zero", "-o", folder + "/z.ael"], "/dev/null", "aeenc: /dev/zero: not a PNG file (no PNG signature)\n", base.peak),
-            ("aeenc", ["-", "-o", folder + "/z.ael"], "/dev/zero", "aeenc: <stdin>: not a PNG file (no PNG signature)\n", base.peak),
+            ("aeenc", ["/dev/zero", "-o", folder + "/z.ael"], "/dev/null", "aeenc: /dev/zero: not a PNG, JPEG or WebP image (starts with 00 00 00 00 00 00 00 00)\n", base.peak),
+            ("aeenc", ["-", "-o", folder + "/z.ael"], "/dev/zero", "aeenc: <stdin>: not a PNG, JPEG or WebP image (starts with 00 00 00 00 00 00 00 00)\n", base.peak),
             ("aedec", ["/dev/zero", "-o", folder + "/z.png"], "/dev/null", "aedec: /dev/zero: not a latent file: bad magic\n", decodeBase.peak),
             ("aedec", ["-", "-o", folder + "/z.png"], "/dev/zero", "aedec: <stdin>: not a latent file: bad magic\n", decodeBase.peak),
         ] {

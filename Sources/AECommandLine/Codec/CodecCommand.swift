@@ -7,7 +7,8 @@ import Foundation
 /// progress, `--stats` lines (on standard output, or standard error when the data
 /// go to standard output), the final count of failures, and the exit status.
 public enum CodecCommand {
-    /// Runs the job and returns the exit status (0, 1, 64 for a `CodecUsageError`, or 130).
+    /// Runs the job and returns the exit status (0, 1, 2, 64 for a `CodecUsageError`, or 130;
+    /// see `CodecJob.Summary.exitCode`).
     public static func run(_ settings: CodecJob.Settings, quiet: Bool) -> Int32 {
         AllocatorTuning.keepFreedMemory()
         Parallelism.useSingleThreadedBLAS()
@@ -32,6 +33,9 @@ public enum CodecCommand {
                 say("interrupted: \(summary.results.count) of \(summary.total) files written, each complete; the rest not started")
             } else if summary.failed > 0 && summary.total > 1 {
                 say("\(summary.failed) of \(summary.total) files failed")
+            }
+            if summary.skipped > 0 {
+                say("skipped \(summary.skipped) entr\(summary.skipped == 1 ? "y" : "ies") of the input folders (named above)")
             }
             if summary.kept > 0 {
                 say("kept \(summary.kept) existing output\(summary.kept == 1 ? "" : "s") (--skip-existing)")

@@ -3,11 +3,12 @@ import Foundation
 
 /// Planning a codec run: which inputs become which outputs, and which are refused.
 extension CodecJob {
-    /// The tasks, the inputs that cannot be used (each with its error), and with
-    /// `skipExisting` the tasks whose output already exists (to be checked, not redone).
-    /// Throws for problems that concern the whole run (no inputs, a bad `-o`). No output
-    /// may be one of `modelFiles` (the bundles the run reads) or `settings.model`.
-    public func plan(modelFiles: [String] = []) throws -> (tasks: [Task], refused: [Error], existing: [Task]) {
+    /// The tasks, the inputs that cannot be used (each with its error), with
+    /// `skipExisting` the tasks whose output already exists (to be checked, not redone),
+    /// and what input folders hold that is not an input (each with its reason; see
+    /// `folderInputs`). Throws for problems that concern the whole run (no inputs, a bad
+    /// `-o`). No output may be one of `modelFiles` (the bundles the run reads) or `settings.model`.
+    public func plan(modelFiles: [String] = []) throws -> (tasks: [Task], refused: [Error], existing: [Task], skipped: [Error]) {
         let inputs = settings.inputs
         guard !inputs.isEmpty else { throw ToolError(path: "INPUT", reason: "no input files given") }
         if inputs.contains("-") {
@@ -26,38 +27,22 @@ extension CodecJob {
             } else {
                 out = .standardStream
             }
-            return ([Task(input: .standardStream, output: out, reference: settings.reference)], [], [])
+            return ([Task(input: .standardStream, output: out, reference: settings.reference)], [], [], [])
         }
 
         // Expand folders.
         var files: [String] = []
         var refused: [Error] = []
+        var skipped: [Error] = []
         var sawFolder = false
         for input in inputs {
             let kind = FileBytes.kind(of: input)
             guard kind.isFolder else { files.append(input); continue }
             sawFolder = true
-            let names: [String]
-            do {
-                names = try FileManager.default.contentsOfDirectory(atPath: input)
-            } catch {
-                refused.append(ToolError(path: input, reason: "cannot list the folder"))
-                continue
-            }
-            let base = input.hasSuffix("/") ? input : input + "/"
-            let named = names.filter {
-                !$0.hasPrefix(".") && ($0 as NSString).pathExtension.lowercased() == conversion().inputExtension
-                    && !FileBytes.kind(of: base + $0).isFolder
-            }.sorted()
-            // A FIFO or device could block the run or never end: named, not read.
-            let matching = named.filter { FileBytes.isRegularFile(base + $0) }
-            for name in named where !matching.contains(name) {
-                refused.append(ToolError(path: base + name, reason: "is not a regular file (a FIFO, device or socket); skipped"))
-            }
-            if named.isEmpty {
-                refused.append(ToolError(path: input, reason: "the folder holds no .\(conversion().inputExtension) files"))
-            }
-            files += matching.map { base + $0 }
+            let found = folderInputs(input)
+            files += found.files
+            refused += found.refused
+            skipped += found.skipped
         }
 
         let several = files.count + refused.count > 1 || sawFolder
@@ -129,7 +114,51 @@ extension CodecJob {
                 throw ToolError(path: folder, reason: "cannot create the output folder")
             }
         }
-        return (tasks, refused, existing)
+        return (tasks, refused, existing, skipped)
+    }
+
+    /// The inputs of the folder `folder` (not recursing; hidden files, named `.*`, are
+    /// passed over), the errors of entries whose name claims an input but that cannot be
+    /// read as one, and what is skipped, each with its reason. A file whose extension
+    /// claims an input (`.png`, `.jpg`...) is an input whatever it holds; any other file
+    /// is recognised by its first bytes: an input, the other tool's kind of file (passed
+    /// over quietly: outputs written in place sit beside their inputs) or skipped.
+    /// Subfolders are skipped; so are FIFOs and devices (they could block the run), which
+    /// are errors when their name claims an input.
+    func folderInputs(_ folder: String) -> (files: [String], refused: [Error], skipped: [Error]) {
+        let conversion = conversion()
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            return ([], [ToolError(path: folder, reason: "cannot list the folder")], [])
+        }
+        let base = folder.hasSuffix("/") ? folder : folder + "/"
+        var files: [String] = [], refused: [Error] = [], skipped: [Error] = []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let path = base + name
+            let claimed = conversion.inputExtensions.contains((name as NSString).pathExtension.lowercased())
+            if FileBytes.kind(of: path).isFolder {
+                skipped.append(ToolError(path: path, reason: "skipped: a folder (folders inside an input folder are not searched)"))
+            } else if !FileBytes.isRegularFile(path) {
+                let error = ToolError(path: path, reason: "is not a regular file (a FIFO, device or socket); skipped")
+                if claimed { refused.append(error) } else { skipped.append(error) }
+            } else if claimed {
+                files.append(path)
+            } else if let prefix = FileBytes.prefix(path, count: FileBytes.signatureLength) {
+                switch conversion.classify(prefix: prefix) {
+                case .input: files.append(path)
+                case .counterpart: break
+                case .other(let reason): skipped.append(ToolError(path: path, reason: "skipped: \(reason)"))
+                }
+            } else {
+                files.append(path)  // unreadable: reading it reports why
+            }
+        }
+        if files.isEmpty && refused.isEmpty {
+            refused.append(ToolError(path: folder, reason: "the folder holds no \(conversion.inputKind)"))
+        }
+        return (files, refused, skipped)
     }
 
     /// The identities of every file the run reads: the inputs, their references, a
@@ -151,12 +180,14 @@ extension CodecJob {
         return folder + stem + "." + conversion().outputExtension
     }
 
-    /// The reference image for `input`: the file given, or FOLDER/<name>.png.
+    /// The reference image for `input`: the file given, or FOLDER/<name>.png (or the
+    /// first of .jpg, .jpeg, .webp that exists when there is no .png).
     func reference(for input: String) -> String? {
         guard let r = settings.reference else { return nil }
         guard FileBytes.kind(of: r).isFolder else { return r }
         let name = (input as NSString).lastPathComponent
-        let stem = name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name
-        return (r.hasSuffix("/") ? r : r + "/") + stem + ".png"
+        let stem = (r.hasSuffix("/") ? r : r + "/") + (name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name)
+        let found = ["jpg", "jpeg", "webp"].first { FileBytes.kind(of: stem + "." + $0).exists }
+        return stem + "." + (FileBytes.kind(of: stem + ".png").exists ? "png" : found ?? "png")
     }
 }

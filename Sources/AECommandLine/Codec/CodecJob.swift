@@ -127,12 +127,18 @@ public struct CodecJob {
         public var kept: Int = 0
         /// Files decoded and written whose `--reference` could not be compared.
         public var unmeasured: Int = 0
+        /// Entries of input folders that are not inputs (each named on standard error).
+        public var skipped: Int = 0
         public var total: Int
         public var interrupted: Bool
         public var seconds: Double
 
-        /// 130 when interrupted, 1 when a file failed (or lacks its reference measurement), 0 otherwise.
-        public var exitCode: Int32 { interrupted ? 130 : (failed > 0 || unmeasured > 0 ? 1 : 0) }
+        /// 130 when interrupted, 1 when a file failed (or lacks its reference measurement),
+        /// 2 when every input was converted but input folders held other files (skipped,
+        /// each named), 0 otherwise.
+        public var exitCode: Int32 {
+            interrupted ? 130 : (failed > 0 || unmeasured > 0 ? 1 : (skipped > 0 ? 2 : 0))
+        }
     }
 
     public let settings: Settings
@@ -164,10 +170,10 @@ public struct CodecJob {
         }
         // A model named (or aeenc's default) is resolved first; aedec without one finds it after the plan.
         let named = settings.model != nil || settings.direction == .encode ? try resolveModels() : nil
-        let (tasks, refused, existing) = try plan(modelFiles: named?.files ?? [])
+        let (tasks, refused, existing, skipped) = try plan(modelFiles: named?.files ?? [])
         let models = try named ?? models(for: tasks + existing)
         let reporter = FailureReporter(tool: tool, output: output)
-        for error in refused { reporter.report(error) }
+        for error in refused + skipped { reporter.report(error) }
         let total = tasks.count + refused.count + existing.count
         // A killed run may have left temporary files beside the outputs: remove them.
         let outputPaths = (tasks + existing).compactMap { task -> String? in
@@ -210,8 +216,8 @@ public struct CodecJob {
         let failed = refused.count + invalid + state.failures
         let interrupted = shouldStop() && results.count + failed + kept < total
         if settings.stats && results.count > 1 { statsLine(CodecMetrics.totalLine(results)) }
-        return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, total: total,
-                       interrupted: interrupted, seconds: Date().timeIntervalSince(start))
+        return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, skipped: skipped.count,
+                       total: total, interrupted: interrupted, seconds: Date().timeIntervalSince(start))
     }
 
     /// Why an existing output cannot be kept (nil: it is a complete, valid file of

@@ -7,14 +7,16 @@ import Foundation
 /// The figures of a codec run: the comparison with a reference image and the
 /// `--stats` lines.
 enum CodecMetrics {
-    /// Squared error (RGB, pixels in [0, 1]) between a decoded PNG and the reference PNG file.
+    /// Squared error (RGB, pixels in [0, 1]) between a decoded PNG and the reference image
+    /// file (PNG, JPEG or WebP).
     static func compare(png: [UInt8], reference: String, input: String) throws -> (Double, Int) {
         func mismatch(_ why: String) -> CodecError {
             .referenceMismatch(path: reference, reason: "cannot be the reference image of \(input) (\(why)); decoded without a comparison")
         }
         let ref: PNGImage
         do {
-            ref = try PNGImage.read(path: reference, channels: 4, maxPixels: ImageCodec.maxPixels)
+            ref = try ImageFile.decodeRGBA(try FileBytes.read(reference, limit: PNGImage.maxFileBytes),
+                                           maxPixels: ImageCodec.maxPixels)
         } catch {
             throw mismatch((error as? PathReportable)?.reason ?? "\(error)")
         }

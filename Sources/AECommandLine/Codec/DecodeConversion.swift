@@ -5,7 +5,8 @@ import AEFormats
 /// a PNG, measured against a `--reference` when given.
 struct DecodeConversion: FileConversion {
     var tool: String { "aedec" }
-    var inputExtension: String { LatentFile.fileExtension }
+    var inputExtensions: Set<String> { [LatentFile.fileExtension] }
+    var inputKind: String { "latent files (.\(LatentFile.fileExtension))" }
     var outputExtension: String { "png" }
     var outputKind: String { "PNG" }
     var inputLimit: Int { LatentFile.Limits.fileBytes }
@@ -19,10 +20,17 @@ struct DecodeConversion: FileConversion {
     func check(_ codec: ModelCodec) throws {}
 
     func checkPrefix(_ prefix: [UInt8], name: String) throws {
-        if prefix.starts(with: PNGImage.signature) {
-            throw ToolError(path: name, reason: "is a PNG image, not a latent file: encode it with aeenc")
+        if let format = ImageFormat.detect(prefix) {
+            throw ToolError(path: name, reason: "is a \(format.rawValue) image, not a latent file: encode it with aeenc")
         }
         try LatentFileCodec.checkSignature(prefix, path: name)
+    }
+
+    func classify(prefix: [UInt8]) -> FolderEntry {
+        if prefix.starts(with: LatentFile.magic) { return .input }
+        if ImageFormat.detect(prefix) != nil { return .counterpart }
+        let shown = prefix.prefix(8).map { SHA256.hex([$0]) }.joined(separator: " ")
+        return .other(reason: prefix.isEmpty ? "empty file, not a latent file" : "not a latent file (starts with \(shown))")
     }
 
     func readInput(path: String) throws -> [UInt8] {

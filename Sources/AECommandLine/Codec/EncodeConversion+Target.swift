@@ -18,7 +18,7 @@ extension EncodeConversion {
 
     func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, target: QualityTarget,
                  codecs: WorkerCodecs) throws -> ConvertedFile {
-        let image = try CodecImage.decodePNG(bytes, path: name)
+        let image = try CodecImage.decode(bytes, path: name)
         let (width, height) = (image.image.width, image.image.height)
         var attempts: [Int: Attempt] = [:]
         let (index, met) = try target.choose(count: codecs.levels.count, pixels: width * height) { i in

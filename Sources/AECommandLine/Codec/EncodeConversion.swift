@@ -1,7 +1,7 @@
 import AECodec
 import AEFormats
 
-/// `aeenc`: a PNG becomes a latent file: entropy-coded (format 2.0), or per-tile
+/// `aeenc`: an image (PNG, JPEG or WebP, by its bytes) becomes a latent file: entropy-coded (format 2.0), or per-tile
 /// float16 or 8-bit latents (format 1.x, through the model's quantisation table).
 struct EncodeConversion: FileConversion {
     var form: CodecJob.LatentForm
@@ -10,7 +10,8 @@ struct EncodeConversion: FileConversion {
     var target: QualityTarget? = nil
 
     var tool: String { "aeenc" }
-    var inputExtension: String { "png" }
+    var inputExtensions: Set<String> { ImageFormat.fileExtensions }
+    var inputKind: String { "\(ImageFormat.names) images" }
     var outputExtension: String { LatentFile.fileExtension }
     var outputKind: String { "latent file" }
     var inputLimit: Int { PNGImage.maxFileBytes }
@@ -33,11 +34,17 @@ struct EncodeConversion: FileConversion {
 
     func checkPrefix(_ prefix: [UInt8], name: String) throws {
         if prefix.starts(with: LatentFile.magic) {
-            throw ToolError(path: name, reason: "is a latent file (.ael), not a PNG: decode it with aedec")
+            throw ToolError(path: name, reason: "is a latent file (.ael), not an image: decode it with aedec")
         }
-        if !prefix.isEmpty && !prefix.starts(with: PNGImage.signature) && !PNGImage.signature.starts(with: prefix) {
-            throw CodecError.unreadableImage(path: name, reason: PNGError.notPNG.description)
+        if !prefix.isEmpty && !ImageFormat.couldBegin(prefix) {
+            throw CodecError.unreadableImage(path: name, reason: UnrecognizedImageError(signature: prefix).description)
         }
+    }
+
+    func classify(prefix: [UInt8]) -> FolderEntry {
+        if ImageFormat.detect(prefix) != nil { return .input }
+        if prefix.starts(with: LatentFile.magic) { return .counterpart }
+        return .other(reason: UnrecognizedImageError(signature: prefix).description)
     }
 
     func readInput(path: String) throws -> [UInt8] {
@@ -52,10 +59,10 @@ struct EncodeConversion: FileConversion {
             switch form {
             case .coded:
                 let coded = try codec.codedCodec(path: name)
-                let file = try coded.encode(try CodecImage.decodePNG(bytes, path: name), path: name)
+                let file = try coded.encode(try CodecImage.decode(bytes, path: name), path: name)
                 (width, height, output) = (file.width, file.height, try file.encoded())
             case .f16, .u8:
-                let file = try codec.tilesCodec(path: name).encode(try CodecImage.decodePNG(bytes, path: name), encoding: encoding)
+                let file = try codec.tilesCodec(path: name).encode(try CodecImage.decode(bytes, path: name), encoding: encoding)
                 (width, height, output) = (file.width, file.height, try file.encoded())
             }
         } catch LatentFileError.invalidRequest(_, let reason) {

@@ -9,8 +9,12 @@ import AEFormats
 protocol FileConversion: Sendable {
     /// The tool's name in messages ("aeenc").
     var tool: String { get }
-    /// The extension of the files taken from an input folder, and of the outputs.
-    var inputExtension: String { get }
+    /// Extensions (lower case) that claim an input: such a file in an input folder is
+    /// taken whatever its bytes (and fails if it is not an input).
+    var inputExtensions: Set<String> { get }
+    /// What the inputs are, in words ("PNG, JPEG or WebP images").
+    var inputKind: String { get }
+    /// The extension of the outputs.
     var outputExtension: String { get }
     /// What an output is called in messages ("latent file", "PNG").
     var outputKind: String { get }
@@ -24,6 +28,9 @@ protocol FileConversion: Sendable {
     /// Refuses, from its first bytes, an input of the wrong kind (`name` names it), so
     /// /dev/zero or a wrong file is refused at once instead of after the size limit.
     func checkPrefix(_ prefix: [UInt8], name: String) throws
+    /// What a file in an input folder whose name claims nothing is, from its first bytes
+    /// (`FileBytes.signatureLength` of them).
+    func classify(prefix: [UInt8]) -> FolderEntry
     /// The bytes of the input file at `path`, `checkPrefix` applied to its first bytes.
     func readInput(path: String) throws -> [UInt8]
     /// One input's bytes (`name` names it) as the output's bytes and the file's figures,
@@ -32,6 +39,18 @@ protocol FileConversion: Sendable {
     /// Why the existing output at `path` is not a complete output of this run (nil: keep
     /// it); throws when it cannot be read or parsed at all.
     func problem(withExisting path: String, codecs: WorkerCodecs) throws -> String?
+}
+
+/// A file in an input folder, by its first bytes.
+enum FolderEntry: Equatable {
+    /// An input.
+    case input
+    /// The other tool's kind of file (latent files for aeenc, images for aedec), which
+    /// outputs written beside their inputs leave there: passed over without a word
+    /// (documented in the tools' help).
+    case counterpart
+    /// Anything else: skipped, and named with `reason`.
+    case other(reason: String)
 }
 
 /// One converted file, waiting to be written.

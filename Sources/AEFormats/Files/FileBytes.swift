@@ -77,8 +77,9 @@ public enum FileBytes {
         return bytes
     }
 
-    /// How many leading bytes `checkPrefix` sees: enough for every signature we check (PNG's 8).
-    static let signatureLength = 8
+    /// How many leading bytes `checkPrefix` sees: enough for every signature we check
+    /// (WebP's 12: "RIFF", a length, "WEBP").
+    public static let signatureLength = 12
 
     /// All of standard input (`aeenc -`, `aedec -`), refused as soon as it passes `limit`
     /// bytes: a pipe has no size to check first. Errors name it `<stdin>`. `checkPrefix`
