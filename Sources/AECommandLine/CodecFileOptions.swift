@@ -33,6 +33,9 @@ public struct CodecFileOptions: ParsableArguments {
     @Flag(help: "No progress bar.")
     public var quiet = false
 
+    @Flag(help: "Print the figures of --stats as one JSON document at the end (per file, in input order, and totals) instead of lines.")
+    public var json = false
+
     public init() {}
 
     public func validate() throws {
@@ -48,6 +51,7 @@ public struct CodecFileOptions: ParsableArguments {
         settings.model = model
         settings.force = force
         settings.skipExisting = skipExisting
+        settings.json = json
         settings.threads = Parallelism.capped(threads)
         settings.modelSearchPath = ModelCatalog.searchPath(modelPath: modelPath, environment: ProcessInfo.processInfo.environment)
         return settings

@@ -1,0 +1,145 @@
+import AEBase
+import AEFormats
+import AETestSupport
+import Foundation
+import XCTest
+
+/// What scripts use: `aeenc`/`aedec --json`, the order of `--stats` lines, `--shard K/N`
+/// and `aeinfo --latents`. Runs the built executables.
+final class ScriptingToolTests: XCTestCase {
+    func folder() throws -> String { try TestFiles.temporaryFolder(self) }
+
+    func run(_ name: String, _ arguments: [String], in folder: String? = nil, stdin: String? = nil,
+             environment: [String: String] = [:]) throws -> ToolProcess.Result {
+        try ToolProcess(name, arguments, in: folder, stdin: stdin, environment: environment).result()
+    }
+
+    /// Writes `count` PNGs `in/img<i>.png` of different sizes; the first is the largest,
+    /// so with two workers it finishes after files that come later in the input order.
+    func writeImages(_ dir: String, count: Int, folder name: String = "in") throws -> [(width: Int, height: Int)] {
+        try FileManager.default.createDirectory(atPath: dir + "/" + name, withIntermediateDirectories: true)
+        var sizes: [(width: Int, height: Int)] = []
+        for i in 0..<count {
+            let (w, h) = i == 0 ? (160, 128) : (8 + 5 * i, 9 + 3 * i)
+            let (png, _) = TestPNG.sample(width: w, height: h, colorType: 2, bitDepth: 8, seed: i)
+            try TestFiles.write(png, to: "\(dir)/\(name)/img\(i).png")
+            sizes.append((w, h))
+        }
+        return sizes
+    }
+
+    func object(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        let value = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [])
+        return try XCTUnwrap(value as? [String: Any], "not a JSON object: \(text)", file: file, line: line)
+    }
+
+    func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    // MARK: --json
+
+    func testEncodeJSONHasOneRecordPerFileInInputOrderAndTotals() throws {
+        let dir = try folder()
+        let sizes = try writeImages(dir, count: 5)
+        try TestFiles.write(Array("not a png".utf8), to: dir + "/in/img5.png")
+        var documents: [[String: Any]] = []
+        for round in 0..<2 {
+            let r = try run("aeenc", ["in", "-o", "out", "--threads", "2", "--json", "--force"], in: dir)
+            XCTAssertEqual(r.status, 1, "one input is broken")
+            XCTAssertTrue(r.stderr.contains("aeenc: in/img5.png: "), r.stderr)
+            let doc = try object(r.stdoutText)  // stdout holds the document and nothing else
+            XCTAssertEqual(doc["tool"] as? String, "aeenc")
+            XCTAssertEqual(doc["interrupted"] as? Bool, false)
+            let files = try XCTUnwrap(doc["files"] as? [[String: Any]])
+            XCTAssertEqual(files.map { $0["input"] as? String }, (0..<5).map { "in/img\($0).png" }, "round \(round)")
+            var totalBytes = 0, totalPixels = 0
+            for (i, record) in files.enumerated() {
+                let out = dir + "/out/img\(i).ael"
+                let bytes = try TestFiles.bytes(out)
+                XCTAssertEqual(record["output"] as? String, "out/img\(i).ael")
+                XCTAssertEqual(record["bytes"] as? Int, bytes.count)
+                XCTAssertEqual(record["width"] as? Int, sizes[i].width)
+                XCTAssertEqual(record["height"] as? Int, sizes[i].height)
+                let pixels = sizes[i].width * sizes[i].height
+                XCTAssertEqual(try XCTUnwrap(record["bitsPerPixel"] as? Double), Double(bytes.count * 8) / Double(pixels),
+                               accuracy: 1e-9)
+                // The file's header carries the first 8 bytes of the model fingerprint.
+                let fingerprint = try XCTUnwrap(record["modelFingerprint"] as? String)
+                XCTAssertEqual(fingerprint.count, 32)
+                XCTAssertTrue(fingerprint.hasPrefix(hex(try LatentFile.inspect(bytes, path: out).modelFingerprint)))
+                XCTAssertTrue(record["psnr"] is NSNull, "no reference when encoding at a fixed level")
+                XCTAssertTrue(record["qualityLevel"] is NSNull)
+                XCTAssertGreaterThanOrEqual(try XCTUnwrap(record["seconds"] as? Double), 0)
+                totalBytes += bytes.count
+                totalPixels += pixels
+            }
+            let totals = try XCTUnwrap(doc["totals"] as? [String: Any])
+            XCTAssertEqual(totals["inputs"] as? Int, 6)
+            XCTAssertEqual(totals["written"] as? Int, 5)
+            XCTAssertEqual(totals["failed"] as? Int, 1)
+            XCTAssertEqual(totals["bytes"] as? Int, totalBytes)
+            XCTAssertEqual(totals["pixels"] as? Int, totalPixels)
+            XCTAssertEqual(try XCTUnwrap(totals["bitsPerPixel"] as? Double), Double(totalBytes * 8) / Double(totalPixels),
+                           accuracy: 1e-9)
+            XCTAssertTrue(totals["mse"] is NSNull && totals["meanPSNR"] is NSNull)
+            documents.append(doc)
+        }
+        // Every run the same document but for the times.
+        func withoutTimes(_ doc: [String: Any]) -> NSDictionary {
+            var d = doc
+            d["files"] = (doc["files"] as! [[String: Any]]).map { f -> [String: Any] in
+                var f = f
+                f["seconds"] = nil
+                return f
+            }
+            var totals = doc["totals"] as! [String: Any]
+            totals["seconds"] = nil
+            d["totals"] = totals
+            return d as NSDictionary
+        }
+        XCTAssertEqual(withoutTimes(documents[0]), withoutTimes(documents[1]))
+    }
+
+    func testDecodeJSONWithReferencesMeasuresEveryFile() throws {
+        let dir = try folder()
+        _ = try writeImages(dir, count: 3)
+        XCTAssertEqual(try run("aeenc", ["in", "-o", "ael"], in: dir).status, 0)
+        let r = try run("aedec", ["ael", "-o", "back", "--reference", "in", "--json", "--threads", "2"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let doc = try object(r.stdoutText)
+        XCTAssertEqual(doc["tool"] as? String, "aedec")
+        let files = try XCTUnwrap(doc["files"] as? [[String: Any]])
+        XCTAssertEqual(files.map { $0["output"] as? String }, ["back/img0.png", "back/img1.png", "back/img2.png"])
+        var psnrs: [Double] = []
+        for record in files {
+            let mse = try XCTUnwrap(record["mse"] as? Double)
+            let psnr = try XCTUnwrap(record["psnr"] as? Double)
+            XCTAssertGreaterThan(mse, 0)
+            XCTAssertEqual(psnr, 10 * log10(1 / mse), accuracy: 1e-9)
+            psnrs.append(psnr)
+        }
+        let totals = try XCTUnwrap(doc["totals"] as? [String: Any])
+        XCTAssertEqual(totals["compared"] as? Int, 3)
+        XCTAssertEqual(try XCTUnwrap(totals["meanPSNR"] as? Double), psnrs.reduce(0, +) / 3, accuracy: 1e-9)
+        XCTAssertNotNil(totals["psnr"] as? Double)
+
+        // The data on standard output: the document goes to standard error.
+        let piped = try run("aedec", ["ael/img1.ael", "-o", "-", "--json"], in: dir)
+        XCTAssertEqual(piped.status, 0, piped.stderr)
+        XCTAssertEqual([UInt8](piped.stdout.prefix(8)), PNGImage.signature)
+        let onError = try object(piped.stderr)
+        XCTAssertEqual((onError["files"] as? [[String: Any]])?.first?["output"] as? String, "-")
+    }
+
+    // MARK: --stats order
+
+    func testStatsLinesFollowTheInputOrderWithSeveralWorkers() throws {
+        let dir = try folder()
+        _ = try writeImages(dir, count: 6)
+        let r = try run("aeenc", ["in", "-o", "out", "--threads", "2", "--stats"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdoutText.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 7)
+        XCTAssertEqual(lines.prefix(6).map { $0.components(separatedBy: " -> ").first! }, (0..<6).map { "in/img\($0).png" })
+        XCTAssertTrue(lines[6].hasPrefix("total: 6 files"), lines[6])
+    }
+}
