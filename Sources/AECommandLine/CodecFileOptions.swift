@@ -36,11 +36,18 @@ public struct CodecFileOptions: ParsableArguments {
     @Flag(help: "Print the figures of --stats as one JSON document at the end (per file, in input order, and totals) instead of lines.")
     public var json = false
 
+    @Option(help: ArgumentHelp("Convert only share K of N of the input files (1 <= K <= N; each file in exactly one share, chosen by a hash of its name), for job arrays.",
+                               valueName: "k/n"))
+    public var shard: String?
+
     public init() {}
 
     public func validate() throws {
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
         guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard must be K/N with 1 <= K <= N <= \(Shard.maxCount), got '\(shard)'")
+        }
     }
 
     /// Job settings for `direction` and `inputs` with these options filled in.
@@ -52,6 +59,7 @@ public struct CodecFileOptions: ParsableArguments {
         settings.force = force
         settings.skipExisting = skipExisting
         settings.json = json
+        settings.shard = shard.flatMap(Shard.init)
         settings.threads = Parallelism.capped(threads)
         settings.modelSearchPath = ModelCatalog.searchPath(modelPath: modelPath, environment: ProcessInfo.processInfo.environment)
         return settings

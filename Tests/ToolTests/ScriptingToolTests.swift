@@ -142,4 +142,67 @@ final class ScriptingToolTests: XCTestCase {
         XCTAssertEqual(lines.prefix(6).map { $0.components(separatedBy: " -> ").first! }, (0..<6).map { "in/img\($0).png" })
         XCTAssertTrue(lines[6].hasPrefix("total: 6 files"), lines[6])
     }
+
+    // MARK: --shard
+
+    func testShardsPartitionAFolderExactlyAndStably() throws {
+        let dir = try folder()
+        _ = try writeImages(dir, count: 1, folder: "in")
+        for i in 1..<13 {
+            let (png, _) = TestPNG.sample(width: 6 + i, height: 5, colorType: 2, bitDepth: 8, seed: i)
+            try TestFiles.write(png, to: "\(dir)/in/photo-\(i).png")
+        }
+        let all = try FileManager.default.contentsOfDirectory(atPath: dir + "/in").filter { $0.hasSuffix(".png") }
+        let n = 3
+        var shares: [[String]] = []
+        for k in 1...n {
+            let r = try run("aeenc", ["in", "-o", "out\(k)", "--shard", "\(k)/\(n)", "--json"], in: dir)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let written = (try object(r.stdoutText)["files"] as? [[String: Any]] ?? []).compactMap { $0["input"] as? String }
+            let listed = (try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/out\(k)")) ?? []
+            XCTAssertEqual(Set(listed), Set(written.map { ($0 as NSString).lastPathComponent.replacingOccurrences(of: ".png", with: ".ael") }))
+            shares.append(written.map { ($0 as NSString).lastPathComponent })
+            // The same share every run (and with --skip-existing nothing is left to do).
+            let again = try run("aeenc", ["in", "-o", "again\(k)", "--shard", "\(k)/\(n)", "--json"], in: dir)
+            XCTAssertEqual((try object(again.stdoutText)["files"] as? [[String: Any]] ?? []).compactMap { $0["input"] as? String },
+                           written)
+        }
+        // Every file in exactly one share; with 13 files over 3 shards no share is empty here.
+        XCTAssertEqual(shares.flatMap { $0 }.sorted(), all.sorted())
+        XCTAssertEqual(Set(shares.flatMap { $0 }).count, all.count)
+        XCTAssertTrue(shares.allSatisfy { !$0.isEmpty }, "\(shares)")
+        // A file keeps its share when others are added.
+        let (png, _) = TestPNG.sample(width: 9, height: 9, colorType: 2, bitDepth: 8, seed: 99)
+        try TestFiles.write(png, to: dir + "/in/added.png")
+        for k in 1...n {
+            let r = try run("aeenc", ["in", "-o", "grown\(k)", "--shard", "\(k)/\(n)", "--json"], in: dir)
+            let names = (try object(r.stdoutText)["files"] as? [[String: Any]] ?? []).compactMap {
+                ($0["input"] as? String).map { ($0 as NSString).lastPathComponent }
+            }
+            XCTAssertEqual(names.filter { $0 != "added.png" }, shares[k - 1])
+        }
+        // 1/1 is everything; bad shares are usage errors.
+        let whole = try run("aeenc", ["in", "-o", "whole", "--shard", "1/1", "--json"], in: dir)
+        XCTAssertEqual((try object(whole.stdoutText)["totals"] as? [String: Any])?["written"] as? Int, all.count + 1)
+        for bad in ["0/3", "4/3", "1/0", "2", "a/b", "1/3/4"] {
+            let r = try run("aeenc", ["in", "--shard", bad], in: dir)
+            XCTAssertEqual(r.status, 64, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--shard must be K/N"), r.stderr)
+        }
+        let stdin = try run("aeenc", ["-", "--shard", "1/2"], stdin: dir + "/in/added.png")
+        XCTAssertEqual(stdin.status, 64, stdin.stderr)
+    }
+
+    func testDecodingShardsPartitionTheLatentFiles() throws {
+        let dir = try folder()
+        _ = try writeImages(dir, count: 7)
+        XCTAssertEqual(try run("aeenc", ["in", "-o", "ael"], in: dir).status, 0)
+        var decoded: [String] = []
+        for k in 1...2 {
+            let r = try run("aedec", ["ael", "-o", "png", "--shard", "\(k)/2", "--skip-existing"], in: dir)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            decoded = try FileManager.default.contentsOfDirectory(atPath: dir + "/png").sorted()
+        }
+        XCTAssertEqual(decoded, (0..<7).map { "img\($0).png" })
+    }
 }

@@ -11,6 +11,9 @@ extension CodecJob {
         let inputs = settings.inputs
         guard !inputs.isEmpty else { throw ToolError(path: "INPUT", reason: "no input files given") }
         if inputs.contains("-") {
+            if settings.shard != nil {
+                throw CodecUsageError(option: "--shard", reason: "takes a share of files and folders, not of standard input")
+            }
             guard inputs.count == 1 else {
                 throw ToolError(path: "-", reason: "standard input can only be the single input")
             }
@@ -33,9 +36,14 @@ extension CodecJob {
         var files: [String] = []
         var refused: [Error] = []
         var sawFolder = false
+        // With --shard, only the files of this share (a folder's files by their name in it).
+        let inShard = { (name: String) in settings.shard?.contains(name) ?? true }
         for input in inputs {
             let kind = FileBytes.kind(of: input)
-            guard kind.isFolder else { files.append(input); continue }
+            guard kind.isFolder else {
+                if inShard(input) { files.append(input) }
+                continue
+            }
             sawFolder = true
             let names: [String]
             do {
@@ -45,22 +53,23 @@ extension CodecJob {
                 continue
             }
             let base = input.hasSuffix("/") ? input : input + "/"
-            let named = names.filter {
+            let all = names.filter {
                 !$0.hasPrefix(".") && ($0 as NSString).pathExtension.lowercased() == conversion().inputExtension
                     && !FileBytes.kind(of: base + $0).isFolder
             }.sorted()
+            let named = all.filter(inShard)
             // A FIFO or device could block the run or never end: named, not read.
             let matching = named.filter { FileBytes.isRegularFile(base + $0) }
             for name in named where !matching.contains(name) {
                 refused.append(ToolError(path: base + name, reason: "is not a regular file (a FIFO, device or socket); skipped"))
             }
-            if named.isEmpty {
+            if all.isEmpty {
                 refused.append(ToolError(path: input, reason: "the folder holds no .\(conversion().inputExtension) files"))
             }
             files += matching.map { base + $0 }
         }
 
-        let several = files.count + refused.count > 1 || sawFolder
+        let several = files.count + refused.count > 1 || sawFolder || settings.shard != nil
         var outputFolder: String? = nil
         if let o = settings.output {
             if several {

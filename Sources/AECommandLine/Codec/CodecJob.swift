@@ -43,6 +43,8 @@ public struct CodecJob {
         /// Print the figures as one JSON document at the end of the run (`CodecJSONReport`)
         /// instead of `stats` lines.
         public var json = false
+        /// Only this share of the inputs (`--shard K/N`); nil: all of them.
+        public var shard: Shard?
         /// Decoding: the original PNG (or a folder of originals, matched by name) to
         /// measure MSE and PSNR against.
         public var reference: String?
