@@ -59,8 +59,9 @@ let package = Package(
         .target(name: "AENet", dependencies: ["AEBase", "CBLAS"]),
 
         // Every byte on disk, nothing of networks: safe writes, bounded reads, checksums,
-        // zlib, PNG, the model-bundle container and metadata, the latent file, the built-in bundles.
-        .target(name: "AEFormats", dependencies: ["AEBase", "CZlib", "CPNG", "CSyscalls", "CModels"],
+        // zlib, PNG, the model-bundle container and metadata, the latent file, the built-in bundles,
+        // the bundle's entropy tables (read with the range coder, for latent files 2.0).
+        .target(name: "AEFormats", dependencies: ["AEBase", "AEEntropyCoding", "CZlib", "CPNG", "CSyscalls", "CModels"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Training and evaluation data sources (MAT, npy, PNG folders, SVHN photos, synthetic).
@@ -85,7 +86,7 @@ let package = Package(
         .executableTarget(name: "aedec", dependencies: ["AEFormats", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
         .executableTarget(name: "aetrain", dependencies: [
             "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
-        // aeinfo reads files only: it links AEFormats, not the network (no BLAS).
+        // aeinfo reads files only: it links AEFormats (and the range coder), not the network (no BLAS).
         .executableTarget(name: "aeinfo", dependencies: ["AEFormats", "AEProcess", argumentParser]),
         .executableTarget(name: "aebench", dependencies: ["AENet", "AEProcess", argumentParser]),
 

@@ -1,5 +1,8 @@
 import AEBase
+import AECodec
+import AEEntropyCoding
 import AEFormats
+import AENet
 import AETestSupport
 import Foundation
 import XCTest
@@ -204,5 +207,82 @@ final class ScriptingToolTests: XCTestCase {
             decoded = try FileManager.default.contentsOfDirectory(atPath: dir + "/png").sorted()
         }
         XCTAssertEqual(decoded, (0..<7).map { "img\($0).png" })
+    }
+
+    // MARK: aeinfo --latents
+
+    /// Runs `aeinfo --latents` on one file and returns its object.
+    func latents(_ path: String, _ extra: [String] = [], in dir: String? = nil) throws -> [String: Any] {
+        let r = try run("aeinfo", ["--latents", path] + extra, in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        return try object(r.stdoutText)
+    }
+
+    func floats(_ value: Any?) throws -> [Float] {
+        try XCTUnwrap(value as? [NSNumber]).map { Float($0.doubleValue) }
+    }
+
+    /// 2.0 files: the symbols, coded again under the bundle's tables, give the file's
+    /// stream byte for byte; values are symbol + median; the shape is the codec's.
+    func checkCoded(_ path: String, bundle: ModelBundle, doc: [String: Any]) throws {
+        let file = try CodedLatentFile.read(path: path)
+        let tables = try XCTUnwrap(try EntropyTables(bundle: bundle))
+        let shape = try XCTUnwrap(doc["shape"] as? [Int])
+        XCTAssertEqual(shape, try EntropyCodec(bundle: bundle).latentShape(width: file.width, height: file.height))
+        let symbols = try XCTUnwrap(doc["symbols"] as? [Int]).map { Int32($0) }
+        XCTAssertEqual(symbols.count, shape.reduce(1, *))
+        let c = tables.tables.count
+        XCTAssertEqual(RangeEncoder.encode(symbols, tableIndexes: symbols.indices.map { $0 % c }, tables: tables.tables),
+                       file.stream)
+        XCTAssertEqual(try floats(doc["values"]), symbols.enumerated().map { Float($0.element) + tables.medians[$0.offset % c] })
+    }
+
+    func testLatentsOfACodedWholeImageFile() throws {
+        let golden = TestFixtures.path("coded/golden-conv.ael")
+        let models = TestFixtures.path("coded")
+        let doc = try latents(golden, ["--model-path", models])
+        XCTAssertEqual(doc["version"] as? String, "2.0")
+        XCTAssertEqual(doc["shape"] as? [Int], [1, 2, 3, 16], "40x24 pads to 48x32: a 3x2 latent of 16 channels")
+        try checkCoded(golden, bundle: try ModelBundle.read(path: models + "/conv-tiny.aemodel"), doc: doc)
+        // Without its model: one line naming the fingerprint, exit 1.
+        let r = try run("aeinfo", ["--latents", golden])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("aeinfo: \(golden): its values need the model "), r.stderr)
+    }
+
+    func testLatentsOfACodedTileFile() throws {
+        let dir = try folder()
+        let base = ReferenceModel.build(latentDim: 8, seed: 3)
+        var rng = RandomGenerator(seed: 3)
+        let prior = FactorizedPrior(channels: 8, rng: &rng)
+        prior.setQuantilesByBisection()
+        let bundle = ModelBundle(model: Autoencoder(encoder: base.encoder, decoder: base.decoder, prior: prior))
+            .withEntropyTables(try EntropyTables(prior: prior))
+        try FileManager.default.createDirectory(atPath: dir + "/models", withIntermediateDirectories: true)
+        _ = try bundle.write(to: dir + "/models/tiles.aemodel")
+        _ = try writeImages(dir, count: 2)
+        let enc = try run("aeenc", ["in/img1.png", "-o", "t.ael", "--model", "models/tiles.aemodel"], in: dir)
+        XCTAssertEqual(enc.status, 0, enc.stderr)
+        let doc = try latents("t.ael", ["--model-path", "models"], in: dir)
+        XCTAssertEqual(doc["shape"] as? [Int], [1, 8], "a 13x12 image is one 32x32 tile of 8 values")
+        try checkCoded(dir + "/t.ael", bundle: bundle, doc: doc)
+    }
+
+    func testLatentsOfVersion1FilesAreTheStoredValues() throws {
+        let dir = try folder()
+        _ = try writeImages(dir, count: 1)
+        XCTAssertEqual(try run("aeenc", ["in/img0.png", "-o", "f16.ael", "--latent", "f16"], in: dir).status, 0)
+        XCTAssertEqual(try run("aeenc", ["in/img0.png", "-o", "u8.ael", "--latent", "u8"], in: dir).status, 0)
+        let f16 = try latents("f16.ael", in: dir)
+        let file = try LatentFile.read(path: dir + "/f16.ael")
+        XCTAssertEqual(f16["shape"] as? [Int], [20, file.latentDim], "160x128 is 5x4 tiles")
+        XCTAssertEqual(f16["encoding"] as? String, "float16")
+        XCTAssertNil(f16["symbols"])
+        XCTAssertEqual(try floats(f16["values"]), file.latents)
+
+        let quantization = try XCTUnwrap(EmbeddedModels.bundle(named: EmbeddedModels.defaultName)).quantization
+        let u8 = try latents("u8.ael", in: dir)
+        XCTAssertEqual(u8["encoding"] as? String, "uint8")
+        XCTAssertEqual(try floats(u8["values"]), try LatentFile.read(path: dir + "/u8.ael", quantization: quantization).latents)
     }
 }
