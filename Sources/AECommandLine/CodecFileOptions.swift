@@ -26,9 +26,9 @@ public struct CodecFileOptions: ParsableArguments {
           help: "Keep existing outputs that are valid and write only the missing ones (rerun after an interrupted or killed run).")
     public var skipExisting = false
 
-    @Option(help: ArgumentHelp("Worker threads; more than the \(Parallelism.availableCores) cores are capped to the cores (default: all cores).",
+    @Option(help: ArgumentHelp("Worker threads (default: all cores); more than the cores are capped to the cores.",
                                valueName: "n"))
-    public var threads = Parallelism.availableCores
+    public var threads: Int?  // nil: all cores (an optional, so the help states no machine's count)
 
     @Flag(help: "No progress bar.")
     public var quiet = false
@@ -43,7 +43,7 @@ public struct CodecFileOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive") }
         guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
         if let shard, Shard(shard) == nil {
             throw ValidationError("--shard must be K/N with 1 <= K <= N <= \(Shard.maxCount), got '\(shard)'")
@@ -60,7 +60,7 @@ public struct CodecFileOptions: ParsableArguments {
         settings.skipExisting = skipExisting
         settings.json = json
         settings.shard = shard.flatMap(Shard.init)
-        settings.threads = Parallelism.capped(threads)
+        settings.threads = Parallelism.capped(threads ?? Parallelism.availableCores)
         settings.modelSearchPath = ModelCatalog.searchPath(modelPath: modelPath, environment: ProcessInfo.processInfo.environment)
         return settings
     }

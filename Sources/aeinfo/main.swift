@@ -9,6 +9,11 @@ struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
         abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel), or the header and sizes of a latent file (.ael).",
+        usage: """
+            aeinfo FILE.aemodel|FILE.ael ... [--json] [--model-path DIR]
+            aeinfo --latents FILE.ael ... [--model-path DIR]
+            aeinfo --models [--json] [--model-path DIR]
+            """,
         discussion: """
             For a latent file, aeinfo also names the model that made it when it finds the model by \
             its fingerprint (among the built-in models, then the .aemodel files of each \

@@ -146,6 +146,41 @@ final class ScriptingToolTests: XCTestCase {
         XCTAssertTrue(lines[6].hasPrefix("total: 6 files"), lines[6])
     }
 
+    /// On a terminal (a pseudo-terminal from util-linux `script`), every `--stats` line
+    /// starts on a cleared line: never after the progress bar's text.
+    func testStatsLinesNeverRunIntoTheProgressBarOnATerminal() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("no /usr/bin/script") }
+        let dir = try folder()
+        _ = try writeImages(dir, count: 8)
+        let aeenc = try ToolProcess.path(of: "aeenc")
+        let r = try ToolProcess.run(executable: "/usr/bin/script",
+                                    ["-qec", "'\(aeenc)' in -o out --threads 2 --stats", "/dev/null"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let text = r.stdoutText
+        XCTAssertTrue(text.contains("files/s"), "the bar was drawn: \(text.debugDescription)")
+        let lines = text.components(separatedBy: "\u{1B}[2K").flatMap { $0.components(separatedBy: "\n") }
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\r")) }
+        let stats = lines.filter { $0.contains(" -> ") }
+        XCTAssertEqual(stats.count, 8, text.debugDescription)
+        for line in stats { XCTAssertTrue(line.hasPrefix("in/img"), "ran into the bar: \(line.debugDescription)") }
+    }
+
+    /// Help within 80 columns, and each option's default stated once (not the text's
+    /// "(default: all cores)" and the parser's "(default: 2)" both).
+    func testHelpStatesEachDefaultOnceWithin80Columns() throws {
+        for tool in ["aeenc", "aedec", "aeinfo"] {
+            let r = try run(tool, ["--help"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for line in r.stdoutText.split(separator: "\n") {
+                XCTAssertLessThanOrEqual(line.count, 80, "\(tool): \(line)")
+            }
+            let flat = r.stdoutText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            XCTAssertNil(flat.range(of: #"\(default: [^)]*\)\.? \(default:"#, options: .regularExpression),
+                         "\(tool) states a default twice")
+            if tool != "aeinfo" { XCTAssertTrue(flat.contains("--threads <n> Worker threads (default: all cores);"), flat) }
+        }
+    }
+
     // MARK: --shard
 
     func testShardsPartitionAFolderExactlyAndStably() throws {

@@ -25,7 +25,7 @@ public enum CodecCommand {
             let summary = try job.run(output: output, shouldStop: { interrupt.isRaised }, statsLine: { line in
                 statsLock.lock()
                 defer { statsLock.unlock() }
-                ToolReporter.statsLine(line, dataOnStandardOutput: toStandardOutput)
+                ToolReporter.statsLine(line, dataOnStandardOutput: toStandardOutput, output: output)
             })
             if settings.json {
                 // One document at the end, where the --stats lines would go.

@@ -69,19 +69,22 @@ final class RunState: @unchecked Sendable {
     private func settle(_ index: Int) {
         settled[index] = true
         done += 1
+        var wrote = false
         while printed < tasks.count && settled[printed] {
-            if let line = lines[printed] { statsLine(line) }
+            if let line = lines[printed] { statsLine(line) }  // clears the bar's line first
+            wrote = wrote || lines[printed] != nil
             lines[printed] = nil
             printed += 1
         }
-        draw()
+        draw(force: wrote)
     }
 
     /// Redraws the bar (at most 10 times a second; only with several files).
-    private func draw() {
+    /// `force`: the line was just cleared for stats lines, so it is drawn again at once.
+    private func draw(force: Bool = false) {
         guard total > 1, output.mode == .interactive else { return }
         let now = Date()
-        guard done == total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+        guard force || done == total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
         lastDraw = now
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
