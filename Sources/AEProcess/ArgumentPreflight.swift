@@ -44,9 +44,14 @@ public enum ArgumentPreflight {
 }
 
 extension ParsableCommand {
-    /// `main()` over the process's arguments after `ArgumentPreflight`.
+    /// `main()` over the process's arguments after `ArgumentPreflight`; help in
+    /// `HelpLayout`'s order (for tools without subcommands).
     public static func mainCheckingArguments() {
         switch ArgumentPreflight.check(Array(CommandLine.arguments.dropFirst())) {
+        case .success(let arguments) where configuration.subcommands.isEmpty && HelpLayout.asksForHelp(arguments):
+            // 78 columns: the details are indented by 2.
+            print(HelpLayout.reordered(helpMessage(columns: 78)), terminator: "")
+            exit()
         case .success(let arguments): main(arguments)
         case .failure(let error): exit(withError: error)
         }

@@ -177,6 +177,14 @@ final class ScriptingToolTests: XCTestCase {
             let flat = r.stdoutText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
             XCTAssertNil(flat.range(of: #"\(default: [^)]*\)\.? \(default:"#, options: .regularExpression),
                          "\(tool) states a default twice")
+            // Usage first (after the one-paragraph overview), the long explanations last.
+            let text = r.stdoutText
+            let usage = try XCTUnwrap(text.range(of: "\nUSAGE: ")).lowerBound
+            let options = try XCTUnwrap(text.range(of: "\nOPTIONS:\n")).lowerBound
+            let details = try XCTUnwrap(text.range(of: "\nDETAILS:\n")).lowerBound
+            XCTAssertTrue(usage < options && options < details, tool)
+            XCTAssertEqual(text[..<usage].components(separatedBy: "\n\n").count, 1, "\(tool): one overview paragraph")
+            XCTAssertEqual(try run(tool, ["-h"]).stdoutText, text)
             if tool != "aeinfo" { XCTAssertTrue(flat.contains("--threads <n> Worker threads (default: all cores);"), flat) }
         }
     }
