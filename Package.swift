@@ -63,8 +63,9 @@ let package = Package(
         .target(name: "AENet", dependencies: ["AEBase", "CBLAS"]),
 
         // Every byte on disk, nothing of networks: safe writes, bounded reads, checksums,
-        // zlib, PNG, JPEG and WebP input, the model-bundle container and metadata, the latent file, the built-in bundles.
-        .target(name: "AEFormats", dependencies: ["AEBase", "CZlib", "CPNG", "CJPEG", "CWebP", "CSyscalls", "CModels"],
+        // zlib, PNG, JPEG and WebP input, the model-bundle container and metadata, the latent file,
+        // the built-in bundles, the bundle's entropy tables (read with the range coder, for latent files 2.0).
+        .target(name: "AEFormats", dependencies: ["AEBase", "AEEntropyCoding", "CZlib", "CPNG", "CJPEG", "CWebP", "CSyscalls", "CModels"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Training and evaluation data sources (MAT, npy, PNG folders, SVHN photos, synthetic).
@@ -89,7 +90,7 @@ let package = Package(
         .executableTarget(name: "aedec", dependencies: ["AEFormats", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
         .executableTarget(name: "aetrain", dependencies: [
             "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
-        // aeinfo reads files only: it links AEFormats, not the network (no BLAS).
+        // aeinfo reads files only: it links AEFormats (and the range coder), not the network (no BLAS).
         .executableTarget(name: "aeinfo", dependencies: ["AEFormats", "AEProcess", argumentParser]),
         .executableTarget(name: "aebench", dependencies: ["AENet", "AEFormats", "AEProcess", argumentParser]),
 

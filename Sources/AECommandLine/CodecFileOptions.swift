@@ -27,18 +27,28 @@ public struct CodecFileOptions: ParsableArguments {
           help: "Keep existing outputs that are valid and write only the missing ones (rerun after an interrupted or killed run).")
     public var skipExisting = false
 
-    @Option(help: ArgumentHelp("Worker threads; more than the \(Parallelism.availableCores) cores are capped to the cores (default: all cores).",
+    @Option(help: ArgumentHelp("Worker threads (default: all cores); more than the cores are capped to the cores.",
                                valueName: "n"))
-    public var threads = Parallelism.availableCores
+    public var threads: Int?  // nil: all cores (an optional, so the help states no machine's count)
 
     @Flag(help: "No progress bar.")
     public var quiet = false
 
+    @Flag(help: "Print the figures of --stats as one JSON document at the end (per file, in input order, and totals) instead of lines.")
+    public var json = false
+
+    @Option(help: ArgumentHelp("Convert only share K of N of the input files (1 <= K <= N; each file in exactly one share, chosen by a hash of its name), for job arrays.",
+                               valueName: "k/n"))
+    public var shard: String?
+
     public init() {}
 
     public func validate() throws {
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive") }
         guard !(force && skipExisting) else { throw ValidationError("--force and --skip-existing exclude each other") }
+        if let shard, Shard(shard) == nil {
+            throw ValidationError("--shard must be K/N with 1 <= K <= N <= \(Shard.maxCount), got '\(shard)'")
+        }
     }
 
     /// For aedec, which writes PNG only: a usage error when `-o` names one output file
@@ -61,7 +71,9 @@ public struct CodecFileOptions: ParsableArguments {
         settings.model = model
         settings.force = force
         settings.skipExisting = skipExisting
-        settings.threads = Parallelism.capped(threads)
+        settings.json = json
+        settings.shard = shard.flatMap(Shard.init)
+        settings.threads = Parallelism.capped(threads ?? Parallelism.availableCores)
         settings.modelSearchPath = ModelCatalog.searchPath(modelPath: modelPath, environment: ProcessInfo.processInfo.environment)
         return settings
     }

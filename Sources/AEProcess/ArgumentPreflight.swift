@@ -45,13 +45,19 @@ public enum ArgumentPreflight {
 
 extension ParsableCommand {
     /// `main()` over the process's arguments after `ArgumentPreflight`; `--version`
-    /// (anywhere before a `--`) prints `ToolVersion.text` and exits 0. (The parser's own
-    /// `--version` prints only the configuration's fixed string, which lists it in the help.)
+    /// (anywhere before a `--`) prints `ToolVersion.text` and exits 0 (the parser's own
+    /// `--version` prints only the configuration's fixed string, which lists it in the help);
+    /// help in `HelpLayout`'s order (for tools without subcommands).
     public static func mainCheckingArguments() {
         switch ArgumentPreflight.check(Array(CommandLine.arguments.dropFirst())) {
         case .success(let arguments):
             if arguments.prefix(while: { $0 != "--" }).contains("--version") {
                 print(ToolVersion.text(tool: configuration.commandName ?? "aecodec"))
+                exit()
+            }
+            if configuration.subcommands.isEmpty && HelpLayout.asksForHelp(arguments) {
+                // 78 columns: the details are indented by 2.
+                print(HelpLayout.reordered(helpMessage(columns: 78)), terminator: "")
                 exit()
             }
             main(arguments)

@@ -30,6 +30,15 @@ public struct TerminalOutput: Sendable {
         }
     }
 
+    /// Writes `text` and a newline to `target` (a `--stats` line, on standard output or
+    /// error) without running into the status line: on a terminal the status line is
+    /// cleared first, and its owner draws it again below. One owner of the terminal's line,
+    /// whichever stream the text goes to.
+    public func above(_ text: String, to target: StandardStream.Target) {
+        if mode == .interactive { StandardStream.write("\r\u{1B}[2K", to: .error) }
+        StandardStream.write(text + "\n", to: target)
+    }
+
     /// A text bar like `[=========>          ]`.
     public static func bar(fraction: Double, width: Int = 24) -> String {
         let f = max(0, min(1, fraction))

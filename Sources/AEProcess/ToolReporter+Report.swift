@@ -15,7 +15,9 @@ extension ToolReporter {
 
     /// A `--stats` line: on standard output, or on standard error when the data go to
     /// standard output.
-    public static func statsLine(_ text: String, dataOnStandardOutput: Bool) {
-        StandardStream.write(text + "\n", to: dataOnStandardOutput ? .error : .output)
+    /// Through `output`, so that a progress bar on the terminal is cleared first.
+    public static func statsLine(_ text: String, dataOnStandardOutput: Bool,
+                                 output: TerminalOutput = TerminalOutput(mode: .lines)) {
+        output.above(text, to: dataOnStandardOutput ? .error : .output)
     }
 }

@@ -9,6 +9,11 @@ struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
         abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel), or the header and sizes of a latent file (.ael).",
+        usage: """
+            aeinfo FILE.aemodel|FILE.ael ... [--json] [--model-path DIR]
+            aeinfo --latents FILE.ael ... [--model-path DIR]
+            aeinfo --models [--json] [--model-path DIR]
+            """,
         discussion: """
             For a latent file, aeinfo also names the model that made it when it finds the model by \
             its fingerprint (among the built-in models, then the .aemodel files of each \
@@ -19,6 +24,15 @@ struct AEinfo: ParsableCommand {
             in the same places (aeenc --model SET -q LEVEL): each level's bundle and, when the \
             bundle records them, its mean bits per pixel and PSNR on the 24 Kodak photos. With \
             --json: an array of the built-in models and the sets' levels found in folders.
+
+            --latents prints, for each latent file, one JSON object with its latent values, flat \
+            in memory order (channels last), and their "shape": for 1.x files each tile's values \
+            ([tiles, latentDim]; uint8 files dequantised with the model's table), for 2.0 files \
+            the entropy-coded "symbols", decoded with the model's entropy tables, and the \
+            "values" symbol + median of the channel ([tiles, channels] for tile models, \
+            [1, H/16, W/16, channels] for whole-image models). It needs the model's bundle \
+            (found as above) for 2.0 and uint8 files, but not its network. With numpy: \
+            np.array(d["values"]).reshape(d["shape"]).
 
             Errors are reported as one line, 'aeinfo: <path>: <reason>'. Exit status: 0 done, 1 if \
             any file failed, 64 usage error.
@@ -38,6 +52,9 @@ struct AEinfo: ParsableCommand {
 
     @Flag(help: "Print one JSON object per file instead of text.")
     var json = false
+
+    @Flag(help: "Print the latent values of latent files (.ael) as JSON (1.x: per tile; 2.0: the decoded symbols and the values symbol + median).")
+    var latents = false
 
     func run() throws {
         // Checked here, not in validate(), so an unknown option is reported before it.
@@ -60,6 +77,11 @@ struct AEinfo: ParsableCommand {
         for (index, path) in inputs.enumerated() {
             do {
                 let output: String
+                if latents {
+                    // The values are the whole point: one JSON object per file, the model found as aedec does.
+                    print(try LatentValues(path: path, catalog: catalog).json())
+                    continue
+                }
                 switch try FileKind.detect(path: path) {
                 case .modelBundle:
                     let info = try BundleInfo(path: path)

@@ -118,7 +118,7 @@ final class HostileInputTests: XCTestCase {
                           ["aetrain", "report", "--help"]] {
             let tool = try ToolProcess(arguments[0], Array(arguments.dropFirst()), in: dir)
             XCTAssertEqual(tool.finish(timeout: 60), 0)
-            let help = tool.stdout.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "  ", with: " ")
+            let help = tool.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")  // layout aside
             XCTAssertTrue(help.contains("64 usage error"), "\(arguments): \(help)")
         }
     }

@@ -4,8 +4,8 @@ import AENet
 import Foundation
 
 /// What `aeenc` and `aedec` do once their arguments are parsed: Ctrl-C handling,
-/// progress, `--stats` lines (on standard output, or standard error when the data
-/// go to standard output), the final count of failures, and the exit status.
+/// progress, `--stats` lines or the `--json` document (on standard output, or standard
+/// error when the data go to standard output), the final count of failures, and the exit status.
 public enum CodecCommand {
     /// Runs the job and returns the exit status (0, 1, 2, 64 for a `CodecUsageError`, or 130;
     /// see `CodecJob.Summary.exitCode`).
@@ -26,8 +26,13 @@ public enum CodecCommand {
             let summary = try job.run(output: output, shouldStop: { interrupt.isRaised }, statsLine: { line in
                 statsLock.lock()
                 defer { statsLock.unlock() }
-                ToolReporter.statsLine(line, dataOnStandardOutput: toStandardOutput)
+                ToolReporter.statsLine(line, dataOnStandardOutput: toStandardOutput, output: output)
             })
+            if settings.json {
+                // One document at the end, where the --stats lines would go.
+                ToolReporter.statsLine(try CodecJSONReport(tool: job.tool, summary: summary).text(),
+                                       dataOnStandardOutput: toStandardOutput)
+            }
             func say(_ text: String) { ToolReporter.say(tool: job.tool, text) }
             if summary.interrupted {
                 say("interrupted: \(summary.results.count) of \(summary.total) files written, each complete; the rest not started")

@@ -12,6 +12,9 @@ extension CodecJob {
         let inputs = settings.inputs
         guard !inputs.isEmpty else { throw ToolError(path: "INPUT", reason: "no input files given") }
         if inputs.contains("-") {
+            if settings.shard != nil {
+                throw CodecUsageError(option: "--shard", reason: "takes a share of files and folders, not of standard input")
+            }
             guard inputs.count == 1 else {
                 throw ToolError(path: "-", reason: "standard input can only be the single input")
             }
@@ -35,9 +38,14 @@ extension CodecJob {
         var refused: [Error] = []
         var skipped: [Error] = []
         var sawFolder = false
+        // With --shard, only the files of this share (a folder's files by their name in it).
+        let inShard = { (name: String) in settings.shard?.contains(name) ?? true }
         for input in inputs {
             let kind = FileBytes.kind(of: input)
-            guard kind.isFolder else { files.append(input); continue }
+            guard kind.isFolder else {
+                if inShard(input) { files.append(input) }
+                continue
+            }
             sawFolder = true
             let found = folderInputs(input)
             files += found.files
@@ -45,7 +53,7 @@ extension CodecJob {
             skipped += found.skipped
         }
 
-        let several = files.count + refused.count > 1 || sawFolder
+        let several = files.count + refused.count > 1 || sawFolder || settings.shard != nil
         var outputFolder: String? = nil
         if let o = settings.output {
             if several {
@@ -135,7 +143,8 @@ extension CodecJob {
         }
         let base = folder.hasSuffix("/") ? folder : folder + "/"
         var files: [String] = [], refused: [Error] = [], skipped: [Error] = []
-        for name in names.sorted() where !name.hasPrefix(".") {
+        // With --shard, only the names of this share (an empty share is no error).
+        for name in names.sorted() where !name.hasPrefix(".") && (settings.shard?.contains(name) ?? true) {
             let path = base + name
             let claimed = conversion.inputExtensions.contains((name as NSString).pathExtension.lowercased())
             if FileBytes.kind(of: path).isFolder {
@@ -155,7 +164,7 @@ extension CodecJob {
                 files.append(path)  // unreadable: reading it reports why
             }
         }
-        if files.isEmpty && refused.isEmpty {
+        if files.isEmpty && refused.isEmpty && settings.shard == nil {
             refused.append(ToolError(path: folder, reason: "the folder holds no \(conversion.inputKind)"))
         }
         return (files, refused, skipped)

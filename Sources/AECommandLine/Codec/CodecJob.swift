@@ -40,6 +40,11 @@ public struct CodecJob {
         public var threads = Parallelism.availableCores
         /// Print size, bits per pixel and compression ratio per file (and PSNR with `reference`).
         public var stats = false
+        /// Print the figures as one JSON document at the end of the run (`CodecJSONReport`)
+        /// instead of `stats` lines.
+        public var json = false
+        /// Only this share of the inputs (`--shard K/N`); nil: all of them.
+        public var shard: Shard?
         /// Decoding: the original PNG (or a folder of originals, matched by name) to
         /// measure MSE and PSNR against.
         public var reference: String?
@@ -111,12 +116,24 @@ public struct CodecJob {
         public var comparedValues: Int = 0
         /// The quality level of the model that wrote or read the file, when its bundle has one.
         public var quality: BundleMetadata.QualityInfo?
+        /// The fingerprint (hex) and name of the model that wrote or read the file.
+        public var modelFingerprint = ""
+        public var modelName = ""
+        /// Seconds spent reading and converting the file (not writing it).
+        public var seconds = 0.0
 
         public var bitsPerPixel: Double { Double(latentBytes * 8) / Double(width * height) }
         /// Raw RGB bytes (width x height x 3) over the latent file's bytes.
         public var compressionRatio: Double { Double(width * height * 3) / Double(latentBytes) }
         public var mse: Double? { squaredError.map { $0 / Double(max(1, comparedValues)) } }
         public var psnr: Double? { mse.map { PSNR.decibels(mse: $0) } }
+
+        /// Records the model that wrote or read the file.
+        mutating func setModel(_ codec: ModelCodec) {
+            quality = codec.quality
+            modelFingerprint = codec.fingerprint
+            modelName = codec.modelName
+        }
     }
 
     /// The end of a run.
@@ -205,17 +222,17 @@ public struct CodecJob {
                 kept += 1
             }
         }
-        let state = RunState(tasks: tasks, output: output, total: total, alreadyDone: refused.count + existing.count)
+        let state = RunState(tasks: tasks, output: output, total: total, alreadyDone: refused.count + existing.count,
+                             statsLine: statsLine)
 
-        CodecWorkerPool(conversion: conversion, settings: settings, state: state, reporter: reporter,
-                        statsLine: statsLine)
+        CodecWorkerPool(conversion: conversion, settings: settings, state: state, reporter: reporter)
             .run(workers: workers, first: first, shouldStop: shouldStop, makeCodecs: makeCodecs)
         state.finishProgress()
 
         let results = state.results.compactMap { $0 }
         let failed = refused.count + invalid + state.failures
         let interrupted = shouldStop() && results.count + failed + kept < total
-        if settings.stats && results.count > 1 { statsLine(CodecMetrics.totalLine(results)) }
+        if settings.stats && !settings.json && results.count > 1 { statsLine(CodecMetrics.totalLine(results)) }
         return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, skipped: skipped.count,
                        total: total, interrupted: interrupted, seconds: Date().timeIntervalSince(start))
     }

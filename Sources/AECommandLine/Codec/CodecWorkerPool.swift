@@ -11,7 +11,6 @@ struct CodecWorkerPool {
     var settings: CodecJob.Settings
     var state: RunState
     var reporter: FailureReporter
-    var statsLine: (String) -> Void
 
     /// Outputs are committed in groups of this many files, bytes or seconds, whichever comes first.
     static let groupFiles = 32
@@ -60,9 +59,12 @@ struct CodecWorkerPool {
     private func convert(_ index: Int, codec: WorkerCodecs) -> Converted? {
         let task = state.tasks[index]
         let name = Self.inputName(task)
+        let start = Date()
         do {
             let bytes = try conversion.read(task.input, name: name)
-            return Converted(index: index, file: try conversion.convert(bytes, name: name, task: task, codecs: codec))
+            var file = try conversion.convert(bytes, name: name, task: task, codecs: codec)
+            file.result.seconds = Date().timeIntervalSince(start)
+            return Converted(index: index, file: file)
         } catch CodecError.interrupted {
             return nil  // neither done nor failed: the run ends as interrupted
         } catch {
@@ -97,9 +99,10 @@ struct CodecWorkerPool {
                 reporter.report(error, path: state.tasks[c.index].output.displayName)
                 state.fail(c.index)
             } else {
-                if settings.stats { statsLine(CodecMetrics.statsLine(c.file.result, direction: settings.direction)) }
                 if let warning = c.file.warning { reporter.warn(warning, path: Self.inputName(state.tasks[c.index])) }
-                state.succeed(c.index, c.file.result)
+                let line = settings.stats && !settings.json
+                    ? CodecMetrics.statsLine(c.file.result, direction: settings.direction) : nil
+                state.succeed(c.index, c.file.result, line: line)
                 if let problem = c.file.referenceProblem {
                     reporter.report(problem)
                     state.noteUnmeasured()

@@ -51,7 +51,7 @@ struct DecodeConversion: FileConversion {
         }
         let output = try image.encoded()
         var result = CodecJob.FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
-        result.quality = codec.quality
+        result.setModel(codec)
         var problem: Error? = nil
         if let reference = task.reference {
             // A missing or unusable reference costs the measurement, not the decoded image.

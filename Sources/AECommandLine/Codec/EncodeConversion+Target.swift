@@ -36,7 +36,7 @@ extension EncodeConversion {
         }
         let chosen = attempts[index]!  // `choose` always tries the level it returns
         var result = CodecJob.FileResult(task: task, width: width, height: height, latentBytes: chosen.bytes.count)
-        result.quality = chosen.codec.quality
+        result.setModel(chosen.codec)
         if let (sum, count) = chosen.squaredError { (result.squaredError, result.comparedValues) = (sum, count) }
         return ConvertedFile(bytes: chosen.bytes, result: result,
                              warning: met ? nil : missed(target, result: result, codec: chosen.codec))

@@ -70,7 +70,7 @@ struct EncodeConversion: FileConversion {
             throw LatentFileError.invalidRequest(path: name, reason: reason)
         }
         var result = CodecJob.FileResult(task: task, width: width, height: height, latentBytes: output.count)
-        result.quality = codec.quality
+        result.setModel(codec)
         return ConvertedFile(bytes: output, result: result)
     }
 

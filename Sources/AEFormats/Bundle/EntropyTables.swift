@@ -1,6 +1,4 @@
 import AEEntropyCoding
-import AEFormats
-import AENet
 
 /// What the range coder needs to code a model's latents: one integer CDF table per latent
 /// channel, and each channel's median (symbol k stands for the value k + median).
@@ -11,7 +9,9 @@ import AENet
 /// zero), `entropy/cdf_length` [channels], `entropy/offset` [channels] and the float32
 /// `entropy/median` [channels] (Specs/model-bundle.md, section 6b). Encoder and decoder
 /// both use these integers, never the prior's floating point, so a file decodes to the
-/// same symbols on every machine.
+/// same symbols on every machine. Read here, beside the bundle, so that a reader of coded
+/// latent files (`LatentValues`, aeinfo) needs no network; `EntropyTables(prior:)` (AECodec)
+/// computes them.
 public struct EntropyTables: Equatable, Sendable {
     public let tables: [CDFTable]
     public let medians: [Float]
@@ -25,13 +25,6 @@ public struct EntropyTables: Equatable, Sendable {
         precondition(tables.count == medians.count)
         self.tables = tables
         self.medians = medians
-    }
-
-    /// The tables of `prior`'s current density and quantiles (`probabilityTables`).
-    public init(prior: FactorizedPrior) throws {
-        let channels = prior.probabilityTables()
-        self.init(tables: try channels.map { try CDFTable(quantizing: $0.pmf, tailMass: $0.tailMass, offset: $0.minimum) },
-                  medians: channels.map(\.median))
     }
 
     /// The tables as bundle tensors.
