@@ -117,6 +117,9 @@ struct Train: ParsableCommand {
     @Option(help: "Worker threads, 1 to 256 (default: all cores). The count changes the order of the gradient sums, so it is recorded and --resume needs the same.")
     var threads = Parallelism.availableCores
 
+    @Option(help: ArgumentHelp("Denoising: corrupt every training input afresh each epoch (seeded) and train to give back the clean image: gaussian:SIGMA (added to values in [0, 1], then clamped), salt-pepper:P (pixels turned black or white), mask:FRACTION (pixels set to black).", valueName: "NOISE"))
+    var noise: String?
+
     @Option(help: "Held-out test data, evaluated once at the end (MSE and PSNR go into the bundle).")
     var test: String?
 
@@ -153,6 +156,9 @@ struct Train: ParsableCommand {
         if let f = finalLearningRate, !(f > 0 && f.isFinite) { throw ValidationError("--final-learning-rate must be positive") }
         guard TrainingJob.Limits.threads.contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
         guard ["f32", "f16"].contains(weights) else { throw ValidationError("--weights must be f32 or f16") }
+        if let noise {
+            do { _ = try InputNoise(parsing: noise) } catch { throw ValidationError("--noise \(error)") }
+        }
     }
 
     func run() throws {
@@ -181,6 +187,7 @@ struct Train: ParsableCommand {
         settings.options.learningRate = learningRate
         settings.options.finalLearningRate = finalLearningRate
         settings.options.seed = seed
+        settings.options.inputNoise = try noise.map { try InputNoise(parsing: $0) }
         settings.limit = limit == 0 ? nil : limit
         settings.shuffleData = shuffle
         settings.initSeed = seed
@@ -208,9 +215,14 @@ struct Train: ParsableCommand {
         do {
             let result = try job.run(output: output, shouldStop: { interrupt.isRaised })
             var line = "Wrote \(result.bundlePath) (fingerprint \(result.fingerprint))"
-            if let last = result.history.last?.validationLoss { line += String(format: ", val MSE %.6f", last) }
+            if let last = result.history.last?.validationLoss {
+                line += String(format: ", val MSE %.6f", last) + (noise == nil ? "" : " (noisy inputs)")
+            }
             if let mse = result.testMSE {
                 line += String(format: ", test MSE %.6f (PSNR %.2f dB)", mse, 10 * log10(1 / mse))
+            }
+            if let mse = result.testNoisyMSE {
+                line += String(format: ", test MSE %.6f for noisy inputs", mse)
             }
             line += String(format: ", %.0f s", result.wallSeconds)
             output.line(line)

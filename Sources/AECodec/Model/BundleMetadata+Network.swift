@@ -64,6 +64,7 @@ extension BundleMetadata.TrainingProvenance {
                                                           finalLearningRate: options.finalLearningRate),
                   seed: options.seed, initSeed: initSeed, threads: threads, wallTimeSeconds: wallTimeSeconds)
         lambda = (loss as? RateDistortionLoss)?.lambda
+        inputNoise = options.inputNoise?.description
     }
 
     /// The loss this run minimised: rate-distortion with `lambda`, else MSE.
@@ -78,6 +79,9 @@ extension BundleMetadata.TrainingProvenance {
         o.learningRate = optimizer.learningRate
         o.finalLearningRate = optimizer.finalLearningRate
         o.seed = seed
+        // A noise this build cannot parse (a later writer's) is dropped here; a resume
+        // then sees the difference and refuses.
+        o.inputNoise = inputNoise.flatMap { try? InputNoise(parsing: $0) }
         return o
     }
 }

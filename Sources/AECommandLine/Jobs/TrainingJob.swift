@@ -101,6 +101,9 @@ public struct TrainingJob {
         public var fingerprint: String
         public var history: [EpochRecord]
         public var testMSE: Double?
+        /// Denoising runs: the MSE against the clean test images of the model's output for
+        /// corrupted ones (`InputNoise.evaluationSeed`).
+        public var testNoisyMSE: Double?
         public var wallSeconds: Double
     }
 
@@ -303,6 +306,9 @@ public struct TrainingJob {
         trainer.model.prior?.setQuantilesByBisection()
         let measured = test.map { Trainer.measure(trainer.model, on: $0.images, loss: MeanSquaredErrorLoss()) }
         let testMSE = measured?.mse
+        let testNoisyMSE = trainer.options.inputNoise.flatMap { noise in
+            test.map { Trainer.measure(trainer.model, on: $0.images, loss: MeanSquaredErrorLoss(), inputNoise: noise).mse }
+        }
         var final = metadata(kind: .model, testMSE: testMSE,
                              testBitsPerPixel: trainer.model.prior == nil ? nil : measured?.bitsPerPixel)
         final.createdAt = BundleMetadata.timestamp()
@@ -318,7 +324,8 @@ public struct TrainingJob {
         try writeHistory(trainer.history)
         try? FileManager.default.removeItem(atPath: checkpointPath)
         return Result(bundlePath: settings.output, fingerprint: fingerprint, history: trainer.history,
-                      testMSE: testMSE, wallSeconds: previousSeconds + Date().timeIntervalSince(start))
+                      testMSE: testMSE, testNoisyMSE: testNoisyMSE,
+                      wallSeconds: previousSeconds + Date().timeIntervalSince(start))
     }
 
     /// The `--quantize-from` run: reads the bundle `settings.quantizeFrom`, measures its
@@ -378,6 +385,9 @@ public struct TrainingJob {
             throw differs("--learning-rate", "\(t.optimizer.learningRate)", "\(o.learningRate)")
         }
         if t.seed != o.seed { throw differs("--seed", "\(t.seed)", "\(o.seed)") }
+        if t.inputNoise != o.inputNoise?.description {
+            throw differs("--noise", t.inputNoise ?? "none", o.inputNoise?.description ?? "none")
+        }
         if t.optimizer.finalLearningRate != o.finalLearningRate {
             throw differs("--final-learning-rate", "\(t.optimizer.finalLearningRate.map { "\($0)" } ?? "none")",
                           "\(o.finalLearningRate.map { "\($0)" } ?? "none")")

@@ -257,6 +257,9 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         /// Format 1.4: the rate-distortion loss's lambda (loss = lambda * 255^2 * MSE + bits
         /// per pixel); absent for the MSE loss.
         public var lambda: Double?
+        /// Format 1.6: denoising training, the corruption of the inputs in the command-line
+        /// syntax ("gaussian:0.1", "salt-pepper:0.05", "mask:0.25"); absent: clean inputs.
+        public var inputNoise: String?
 
         public init(dataSource: DataSourceInfo? = nil, epochs: Int, batchSize: Int, validationSplit: Double,
                     optimizer: OptimizerInfo, seed: UInt64, initSeed: UInt64? = nil, threads: Int? = nil,
@@ -359,6 +362,12 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             self.name = name
             self.version = version
         }
+    }
+
+    /// Whether the metadata holds a key added in format 1.6 (denoising, variational
+    /// and conditional training).
+    public var usesVersion16Keys: Bool {
+        training?.inputNoise != nil
     }
 
     // MARK: - JSON

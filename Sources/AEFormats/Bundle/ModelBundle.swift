@@ -101,12 +101,13 @@ public struct ModelBundle {
             try LatentFileCodec.checkQuantization(q, latentDim: metadata.architecture.latentDim,
                                                   path: displayPath, request: true)
         }
-        // Writers use the lowest version with the features they need: 1.4 for an
+        // Writers use the lowest version with the features they need: 1.6 for the keys
+        // of denoising, variational and conditional training, 1.4 for an
         // entropy model (metadata architecture.entropyModel, tensors under prior/ and
         // entropy/), 1.3 for the metadata key source, 1.2 for a quantisation table
         // (tensors under quantization/), 1.1 for a learning-rate schedule (metadata key
         // optimizer.finalLearningRate), else 1.0.
-        let minor: UInt16 = metadata.architecture.entropyModel != nil ? 4 : metadata.source != nil ? 3
+        let minor: UInt16 = metadata.usesVersion16Keys ? 6 : metadata.architecture.entropyModel != nil ? 4 : metadata.source != nil ? 3
             : quantization != nil ? 2 : metadata.training?.optimizer.finalLearningRate == nil ? 0 : 1
         return BundleContainer.assemble(metadataJSON: try metadata.jsonBytes(), tensors: payloads,
                                         flags: isCheckpoint ? BundleHeader.checkpointFlag : 0,

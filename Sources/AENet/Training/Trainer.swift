@@ -1,3 +1,4 @@
+import AEBase
 import Foundation
 
 /// Options of a training run; the defaults are the seed's recipe.
@@ -13,6 +14,10 @@ public struct TrainingOptions: Sendable {
     public var finalLearningRate: Float? = nil
     /// Seeds the per-epoch shuffles (the model's initial weights take their own seed).
     public var seed: UInt64 = 0
+    /// Denoising: each training input is corrupted by this noise, drawn afresh per
+    /// batch and epoch, while the target stays the clean image; validation measures
+    /// noisy inputs (a fixed draw) against clean targets. Nil: plain reconstruction.
+    public var inputNoise: InputNoise? = nil
 
     public init() {}
 }
@@ -181,7 +186,9 @@ public final class Trainer {
                                                  imagesPerSecond: Double(min((b + 1) * batchSize, train.count)) / max(elapsed, 1e-9))
             }
             let seconds = Date().timeIntervalSince(start)
-            let measured = validation.map { Trainer.measure(model, on: $0, loss: loss, batchSize: 256) }
+            let measured = validation.map {
+                Trainer.measure(model, on: $0, loss: loss, batchSize: 256, inputNoise: options.inputNoise)
+            }
             var record = EpochRecord(
                 epoch: epoch + 1, trainLoss: lossSum / Double(batches),
                 validationLoss: measured?.loss,
@@ -220,20 +227,28 @@ public final class Trainer {
         return result
     }
 
-    /// The batch loss and the gradients of every trained parameter (zeroed first). With a
-    /// prior the latent gets uniform noise drawn from `noiseSeed`, the loss adds
-    /// `loss.rateWeight` times the bits per pixel, and the prior's quantiles get the
-    /// gradient of their auxiliary loss.
+    /// The seed of a batch's input corruption (`options.inputNoise`), derived from its
+    /// `noiseSeed` so that it differs from the latent's noise.
+    public static func corruptionSeed(noiseSeed: UInt64) -> UInt64 {
+        SplitMix64.mix(noiseSeed ^ 0xC022_0B7E_D1A9_0153)
+    }
+
+    /// The batch loss and the gradients of every trained parameter (zeroed first). With
+    /// `options.inputNoise` the network sees `images` corrupted (seeded by `noiseSeed`)
+    /// and the loss compares its output with the clean `images`. With a prior the latent
+    /// gets uniform noise drawn from `noiseSeed`, the loss adds `loss.rateWeight` times the
+    /// bits per pixel, and the prior's quantiles get the gradient of their auxiliary loss.
     @discardableResult
     public func gradients(_ images: Tensor, noiseSeed: UInt64 = 0) -> StepResult {
         for p in trainedParameters { p.zeroGrad() }
+        let input = options.inputNoise.map { $0.corrupt(images, seed: Self.corruptionSeed(noiseSeed: noiseSeed)) } ?? images
         guard let prior = model.prior else {
-            let reconstruction = model.forward(images)
+            let reconstruction = model.forward(input)
             let (value, grad) = loss.lossAndGradient(prediction: reconstruction, target: images)
             model.backward(grad)
             return StepResult(loss: value, mse: Double(value), bitsPerPixel: 0)
         }
-        let latent = model.encoder.forward(images)
+        let latent = model.encoder.forward(input)
         var rng = RandomGenerator(seed: noiseSeed)
         let noisy = prior.forward(latent, noise: &rng)
         let reconstruction = model.decoder.forward(noisy.values)
@@ -265,16 +280,20 @@ public final class Trainer {
 
     /// The loss, MSE and bits per pixel over `data` (means weighted by batch size). With a
     /// prior the latent is quantised (rounded around the medians), as the codec stores it.
-    public static func measure(_ model: Autoencoder, on data: ImageSet, loss: Loss,
-                               batchSize: Int = 256) -> (loss: Double, mse: Double, bitsPerPixel: Double) {
+    /// With `inputNoise` the model sees the images corrupted (the fixed draw
+    /// `InputNoise.evaluationSeed`, the same for any batch size) and is compared with the
+    /// clean ones.
+    public static func measure(_ model: Autoencoder, on data: ImageSet, loss: Loss, batchSize: Int = 256,
+                               inputNoise: InputNoise? = nil) -> (loss: Double, mse: Double, bitsPerPixel: Double) {
         var lossSum = 0.0, mseSum = 0.0, bitSum = 0.0
         var start = 0
         while start < data.count {
             let end = min(start + batchSize, data.count)
             let images = data.batch(start..<end)
+            let input = inputNoise.map { $0.corrupt(images, seed: InputNoise.evaluationSeed, firstIndex: start) } ?? images
             let n = Double(end - start)
             if let prior = model.prior {
-                let quantized = prior.forward(quantizing: model.encoder.forward(images))
+                let quantized = prior.forward(quantizing: model.encoder.forward(input))
                 let reconstruction = model.decoder.forward(quantized.values)
                 let pixels = Double(images.count / images.shape[images.rank - 1])
                 let bpp = quantized.bits / pixels
@@ -282,7 +301,7 @@ public final class Trainer {
                 mseSum += Double(MeanSquaredError.loss(prediction: reconstruction, target: images)) * n
                 bitSum += bpp * n
             } else {
-                let reconstruction = model.forward(images)
+                let reconstruction = model.forward(input)
                 lossSum += Double(loss.loss(prediction: reconstruction, target: images)) * n
                 mseSum += Double(MeanSquaredError.loss(prediction: reconstruction, target: images)) * n
             }
