@@ -52,6 +52,9 @@ struct Report: ParsableCommand {
     @Option(help: "Worker threads; more than the cores are capped to the cores (default: all cores).")
     var threads = Parallelism.availableCores
 
+    @Option(help: ArgumentHelp("Also feed every model test images corrupted by this noise (gaussian:SIGMA, salt-pepper:P, mask:FRACTION, as aetrain --noise) and measure its outputs against the clean images.", valueName: "NOISE"))
+    var noise: String?
+
     @Flag(help: "Replace an existing report folder.")
     var force = false
 
@@ -63,6 +66,9 @@ struct Report: ParsableCommand {
         guard gridImages > 0 && gridImages <= 256 else { throw ValidationError("--grid-images must be in 1...256") }
         guard latentImages > 0 && latentImages <= 256 else { throw ValidationError("--latent-images must be in 1...256") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if let noise {
+            do { _ = try InputNoise(parsing: noise) } catch { throw ValidationError("--noise \(error)") }
+        }
     }
 
     func run() throws {
@@ -76,6 +82,7 @@ struct Report: ParsableCommand {
         settings.latentImages = latentImages
         settings.threads = Parallelism.capped(threads)
         settings.force = force
+        settings.noise = try noise.map { try InputNoise(parsing: $0) }
         let terminal = TerminalOutput.standardError(quiet: quiet)
         do {
             let result = try ReportJob(settings: settings).run(output: terminal)

@@ -33,6 +33,9 @@ public struct ReportJob {
         public var threads = Parallelism.availableCores
         /// Replace an existing report folder.
         public var force = false
+        /// Also measure every model on test images corrupted by this noise, against the
+        /// clean images (a denoising model next to plain ones).
+        public var noise: InputNoise?
 
         public init() {}
     }
@@ -52,6 +55,7 @@ public struct ReportJob {
     public static let pageFile = "index.html"
     public static let gridFile = "reconstructions.png"
     public static let figuresFile = "figures.csv"
+    public static let denoisingFile = "denoising.png"
 
     public func run(output: TerminalOutput) throws -> Result {
         let folder = settings.output
@@ -96,10 +100,12 @@ public struct ReportJob {
         var evaluations: [BundleEvaluation] = []
         for (bundle, name) in bundles {
             let e = try BundleEvaluation.measure(bundle: bundle, name: name, on: images, sampleIndices: gridIndices,
-                                                 threads: settings.threads, progress: { output.status($0) })
+                                                 threads: settings.threads, noise: settings.noise,
+                                                 progress: { output.status($0) })
             output.line("\(name): network " + String(format: "MSE %.6f (%.2f dB)", e.networkMSE, e.networkPSNR)
                 + e.codec.map { "; \($0.encoding == .uint8 ? "8-bit" : "float16") files "
-                    + String(format: "%.1f bytes, MSE %.6f (%.2f dB)", $0.meanBytes, $0.mse, $0.psnr) }.joined())
+                    + String(format: "%.1f bytes, MSE %.6f (%.2f dB)", $0.meanBytes, $0.mse, $0.psnr) }.joined()
+                + (e.denoising.map { String(format: "; inputs with %@: MSE %.6f (%.2f dB)", $0.noise.description, $0.mse, $0.psnr) } ?? ""))
             evaluations.append(e)
         }
 
@@ -114,6 +120,11 @@ public struct ReportJob {
             }
         }
         var files: [(name: String, bytes: [UInt8])] = [(Self.gridFile, try ReportPictures.grid(rows: rows).encoded())]
+        if let first = evaluations.first?.denoising {
+            // Corrupted inputs, each model's outputs for them, the clean originals.
+            let rows = [first.noisyInputs] + evaluations.compactMap { $0.denoising?.outputs } + [originals]
+            files.append((Self.denoisingFile, try ReportPictures.grid(rows: rows).encoded()))
+        }
         var latentFiles: [String] = []
         for (k, e) in evaluations.enumerated() {
             let name = "latents-\(k + 1).png"
@@ -126,6 +137,7 @@ public struct ReportJob {
         let page = ReportPage(evaluations: evaluations, testDescription: data.argument, testCount: images.count,
                               sampleIndices: gridIndices, latentPictureFiles: latentFiles,
                               latentPictureCount: latentIndices.count, gridFile: Self.gridFile, gridRows: gridRows,
+                              denoisingFile: settings.noise == nil ? nil : Self.denoisingFile,
                               created: BundleMetadata.timestamp())
         files.append((Self.pageFile, Array(page.html().utf8)))
         files.append((Self.figuresFile, Array(Self.figuresCSV(evaluations, testCount: images.count).utf8)))
@@ -136,7 +148,7 @@ public struct ReportJob {
 
     /// Whether `name` is a file a report writes (what --force may replace).
     static func isReportFile(_ name: String) -> Bool {
-        if [pageFile, gridFile, figuresFile].contains(name) { return true }
+        if [pageFile, gridFile, figuresFile, denoisingFile].contains(name) { return true }
         return name.hasPrefix("latents-") && name.hasSuffix(".png")
             && Int(name.dropFirst("latents-".count).dropLast(".png".count)) != nil
     }
@@ -149,14 +161,16 @@ public struct ReportJob {
 
     /// The table of section 3 as CSV, for scripts.
     static func figuresCSV(_ evaluations: [BundleEvaluation], testCount: Int) -> String {
-        var s = "model,fingerprint,latent_dim,parameters,test_images,network_mse,network_psnr_db,latents,mean_file_bytes,bits_per_pixel,compression_ratio,file_mse,file_psnr_db\n"
+        var s = "model,fingerprint,latent_dim,parameters,test_images,network_mse,network_psnr_db,latents,mean_file_bytes,bits_per_pixel,compression_ratio,file_mse,file_psnr_db,input_noise,noisy_input_mse\n"
         for e in evaluations {
             for c in e.codec {
                 s += [e.name, e.fingerprint, String(e.latentDim), String(e.parameterCount), String(testCount),
                       String(format: "%.7f", e.networkMSE), String(format: "%.3f", e.networkPSNR),
                       c.encoding == .uint8 ? "uint8" : "float16", String(format: "%.2f", c.meanBytes),
                       String(format: "%.4f", c.bitsPerPixel), String(format: "%.2f", Double(e.imageValues) / c.meanBytes),
-                      String(format: "%.7f", c.mse), String(format: "%.3f", c.psnr)].joined(separator: ",") + "\n"
+                      String(format: "%.7f", c.mse), String(format: "%.3f", c.psnr),
+                      e.denoising?.noise.description ?? "",
+                      e.denoising.map { String(format: "%.7f", $0.mse) } ?? ""].joined(separator: ",") + "\n"
             }
         }
         return s
