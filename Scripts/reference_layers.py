@@ -244,6 +244,16 @@ def mse(p, t):
     return np.mean((p - t) ** 2), 2.0 * (p - t) / p.size
 
 
+def softmax_cross_entropy(z, labels):
+    """Mean over rows of -log softmax(z)[label], and its gradient (softmax - onehot) / N."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    n = z.shape[0]
+    onehot = np.zeros_like(z)
+    onehot[np.arange(n), labels] = 1
+    return -np.mean(np.log(p[np.arange(n), labels])), (p - onehot) / n
+
+
 def adam(w0, grads, lr, b1, b2, eps):
     w, m, v, out = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), []
     for t, g in enumerate(grads, start=1):
@@ -476,6 +486,15 @@ def main():
     check("mse grad_pred", gp, finite_diff(lambda: mse(p, t)[0], p))
     write_case("mse", "mse", dict(shape=[2, 4, 4, 3], reduction="mean over all elements"),
                dict(pred=p, target=t, loss=np.array(loss), grad_pred=gp))
+
+    rng = rng_for("softmax_cross_entropy")
+    z = f32(rng.uniform(-3, 3, (5, 4)))
+    labels = rng.integers(0, 4, 5)
+    loss, gz = softmax_cross_entropy(z, labels)
+    check("softmax_cross_entropy grad", gz, finite_diff(lambda: softmax_cross_entropy(z, labels)[0], z))
+    write_case("softmax_cross_entropy", "softmax_cross_entropy",
+               dict(N=5, K=4, reduction="mean over rows"),
+               dict(logits=z, labels=labels.astype(np.float64), loss=np.array(loss), grad_logits=gz))
 
     rng = rng_for("adam")
     cfg = dict(lr=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-7)

@@ -17,7 +17,7 @@ struct AETrain: ParsableCommand {
             `aetrain report` writes an HTML report on one or more model bundles. \
             See `aetrain train --help` and `aetrain report --help`.
             """,
-        subcommands: [Train.self, Report.self],
+        subcommands: [Train.self, Report.self, Probe.self],
         defaultSubcommand: Train.self)
 }
 
