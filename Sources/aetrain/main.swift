@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
         usage: """
             aetrain DATA... -o MODEL.aemodel [options]
             aetrain --quantize-from MODEL.aemodel DATA... -o OUT.aemodel [--limit N] [--shuffle]
-            aetrain --summary [--latent-dim N]
+            aetrain --summary [--latent-dim N] [--variational]
             """,
         discussion: """
             The model: encoder Conv2D(32)-MaxPool-Conv2D(64)-MaxPool-Conv2D(128)-MaxPool-Flatten-Dense(latent), \
@@ -89,6 +89,12 @@ struct Train: ParsableCommand {
             help: "With --init-from and --lambda: first rescale the model's latent so each dimension's range on DATA (0.1th to 99.9th percentile) spans this many integer steps (2 to 65,536); the network's output is unchanged. Use it to fine-tune svhn-64 or svhn-16 for rate and distortion.")
     var latentLevels: Int?
 
+    @Flag(help: "A variational autoencoder (reference family): the encoder's Dense gives means and log variances, training decodes a reparametrised draw and adds beta * KL divergence from N(0, 1) per image value to the MSE; aeenc encodes the mean. The bundle can be sampled (aetrain sample).")
+    var variational = false
+
+    @Option(help: "With --variational: the KL weight; loss = MSE + beta * KL / 3072 (beta 1: the Keras VAE example's loss per value).")
+    var beta = 1.0
+
     @Option(help: "Training epochs (1 to 1,000,000).")
     var epochs = 20
 
@@ -140,6 +146,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--latent-dim must be in 1...4096, got \(latentDim)")
         }
         if summary { return }
+        guard beta >= 0 && beta.isFinite && beta <= 1e6 else { throw ValidationError("--beta must be in [0, 1,000,000], got \(beta)") }
         guard TrainingJob.Limits.epochs.contains(epochs) else {
             throw ValidationError("--epochs must be in 1...1,000,000, got \(epochs)")
         }
@@ -163,7 +170,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if summary {
-            print(Summary.table(for: ReferenceModel.build(latentDim: latentDim)))
+            print(Summary.table(for: ReferenceModel.build(latentDim: latentDim, variational: variational)))
             return
         }
         // Checked here, not in validate(), so an unknown option is reported before these.
@@ -181,6 +188,8 @@ struct Train: ParsableCommand {
         settings.lambda = lambda
         settings.initFrom = initFrom
         settings.latentLevels = latentLevels
+        settings.variational = variational
+        settings.beta = beta
         settings.options.epochs = epochs
         settings.options.batchSize = batchSize
         settings.options.validationSplit = validationSplit
@@ -215,7 +224,9 @@ struct Train: ParsableCommand {
         do {
             let result = try job.run(output: output, shouldStop: { interrupt.isRaised })
             var line = "Wrote \(result.bundlePath) (fingerprint \(result.fingerprint))"
-            if let last = result.history.last?.validationLoss {
+            if let mse = result.history.last?.validationMSE, let kl = result.history.last?.validationKL {
+                line += String(format: ", val MSE %.6f, KL %.2f nats", mse, kl) + (noise == nil ? "" : " (noisy inputs)")
+            } else if let last = result.history.last?.validationLoss {
                 line += String(format: ", val MSE %.6f", last) + (noise == nil ? "" : " (noisy inputs)")
             }
             if let mse = result.testMSE {

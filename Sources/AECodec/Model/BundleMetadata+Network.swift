@@ -25,7 +25,8 @@ extension BundleMetadata.Architecture {
         }
         self.init(family: family, inputShape: model.imageShape, latentDim: model.latentDim,
                   hiddenActivation: layers.first?.activation ?? Activation.relu.rawValue,
-                  parameterCount: model.parameterCount, layers: layers, entropyModel: entropyModel)
+                  parameterCount: model.parameterCount, layers: layers, entropyModel: entropyModel,
+                  variant: model.sampler == nil ? nil : Self.variationalVariant)
     }
 }
 
@@ -65,10 +66,15 @@ extension BundleMetadata.TrainingProvenance {
                   seed: options.seed, initSeed: initSeed, threads: threads, wallTimeSeconds: wallTimeSeconds)
         lambda = (loss as? RateDistortionLoss)?.lambda
         inputNoise = options.inputNoise?.description
+        beta = (loss as? VariationalLoss)?.beta
     }
 
-    /// The loss this run minimised: rate-distortion with `lambda`, else MSE.
-    public var loss: Loss { lambda.map { RateDistortionLoss(lambda: $0) } ?? MeanSquaredErrorLoss() }
+    /// The loss this run minimised: rate-distortion with `lambda`, variational with `beta`, else MSE.
+    public var loss: Loss {
+        if let lambda { return RateDistortionLoss(lambda: lambda) }
+        if let beta { return VariationalLoss(beta: beta) }
+        return MeanSquaredErrorLoss()
+    }
 
     /// The `TrainingOptions` this run used.
     public var options: TrainingOptions {
@@ -94,6 +100,8 @@ extension BundleMetadata.EpochMetrics {
         trainBitsPerPixel = r.trainBitsPerPixel
         validationMSE = r.validationMSE
         validationBitsPerPixel = r.validationBitsPerPixel
+        trainKL = r.trainKL
+        validationKL = r.validationKL
     }
 
     /// The same figures as AENet's `EpochRecord`.
@@ -104,6 +112,8 @@ extension BundleMetadata.EpochMetrics {
         r.trainBitsPerPixel = trainBitsPerPixel
         r.validationMSE = validationMSE
         r.validationBitsPerPixel = validationBitsPerPixel
+        r.trainKL = trainKL
+        r.validationKL = validationKL
         return r
     }
 }

@@ -35,7 +35,7 @@ public struct ModelFamily: Sendable {
 
 extension ModelFamily {
     /// The reference SVHN autoencoder (`ReferenceModel.build`) at the recorded latent
-    /// size and hidden activation.
+    /// size and hidden activation, plain or (`architecture.variant` "variational") variational.
     public static let reference = ModelFamily(name: BundleMetadata.Architecture.referenceFamily) { bundle, threads in
         let arch = bundle.metadata.architecture
         func mismatch(_ layer: String, _ reason: String) -> BundleError {
@@ -53,7 +53,15 @@ extension ModelFamily {
         guard arch.latentDim > 0, arch.latentDim <= ModelBundle.maximumLatentDim, arch.latentDim * 4096 <= stored else {
             throw mismatch("(latent)", "latent size \(arch.latentDim) does not fit the \(stored) stored weights")
         }
-        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: threads, hiddenActivation: hidden)
+        let variational: Bool
+        switch arch.variant {
+        case nil: variational = false
+        case BundleMetadata.Architecture.variationalVariant?: variational = true
+        case let other?:
+            throw mismatch("(model)", "variant \"\(other)\" of the reference family is not one this build can rebuild (\"\(BundleMetadata.Architecture.variationalVariant)\")")
+        }
+        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: threads, hiddenActivation: hidden,
+                                         variational: variational)
         return try withEntropyModel(model, bundle: bundle)
     }
 
@@ -67,6 +75,10 @@ extension ModelFamily {
                                                        reason: "the conv-factorized family needs layer \(layer) with 1 to 4096 output channels")
             }
             return c
+        }
+        if let variant = arch.variant {
+            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(model)",
+                                                   reason: "the conv-factorized family has no variant \"\(variant)\"")
         }
         guard arch.entropyModel != nil else {
             throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(entropy model)",

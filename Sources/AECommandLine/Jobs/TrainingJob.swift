@@ -30,6 +30,10 @@ public struct TrainingJob {
         /// each dimension's 0.1th-99.9th percentile range on the training data spans this
         /// many integer steps (`Autoencoder.rescaleLatent`; the network's output is unchanged).
         public var latentLevels: Int?
+        /// A variational autoencoder (reference family): the loss adds `beta` times the KL
+        /// divergence per image value (`VariationalLoss`).
+        public var variational = false
+        public var beta = 1.0
         public var options = TrainingOptions()
         /// Number of images kept from the data (the first ones).
         public var limit: Int? = 20_000
@@ -88,6 +92,14 @@ public struct TrainingJob {
             guard settings.initFrom != nil && settings.lambda != nil else {
                 throw ToolError(path: "--latent-levels", reason: "rescales a trained model's latent for rate-distortion fine-tuning: give --init-from and --lambda")
             }
+        }
+        if settings.variational {
+            guard settings.family == ModelFamily.reference.name && settings.lambda == nil else {
+                throw ToolError(path: "--variational", reason: "applies to the reference family without --lambda")
+            }
+        }
+        guard settings.beta >= 0 && settings.beta.isFinite && settings.beta <= 1e6 else {
+            throw ToolError(path: "--beta", reason: "must be in [0, 1,000,000], got \(settings.beta)")
         }
         try check(settings.options.batchSize, Limits.batchSize, "--batch-size")
         try check(settings.options.epochs, Limits.epochs, "--epochs")
@@ -179,8 +191,12 @@ public struct TrainingJob {
         }
     }
 
-    /// The loss of these settings: rate-distortion with `lambda`, else MSE.
-    var loss: Loss { settings.lambda.map { RateDistortionLoss(lambda: $0) } ?? MeanSquaredErrorLoss() }
+    /// The loss of these settings for `model`: rate-distortion with `lambda`, variational
+    /// (with `beta`) for a variational model, else MSE.
+    func loss(for model: Autoencoder) -> Loss {
+        if let lambda = settings.lambda { return RateDistortionLoss(lambda: lambda) }
+        return model.sampler != nil ? VariationalLoss(beta: settings.beta) : MeanSquaredErrorLoss()
+    }
 
     /// The untrained model (or `initFrom`'s weights), with a factorized prior when the
     /// loss is rate-distortion. `images` calibrate `latentLevels`.
@@ -189,6 +205,9 @@ public struct TrainingJob {
         if let from = settings.initFrom {
             let (bundle, _) = try ModelLookup.load(from)
             model = try bundle.makeModel(threads: settings.threads)
+            if settings.variational && model.sampler == nil {
+                throw ToolError(path: from, reason: "is not a variational model; --variational with --init-from needs one")
+            }
             if let levels = settings.latentLevels {
                 guard model.hasDenseLatent, model.prior == nil else {
                     throw ToolError(path: from, reason: "--latent-levels needs a model with a dense latent and no prior yet (the reference family)")
@@ -201,7 +220,8 @@ public struct TrainingJob {
             model = ConvolutionalCodecModel.build(channels: settings.channels, latentChannels: settings.latentChannels,
                                                   seed: settings.initSeed, threads: settings.threads)
         } else {
-            model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed, threads: settings.threads)
+            model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed, threads: settings.threads,
+                                         variational: settings.variational)
         }
         if settings.lambda != nil && model.prior == nil, let channels = model.encoder.outputShape.last {
             var rng = RandomGenerator(seed: settings.initSeed &+ 1)
@@ -263,7 +283,8 @@ public struct TrainingJob {
             previousSeconds = checkpoint.metadata.training?.wallTimeSeconds ?? 0
             output.line("Resuming from \(checkpointPath) after epoch \(trainer.history.count)")
         } else {
-            trainer = Trainer(model: try makeModel(images: train.images), options: settings.options, loss: loss)
+            let model = try makeModel(images: train.images)
+            trainer = Trainer(model: model, options: settings.options, loss: loss(for: model))
         }
         // Fail before training on a bad split; `fit` does the split itself.
         let counts = trainer.splitCounts(train.images.count)
@@ -372,6 +393,13 @@ public struct TrainingJob {
         if settings.family == ModelFamily.reference.name && settings.initFrom == nil && m.architecture.latentDim != settings.latentDim {
             throw differs("--latent-dim", "\(m.architecture.latentDim)", "\(settings.latentDim)")
         }
+        let variational = m.architecture.variant == BundleMetadata.Architecture.variationalVariant
+        if settings.initFrom == nil && variational != settings.variational {
+            throw differs("--variational", variational ? "on" : "off", settings.variational ? "on" : "off")
+        }
+        if variational && m.training?.beta != settings.beta {
+            throw differs("--beta", m.training?.beta.map { "\($0)" } ?? "none", "\(settings.beta)")
+        }
         if m.training?.lambda != settings.lambda {
             throw differs("--lambda", m.training?.lambda.map { "\($0)" } ?? "none", settings.lambda.map { "\($0)" } ?? "none")
         }
@@ -398,12 +426,16 @@ public struct TrainingJob {
         }
     }
 
-    /// epoch,train_loss,val_loss,seconds,images_per_second — one row per epoch.
+    /// epoch,train_loss,val_loss,seconds,images_per_second — one row per epoch; a
+    /// variational run adds train_mse,train_kl,val_mse,val_kl (KL in nats per image).
     func writeHistory(_ history: [EpochRecord]) throws {
-        var csv = "epoch,train_loss,val_loss,seconds,images_per_second\n"
+        let variational = history.contains { $0.trainKL != nil }
+        var csv = "epoch,train_loss,val_loss,seconds,images_per_second" + (variational ? ",train_mse,train_kl,val_mse,val_kl" : "") + "\n"
+        func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
         for r in history {
-            csv += "\(r.epoch),\(r.trainLoss),\(r.validationLoss.map { "\($0)" } ?? ""),"
-                + String(format: "%.3f,%.1f\n", r.seconds, r.imagesPerSecond)
+            csv += "\(r.epoch),\(r.trainLoss),\(text(r.validationLoss)),"
+                + String(format: "%.3f,%.1f", r.seconds, r.imagesPerSecond)
+                + (variational ? ",\(text(r.trainMSE)),\(text(r.trainKL)),\(text(r.validationMSE)),\(text(r.validationKL))" : "") + "\n"
         }
         try AtomicFile.store(Array(csv.utf8), at: historyPath, force: true)
     }

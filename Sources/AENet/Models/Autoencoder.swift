@@ -23,6 +23,8 @@ public final class Autoencoder {
     }
 
     public var imageShape: [Int] { encoder.inputShape }
+    /// The sampling step that ends a variational model's encoder (nil for a plain model).
+    public var sampler: GaussianSampling? { encoder.layers.last as? GaussianSampling }
     public var latentDim: Int { encoder.outputShape.reduce(1, *) }
     public var layers: [Layer] { encoder.layers + decoder.layers }
     /// The trained parameters: both halves and the prior's density (its quantiles are

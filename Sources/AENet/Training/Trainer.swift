@@ -37,6 +37,11 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var trainBitsPerPixel: Double? = nil
     public var validationMSE: Double? = nil
     public var validationBitsPerPixel: Double? = nil
+    /// For variational models: the epoch's mean KL divergence from the prior (nats per
+    /// image) in training (sampled latents) and on the validation images; `trainMSE` and
+    /// `validationMSE` then hold the reconstruction error (validation: decoded from the mean).
+    public var trainKL: Double? = nil
+    public var validationKL: Double? = nil
 
     public init(epoch: Int, trainLoss: Double, validationLoss: Double?, seconds: Double, imagesPerSecond: Double) {
         self.epoch = epoch
@@ -174,13 +179,14 @@ public final class Trainer {
             observer?.trainingWillStartEpoch(epoch, of: options.epochs, batches: batches)
             let start = Date()
             let order = self.order(epoch: epoch, count: train.count)
-            var lossSum = 0.0, mseSum = 0.0, bppSum = 0.0
+            var lossSum = 0.0, mseSum = 0.0, bppSum = 0.0, klSum = 0.0
             for b in 0..<batches {
                 let indices = order[(b * batchSize)..<min((b + 1) * batchSize, train.count)]
                 let step = trainStep(train.batch(indices), noiseSeed: noiseSeed(epoch: epoch, batch: b))
                 lossSum += Double(step.loss)
                 mseSum += step.mse
                 bppSum += step.bitsPerPixel
+                klSum += step.kl
                 let elapsed = Date().timeIntervalSince(start)
                 try observer?.trainingDidFinishBatch(b, of: batches, loss: lossSum / Double(b + 1),
                                                  imagesPerSecond: Double(min((b + 1) * batchSize, train.count)) / max(elapsed, 1e-9))
@@ -199,6 +205,12 @@ public final class Trainer {
                 record.validationMSE = measured?.mse
                 record.validationBitsPerPixel = measured?.bitsPerPixel
             }
+            if model.sampler != nil {
+                record.trainMSE = mseSum / Double(batches)
+                record.trainKL = klSum / Double(batches)
+                record.validationMSE = measured?.mse
+                record.validationKL = measured?.kl
+            }
             history.append(record)
             try observer?.trainingDidFinishEpoch(record)
         }
@@ -211,12 +223,13 @@ public final class Trainer {
         (options.seed ^ 0xA5A5_5A5A_0F0F_F0F0) &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch &* 1_000_003 &+ batch &+ 1)
     }
 
-    /// What one training step gave: the loss, and its distortion (MSE) and rate (bits
-    /// per pixel; 0 without a prior).
+    /// What one training step gave: the loss, and its distortion (MSE), rate (bits
+    /// per pixel; 0 without a prior) and KL divergence (nats per image; 0 unless variational).
     public struct StepResult: Sendable {
         public var loss: Float
         public var mse: Double
         public var bitsPerPixel: Double
+        public var kl: Double = 0
     }
 
     /// One step of every group's optimizer on one batch (`gradients`, then the updates).
@@ -242,6 +255,9 @@ public final class Trainer {
     public func gradients(_ images: Tensor, noiseSeed: UInt64 = 0) -> StepResult {
         for p in trainedParameters { p.zeroGrad() }
         let input = options.inputNoise.map { $0.corrupt(images, seed: Self.corruptionSeed(noiseSeed: noiseSeed)) } ?? images
+        if let sampler = model.sampler {
+            return variationalGradients(input: input, target: images, sampler: sampler, noiseSeed: noiseSeed)
+        }
         guard let prior = model.prior else {
             let reconstruction = model.forward(input)
             let (value, grad) = loss.lossAndGradient(prediction: reconstruction, target: images)
@@ -267,6 +283,28 @@ public final class Trainer {
                           bitsPerPixel: bpp)
     }
 
+    /// A variational model's step: the encoder up to its sampling step gives the posterior's
+    /// statistics, a reparametrised draw (seeded by `noiseSeed`) feeds the decoder, and the
+    /// loss is the reconstruction loss plus `loss.klWeight` times the KL per image value.
+    private func variationalGradients(input: Tensor, target: Tensor, sampler: GaussianSampling,
+                                      noiseSeed: UInt64) -> StepResult {
+        let body = 0 ..< (model.encoder.layers.count - 1)
+        let statistics = model.encoder.forward(input, layers: body)
+        var rng = RandomGenerator(seed: noiseSeed)
+        let z = sampler.forward(statistics, noise: &rng)
+        let reconstruction = model.decoder.forward(z)
+        let (distortion, gradReconstruction) = loss.lossAndGradient(prediction: reconstruction, target: target)
+        let (kl, gradKL) = GaussianKL.lossAndGradient(statistics: statistics)
+        let w = Float(loss.klWeight / Double(target.sampleSize))
+        var gradStatistics = sampler.backward(model.decoder.backward(gradReconstruction, needInputGradient: true),
+                                              needInputGradient: true)
+        for i in 0 ..< gradStatistics.count { gradStatistics.data[i] += w * gradKL.data[i] }
+        model.encoder.backward(gradStatistics, layers: body, needInputGradient: false)
+        return StepResult(loss: distortion + w * kl,
+                          mse: Double(MeanSquaredError.loss(prediction: reconstruction, target: target)),
+                          bitsPerPixel: 0, kl: Double(kl))
+    }
+
     /// The trainer's loss over `data` (the mean of per-batch losses weighted by batch size).
     public func evaluate(_ data: ImageSet, batchSize: Int = 256) -> Double {
         Trainer.measure(model, on: data, loss: loss, batchSize: batchSize).loss
@@ -282,10 +320,12 @@ public final class Trainer {
     /// prior the latent is quantised (rounded around the medians), as the codec stores it.
     /// With `inputNoise` the model sees the images corrupted (the fixed draw
     /// `InputNoise.evaluationSeed`, the same for any batch size) and is compared with the
-    /// clean ones.
+    /// clean ones. A variational model decodes the mean (as the codec does) and its loss adds
+    /// `loss.klWeight` times the KL per image value; `kl` is the KL in nats per image.
     public static func measure(_ model: Autoencoder, on data: ImageSet, loss: Loss, batchSize: Int = 256,
-                               inputNoise: InputNoise? = nil) -> (loss: Double, mse: Double, bitsPerPixel: Double) {
-        var lossSum = 0.0, mseSum = 0.0, bitSum = 0.0
+                               inputNoise: InputNoise? = nil)
+        -> (loss: Double, mse: Double, bitsPerPixel: Double, kl: Double) {
+        var lossSum = 0.0, mseSum = 0.0, bitSum = 0.0, klSum = 0.0
         var start = 0
         while start < data.count {
             let end = min(start + batchSize, data.count)
@@ -300,6 +340,16 @@ public final class Trainer {
                 lossSum += (Double(loss.loss(prediction: reconstruction, target: images)) + loss.rateWeight * bpp) * n
                 mseSum += Double(MeanSquaredError.loss(prediction: reconstruction, target: images)) * n
                 bitSum += bpp * n
+            } else if model.sampler != nil {
+                let body = 0 ..< (model.encoder.layers.count - 1)
+                let statistics = model.encoder.forward(input, layers: body)
+                let reconstruction = model.decoder.forward(model.encoder.forward(statistics, layers: body.upperBound ..< body.upperBound + 1))
+                let kl = Double(GaussianKL.lossAndGradient(statistics: statistics).kl)
+                let mse = Double(MeanSquaredError.loss(prediction: reconstruction, target: images))
+                lossSum += (Double(loss.loss(prediction: reconstruction, target: images))
+                            + loss.klWeight * kl / Double(images.sampleSize)) * n
+                mseSum += mse * n
+                klSum += kl * n
             } else {
                 let reconstruction = model.forward(input)
                 lossSum += Double(loss.loss(prediction: reconstruction, target: images)) * n
@@ -308,7 +358,7 @@ public final class Trainer {
             start = end
         }
         let count = Double(data.count)
-        return data.count > 0 ? (lossSum / count, mseSum / count, bitSum / count) : (.nan, .nan, .nan)
+        return data.count > 0 ? (lossSum / count, mseSum / count, bitSum / count, klSum / count) : (.nan, .nan, .nan, .nan)
     }
 
     /// Mean squared error of the model's reconstructions over `data`.
