@@ -14,10 +14,12 @@ struct AETrain: ParsableCommand {
         abstract: "Train the SVHN convolutional autoencoder used by aeenc/aedec, and report on trained models.",
         discussion: """
             `aetrain DATA... -o MODEL.aemodel` trains (the `train` subcommand is the default); \
-            `aetrain report` writes an HTML report on one or more model bundles. \
-            See `aetrain train --help` and `aetrain report --help`.
+            `aetrain report` writes an HTML report on one or more model bundles; `aetrain probe` \
+            measures how well latents classify digits; `aetrain sample` draws from a variational \
+            model; `aetrain interpolate` decodes the path between two pictures' latents. \
+            See `aetrain SUBCOMMAND --help`.
             """,
-        subcommands: [Train.self, Report.self, Probe.self],
+        subcommands: [Train.self, Report.self, Probe.self, Sample.self, Interpolate.self],
         defaultSubcommand: Train.self)
 }
 
