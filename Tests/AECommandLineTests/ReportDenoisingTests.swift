@@ -71,3 +71,66 @@ final class ReportDenoisingTests: XCTestCase {
         XCTAssertTrue(csv[1].contains(",mask:0.3,"))
     }
 }
+
+/// The report's experiments section: the probe's accuracies (recomputed here),
+/// interpolation strips and a variational model's draws.
+final class ReportExperimentTests: XCTestCase {
+    func testProbeStripsAndSamples() throws {
+        let dir = try TestFiles.temporaryFolder(self)
+        let vae = ReferenceModel.build(latentDim: 3, seed: 4, threads: 1, variational: true)
+        let plain = ReferenceModel.build(latentDim: 2, seed: 5, threads: 1)
+        var paths: [String] = []
+        for (k, model) in [vae, plain].enumerated() {
+            paths.append(dir + "/m\(k).aemodel")
+            _ = try ModelBundle(model: model).write(to: paths[k])
+        }
+        var s = ReportJob.Settings()
+        s.models = paths
+        let mat = TestFixtures.path("data/images_plain.mat")  // 4 labelled images
+        s.test = mat
+        s.probeTrain = "\(mat)+\(mat)"
+        s.probeOptions.neighbours = 1
+        s.probeOptions.regression.epochs = 5
+        s.output = dir + "/report"
+        s.gridImages = 2
+        s.latentImages = 2
+        s.interpolationPairs = 1
+        s.interpolationSteps = 3
+        s.samples = 5
+        s.threads = 2
+        _ = try ReportJob(settings: s).run(output: TerminalOutput(mode: .quiet))
+        let files = try FileManager.default.contentsOfDirectory(atPath: s.output).sorted()
+        XCTAssertEqual(files, ["figures.csv", "index.html", "interpolation-1.png", "interpolation-2.png", "latents-1.png",
+                               "latents-2.png", "probe.csv", "reconstructions.png", "samples-1.png"])
+
+        // Training on the test images themselves: 1-NN finds each image: accuracy 1.
+        let probe = try String(contentsOfFile: s.output + "/probe.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(probe.count, 4)
+        XCTAssertTrue(probe[1].hasPrefix("m0.aemodel latents,3,"))
+        XCTAssertTrue(probe[3].hasPrefix("raw pixels,3072,"))
+        XCTAssertTrue(probe[3].contains(",1.0000,1,8,4"), String(probe[3]))
+
+        // The variational model's strip has two rows per pair, the plain model's one.
+        let images = try DataSource.load(mat).images
+        XCTAssertEqual(try PNGImage.read(path: s.output + "/interpolation-1.png").height, 2 * 64 + 2)
+        let strip = try PNGImage.read(path: s.output + "/interpolation-2.png")
+        XCTAssertEqual(strip.height, 64)
+        XCTAssertEqual(strip.width, 5 * 64 + 4 * 2)
+        let first = images.pngImage(at: 0).pixels  // the pair: images 0 and 2
+        XCTAssertEqual(Array(strip.pixels[0 ..< 3]), Array(first[0 ..< 3]))
+        let samples = try PNGImage.read(path: s.output + "/samples-1.png")
+        XCTAssertEqual(samples.width, 5 * 64 + 4 * 2)
+        let draw = vae.decode(LatentSpace.priorDraws(count: 1, dimensions: 3, seed: 0)).pngImages()[0]
+        XCTAssertEqual(Array(samples.pixels[0 ..< 3]), Array(draw.pixels[0 ..< 3]))
+        let page = try String(contentsOfFile: s.output + "/index.html", encoding: .utf8)
+        XCTAssertTrue(page.contains("Latent features for digit classification"))
+        XCTAssertTrue(page.contains("<img src=\"samples-1.png\""))
+
+        // A probe needs labelled test images.
+        s.test = "synthetic:4"
+        s.force = true
+        ExperimentTesting.assertRefused(containing: "synthetic:4: has no labels") {
+            _ = try ReportJob(settings: s).run(output: TerminalOutput(mode: .quiet))
+        }
+    }
+}

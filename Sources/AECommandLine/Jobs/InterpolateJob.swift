@@ -1,4 +1,5 @@
 import AEProcess
+import AEBase
 import AECodec
 import AEFormats
 import AENet
@@ -51,17 +52,26 @@ public struct InterpolateJob {
             }
             return image
         }
-        let normalization = bundle.metadata.normalization.pixelNormalization
-        let set = ImageSet(height: shape[0], width: shape[1], channels: shape[2], pixels: pictures[0].pixels + pictures[1].pixels)
+        let strip = Self.strip(model: model, normalization: bundle.metadata.normalization.pixelNormalization,
+                               from: pictures[0], to: pictures[1], steps: settings.steps)
+        try PictureOutput.write(ReportPictures.grid(rows: strip.map(\.images), scale: settings.scale),
+                                to: settings.output, force: settings.force)
+        return Result(path: settings.output, rows: strip.map(\.path))
+    }
+
+    /// The strip's rows, each A, the decoded points from A's latent to B's, then B: along
+    /// the straight line, and for a variational model along the great circle.
+    static func strip(model: Autoencoder, normalization: PixelNormalization, from first: PNGImage, to second: PNGImage,
+                      steps: Int) -> [(path: String, images: [PNGImage])] {
+        let shape = model.imageShape
+        let set = ImageSet(height: shape[0], width: shape[1], channels: shape[2], pixels: first.pixels + second.pixels)
         let z = model.encode(set.batch(0 ..< 2, normalization: normalization))
         let d = model.latentDim
         let (a, b) = (Array(z.data[0 ..< d]), Array(z.data[d ..< 2 * d]))
-        var paths = [("linear", LatentSpace.linearPath(from: a, to: b, steps: settings.steps))]
+        var paths = [("linear", LatentSpace.linearPath(from: a, to: b, steps: steps))]
         if model.sampler != nil {
-            paths.append(("great circle", LatentSpace.greatCirclePath(from: a, to: b, steps: settings.steps)))
+            paths.append(("great circle", LatentSpace.greatCirclePath(from: a, to: b, steps: steps)))
         }
-        let rows = paths.map { [pictures[0]] + model.decode($0.1).pngImages(normalization: normalization) + [pictures[1]] }
-        try PictureOutput.write(ReportPictures.grid(rows: rows, scale: settings.scale), to: settings.output, force: settings.force)
-        return Result(path: settings.output, rows: paths.map(\.0))
+        return paths.map { ($0.0, [first] + model.decode($0.1).pngImages(normalization: normalization) + [second]) }
     }
 }

@@ -38,7 +38,12 @@ public struct ProbeJob {
 
     /// Loads `argument`, refusing data without labels.
     func labelled(_ argument: String, limit: Int?) throws -> ImageSet {
-        let images = try DataSource.load(argument, limit: limit, threads: settings.threads).images
+        try Self.labelled(argument, limit: limit, threads: settings.threads)
+    }
+
+    /// Loads `argument`, refusing data without labels (or with labels that name no digit).
+    static func labelled(_ argument: String, limit: Int?, threads: Int) throws -> ImageSet {
+        let images = try DataSource.load(argument, limit: limit, threads: threads).images
         guard images.count > 0 else { throw ToolError(path: argument, reason: "holds no images") }
         guard let labels = images.labels else {
             throw ToolError(path: argument, reason:

@@ -1,4 +1,5 @@
 import AEProcess
+import AEBase
 import AECodec
 import AEFormats
 import AENet
@@ -40,15 +41,21 @@ public struct SampleJob {
             throw ToolError(path: settings.model, reason:
                 "is not a variational model (train one with aetrain --variational): it has no prior to sample from")
         }
-        let z = LatentSpace.priorDraws(count: settings.count, dimensions: model.latentDim, seed: settings.seed)
-        let normalization = bundle.metadata.normalization.pixelNormalization
-        var images: [PNGImage] = []
-        for start in stride(from: 0, to: settings.count, by: 64) {
-            images += model.decode(z.slice(batch: start ..< min(start + 64, settings.count))).pngImages(normalization: normalization)
-        }
+        let images = Self.draws(model: model, normalization: bundle.metadata.normalization.pixelNormalization,
+                                count: settings.count, seed: settings.seed)
         let columns = settings.columns ?? Int(Double(settings.count).squareRoot().rounded(.up))
         let rows = stride(from: 0, to: images.count, by: columns).map { Array(images[$0 ..< min($0 + columns, images.count)]) }
         try PictureOutput.write(ReportPictures.grid(rows: rows, scale: settings.scale), to: settings.output, force: settings.force)
         return Result(path: settings.output, count: settings.count, latentDim: model.latentDim)
+    }
+
+    /// `count` draws from the prior of a variational `model`, decoded (in batches of 64).
+    static func draws(model: Autoencoder, normalization: PixelNormalization, count: Int, seed: UInt64) -> [PNGImage] {
+        let z = LatentSpace.priorDraws(count: count, dimensions: model.latentDim, seed: seed)
+        var images: [PNGImage] = []
+        for start in stride(from: 0, to: count, by: 64) {
+            images += model.decode(z.slice(batch: start ..< min(start + 64, count))).pngImages(normalization: normalization)
+        }
+        return images
     }
 }

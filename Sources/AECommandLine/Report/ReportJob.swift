@@ -36,6 +36,15 @@ public struct ReportJob {
         /// Also measure every model on test images corrupted by this noise, against the
         /// clean images (a denoising model next to plain ones).
         public var noise: InputNoise?
+        /// Labelled training images for the latent-feature probe (`LatentProbe`); the test
+        /// images must then be labelled too. Nil: no probe.
+        public var probeTrain: String?
+        public var probeOptions = LatentProbe.Options()
+        /// Pairs of test images interpolated between, per model (0: none).
+        public var interpolationPairs = 2
+        public var interpolationSteps = 8
+        /// Draws from the prior of each variational model.
+        public var samples = 32
 
         public init() {}
     }
@@ -134,10 +143,14 @@ public struct ReportJob {
             files.append((name, try picture.encoded()))
             latentFiles.append(name)
         }
+        let experiments = try measureExperiments(bundles: bundles.map(\.0), evaluations: evaluations, images: images,
+                                                 output: output)
+        files += experiments.files
         let page = ReportPage(evaluations: evaluations, testDescription: data.argument, testCount: images.count,
                               sampleIndices: gridIndices, latentPictureFiles: latentFiles,
                               latentPictureCount: latentIndices.count, gridFile: Self.gridFile, gridRows: gridRows,
                               denoisingFile: settings.noise == nil ? nil : Self.denoisingFile,
+                              experiments: experiments,
                               created: BundleMetadata.timestamp())
         files.append((Self.pageFile, Array(page.html().utf8)))
         files.append((Self.figuresFile, Array(Self.figuresCSV(evaluations, testCount: images.count).utf8)))
@@ -149,8 +162,10 @@ public struct ReportJob {
     /// Whether `name` is a file a report writes (what --force may replace).
     static func isReportFile(_ name: String) -> Bool {
         if [pageFile, gridFile, figuresFile, denoisingFile].contains(name) { return true }
-        return name.hasPrefix("latents-") && name.hasSuffix(".png")
-            && Int(name.dropFirst("latents-".count).dropLast(".png".count)) != nil
+        if name == probeFile { return true }
+        return ["latents-", "interpolation-", "samples-"].contains { prefix in
+            name.hasPrefix(prefix) && name.hasSuffix(".png") && Int(name.dropFirst(prefix.count).dropLast(".png".count)) != nil
+        }
     }
 
     /// `count` indices spread evenly over `0..<total` (all of them when there are fewer).

@@ -21,6 +21,7 @@ struct ReportPage {
     var gridRows: [(Int, LatentFile.LatentEncoding)]
     /// The picture of corrupted inputs and outputs, with `--noise`.
     var denoisingFile: String? = nil
+    var experiments = ReportExperiments()
     var created: String
     var histogramBins = 24
 
@@ -50,6 +51,7 @@ struct ReportPage {
         h += reconstructionSection()
         h += latentSection()
         h += latentSizeSection()
+        h += experimentsSection()
         return h + "</body></html>\n"
     }
 
