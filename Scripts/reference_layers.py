@@ -532,6 +532,16 @@ def main():
                dict(N=3, L=4, reduction="sum over dimensions, mean over rows", prior="N(0, 1)"),
                dict(statistics=stats, kl=np.array(kl), grad_statistics=gkl))
 
+    rng = rng_for("label_concat")
+    x = f32(rng.uniform(-1, 1, (3, 5)))
+    labels = np.array([2, 0, 3])
+    onehot = np.eye(4)[labels]
+    g = f32(rng.uniform(-1, 1, (3, 9)))
+    out = np.concatenate([x, onehot], axis=1)
+    check("label_concat grad_input", g[:, :5], finite_diff(lambda: np.sum(np.concatenate([x, onehot], axis=1) * g), x))
+    write_case("label_concat", "label_concat", dict(N=3, F=5, classes=4, layout="[features | one-hot label]"),
+               dict(input=x, labels=labels.astype(np.float64), grad_output=g, output=out, grad_input=g[:, :5]))
+
     rng = rng_for("adam")
     cfg = dict(lr=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-7)
     w0 = f32(rng.uniform(-0.5, 0.5, 10))

@@ -14,7 +14,9 @@ struct Sample: ParsableCommand {
         usage: "aetrain sample MODEL -n N -o GRID.png [--seed S] [options]",
         discussion: """
             MODEL is a bundle trained with aetrain --variational. The draws are a pure function \
-            of --seed: the same command gives the same picture.
+            of --seed: the same command gives the same picture. A model also trained with \
+            --conditional needs --digit D (N draws of that digit) or --digit all (ten rows, one \
+            per digit, each with the same N draws).
 
             Exit status: 0 done, 1 bad input or failure, 64 usage error (bad option or value).
             """)
@@ -30,6 +32,9 @@ struct Sample: ParsableCommand {
 
     @Option(help: "Seed of the draws.")
     var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Conditional models: the digit to draw (0 to 9), or 'all' for a row per digit sharing the same draws.", valueName: "D"))
+    var digit: String?
 
     @Option(help: "Images per row (default: the square root of N, rounded up).")
     var columns: Int?
@@ -48,6 +53,9 @@ struct Sample: ParsableCommand {
         if let columns, !(1...1024).contains(columns) { throw ValidationError("--columns must be in 1...1,024") }
         guard (1...8).contains(scale) else { throw ValidationError("--scale must be in 1...8") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        if let digit, digit != "all", !(UInt8(digit).map { $0 <= 9 } ?? false) {
+            throw ValidationError("--digit must be 0...9 or all, got \(digit)")
+        }
     }
 
     func run() throws {
@@ -57,6 +65,7 @@ struct Sample: ParsableCommand {
         settings.count = n
         settings.output = output
         settings.seed = seed
+        settings.digits = digit.map { $0 == "all" ? Array(0 ... 9) : [UInt8($0)!] }
         settings.columns = columns
         settings.scale = scale
         settings.force = force

@@ -32,13 +32,13 @@ struct Train: ParsableCommand {
         usage: """
             aetrain DATA... -o MODEL.aemodel [options]
             aetrain --quantize-from MODEL.aemodel DATA... -o OUT.aemodel [--limit N] [--shuffle]
-            aetrain --summary [--latent-dim N] [--variational]
+            aetrain --summary [--latent-dim N] [--variational] [--conditional]
             """,
         discussion: """
             The model: encoder Conv2D(32)-MaxPool-Conv2D(64)-MaxPool-Conv2D(128)-MaxPool-Flatten-Dense(latent), \
             decoder Dense(2048)-Reshape(4,4,128)-Conv2DTranspose(128)-UpSample-Conv2DTranspose(64)-UpSample-\
             Conv2DTranspose(32)-UpSample-Conv2D(3, sigmoid); 3x3 kernels, 'same' padding, ReLU, MSE loss, Adam. \
-            Labels are never used. The defaults are the seed's recipe: 20,000 images, 20 epochs, batch 128, \
+            Labels are used only with --conditional. The defaults are the seed's recipe: 20,000 images, 20 epochs, batch 128, \
             10% validation split, learning rate 1e-3.
 
             \(DataSource.syntaxHelp)
@@ -93,6 +93,9 @@ struct Train: ParsableCommand {
 
     @Flag(help: "A variational autoencoder (reference family): the encoder's Dense gives means and log variances, training decodes a reparametrised draw and adds beta * KL divergence from N(0, 1) per image value to the MSE; aeenc encodes the mean. The bundle can be sampled (aetrain sample).")
     var variational = false
+
+    @Flag(help: "A conditional model (reference family): the one-hot digit label goes into the encoder's and the decoder's Dense layers. Every training (and --test) image needs a label: MAT files (y), npy sources with labels=, svhn-photos:. With --variational, aetrain sample --digit D draws that digit. Not a codec model (aeenc needs the digit).")
+    var conditional = false
 
     @Option(help: "With --variational: the KL weight; loss = MSE + beta * KL / 3072 (beta 1: the Keras VAE example's loss per value).")
     var beta = 1.0
@@ -172,7 +175,8 @@ struct Train: ParsableCommand {
 
     func run() throws {
         if summary {
-            print(Summary.table(for: ReferenceModel.build(latentDim: latentDim, variational: variational)))
+            print(Summary.table(for: ReferenceModel.build(latentDim: latentDim, variational: variational,
+                                                          conditionClasses: conditional ? 10 : nil)))
             return
         }
         // Checked here, not in validate(), so an unknown option is reported before these.
@@ -192,6 +196,7 @@ struct Train: ParsableCommand {
         settings.latentLevels = latentLevels
         settings.variational = variational
         settings.beta = beta
+        settings.conditional = conditional
         settings.options.epochs = epochs
         settings.options.batchSize = batchSize
         settings.options.validationSplit = validationSplit

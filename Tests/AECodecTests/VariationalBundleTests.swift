@@ -13,10 +13,10 @@ import XCTest
 final class VariationalBundleTests: XCTestCase {
     static let goldenMetadataURL = TestFixtures.url("bundles").appendingPathComponent("variational-metadata-v1.6.json")
 
-    /// Fixed metadata of a variational model with every 1.6 key: variant, beta, input
-    /// noise, per-epoch KL.
+    /// Fixed metadata of a conditional variational model with every 1.6 key: variant,
+    /// condition classes, beta, input noise, per-epoch KL.
     static func goldenMetadata() throws -> BundleMetadata {
-        let model = ReferenceModel.build(latentDim: 2, seed: 1, variational: true)
+        let model = ReferenceModel.build(latentDim: 2, seed: 1, variational: true, conditionClasses: 10)
         var options = TrainingOptions()
         options.epochs = 1
         options.inputNoise = .gaussian(sigma: 0.1)
@@ -48,6 +48,9 @@ final class VariationalBundleTests: XCTestCase {
         XCTAssertEqual(m.architecture.latentDim, 2)
         XCTAssertEqual(m.architecture.layers.last { $0.part == .encoder }?.kind, "GaussianSampling")
         XCTAssertEqual(m.architecture.layers.first { $0.name == "dense" }?.outputShape, [4])
+        XCTAssertEqual(m.architecture.conditionClasses, 10)
+        XCTAssertEqual(m.architecture.layers.first { $0.name == "dense" }?.inputShape, [2058])
+        XCTAssertEqual(m.architecture.layers.first { $0.part == .decoder }?.kind, "LabelConcat")
         XCTAssertEqual(m.training?.beta, 0.5)
         XCTAssertEqual(m.training?.inputNoise, "gaussian:0.1")
         XCTAssertEqual(m.metrics?.epochs.first?.trainKL, 15.36)
@@ -102,5 +105,30 @@ final class VariationalBundleTests: XCTestCase {
         let plain = ModelBundle(model: ReferenceModel.build(latentDim: 4, seed: 2))
         XCTAssertNil(plain.metadata.architecture.variant)
         XCTAssertFalse(plain.metadata.usesVersion16Keys)
+    }
+}
+
+/// Conditional models in bundles: the classes are recorded and rebuilt; a reader that
+/// ignores the key refuses the network.
+final class ConditionalBundleTests: XCTestCase {
+    func testRoundTripAndOlderReaders() throws {
+        let model = ReferenceModel.build(latentDim: 3, seed: 2, conditionClasses: 10)
+        var bundle = ModelBundle(model: model)
+        XCTAssertEqual(bundle.metadata.architecture.conditionClasses, 10)
+        XCTAssertTrue(bundle.metadata.usesVersion16Keys)
+        XCTAssertEqual(bundle.metadata.architecture.layers.filter { $0.kind == "LabelConcat" }.map(\.name),
+                       ["label_concat", "label_concat_1"])
+        let folder = try BundleTesting.temporaryFolder(self)
+        let path = folder.appendingPathComponent("c.aemodel").path
+        _ = try bundle.write(to: path)
+        let rebuilt = try ModelBundle.read(path: path).makeModel()
+        let input = BundleTesting.patternImages(2)
+        model.setLabels([1, 8])
+        rebuilt.setLabels([1, 8])
+        XCTAssertEqual(rebuilt.forward(input), model.forward(input))
+
+        bundle.metadata.architecture.conditionClasses = nil  // what a 1.5 reader sees
+        let error = BundleTesting.bundleError { _ = try bundle.makeModel() }
+        XCTAssertTrue("\(error!)".contains("label_concat"), "\(error!)")
     }
 }

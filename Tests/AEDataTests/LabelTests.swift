@@ -65,3 +65,13 @@ final class LabelTests: XCTestCase {
         XCTAssertEqual(test?.prefix(4), [5, 2, 1, 0])
     }
 }
+
+extension LabelTests {
+    /// SVHN photo crops carry the digit of their box: crop k uses box k mod B.
+    func testPhotoCropsAreLabelledWithTheirBoxesDigits() throws {
+        let crops = try SVHNPhotoCrops(folder: DataFixtures.path("svhn_photos"), options: .init(count: 7, seed: 1))
+        let boxes = crops.boxes.map { UInt8($0.label) }
+        XCTAssertEqual(boxes, [1, 9, 4, 0])
+        XCTAssertEqual(crops.images.labels, (0 ..< 7).map { boxes[$0 % 4] })
+    }
+}

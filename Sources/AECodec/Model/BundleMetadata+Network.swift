@@ -26,7 +26,8 @@ extension BundleMetadata.Architecture {
         self.init(family: family, inputShape: model.imageShape, latentDim: model.latentDim,
                   hiddenActivation: layers.first?.activation ?? Activation.relu.rawValue,
                   parameterCount: model.parameterCount, layers: layers, entropyModel: entropyModel,
-                  variant: model.sampler == nil ? nil : Self.variationalVariant)
+                  variant: model.sampler == nil ? nil : Self.variationalVariant,
+                  conditionClasses: model.conditionClasses)
     }
 }
 

@@ -60,8 +60,11 @@ extension ModelFamily {
         case let other?:
             throw mismatch("(model)", "variant \"\(other)\" of the reference family is not one this build can rebuild (\"\(BundleMetadata.Architecture.variationalVariant)\")")
         }
+        if let classes = arch.conditionClasses, !(1...256).contains(classes) {
+            throw mismatch("(model)", "a conditional model of \(classes) classes (1 to 256 supported)")
+        }
         let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: threads, hiddenActivation: hidden,
-                                         variational: variational)
+                                         variational: variational, conditionClasses: arch.conditionClasses)
         return try withEntropyModel(model, bundle: bundle)
     }
 
@@ -75,6 +78,10 @@ extension ModelFamily {
                                                        reason: "the conv-factorized family needs layer \(layer) with 1 to 4096 output channels")
             }
             return c
+        }
+        if arch.conditionClasses != nil {
+            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(model)",
+                                                   reason: "the conv-factorized family has no conditional variant")
         }
         if let variant = arch.variant {
             throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(model)",

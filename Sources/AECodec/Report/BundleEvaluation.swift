@@ -62,6 +62,9 @@ public struct BundleEvaluation: Sendable {
                                progress: (String) -> Void = { _ in }) throws -> BundleEvaluation {
         let path = bundle.path ?? name
         let model = try bundle.makeModel(threads: threads)
+        guard model.conditionClasses == nil else {
+            throw ToolError(path: path, reason: "is a conditional model: encoding needs each image's class, which a picture does not carry (the report measures codec models)")
+        }
         guard model.imageShape == images.imageShape else {
             throw ToolError(path: path, reason: "the model takes \(model.imageShape) images, the test images are \(images.imageShape)")
         }

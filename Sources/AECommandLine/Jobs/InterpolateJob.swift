@@ -38,6 +38,9 @@ public struct InterpolateJob {
                                 reads: [settings.model, settings.first, settings.second])
         let (bundle, _) = try ModelLookup.load(settings.model)
         let model = try bundle.makeModel(threads: settings.threads)
+        guard model.conditionClasses == nil else {
+            throw ToolError(path: settings.model, reason: "is a conditional model: encoding needs each image's class, which a picture does not carry; interpolation takes unconditional models")
+        }
         let shape = model.imageShape
         guard shape.count == 3, shape[0] > 0, shape[1] > 0 else {
             throw ToolError(path: settings.model, reason: "takes images of any size; interpolation needs a tile model (the reference family)")

@@ -81,6 +81,9 @@ public struct ProbeJob {
         }
         for (bundle, name) in bundles {
             let model = try bundle.makeModel(threads: settings.threads)
+            guard model.conditionClasses == nil else {
+                throw ToolError(path: bundle.path ?? name, reason: "is a conditional model: its latents are given the label, so probing them for it means nothing")
+            }
             guard model.imageShape == train.imageShape else {
                 throw ToolError(path: bundle.path ?? name, reason: "the model takes \(model.imageShape) images, the data are \(train.imageShape)")
             }

@@ -34,6 +34,9 @@ public struct TrainingJob {
         /// divergence per image value (`VariationalLoss`).
         public var variational = false
         public var beta = 1.0
+        /// A conditional model (reference family): the one-hot digit label goes into the
+        /// encoder's and the decoder's Dense layers; every image needs a label.
+        public var conditional = false
         public var options = TrainingOptions()
         /// Number of images kept from the data (the first ones).
         public var limit: Int? = 20_000
@@ -96,6 +99,11 @@ public struct TrainingJob {
         if settings.variational {
             guard settings.family == ModelFamily.reference.name && settings.lambda == nil else {
                 throw ToolError(path: "--variational", reason: "applies to the reference family without --lambda")
+            }
+        }
+        if settings.conditional {
+            guard settings.family == ModelFamily.reference.name && settings.lambda == nil else {
+                throw ToolError(path: "--conditional", reason: "applies to the reference family without --lambda")
             }
         }
         guard settings.beta >= 0 && settings.beta.isFinite && settings.beta <= 1e6 else {
@@ -208,6 +216,11 @@ public struct TrainingJob {
             if settings.variational && model.sampler == nil {
                 throw ToolError(path: from, reason: "is not a variational model; --variational with --init-from needs one")
             }
+            if settings.conditional != (model.conditionClasses != nil) {
+                throw ToolError(path: from, reason: settings.conditional
+                    ? "is not a conditional model; --conditional with --init-from needs one"
+                    : "is a conditional model; give --conditional to continue training it")
+            }
             if let levels = settings.latentLevels {
                 guard model.hasDenseLatent, model.prior == nil else {
                     throw ToolError(path: from, reason: "--latent-levels needs a model with a dense latent and no prior yet (the reference family)")
@@ -221,7 +234,8 @@ public struct TrainingJob {
                                                   seed: settings.initSeed, threads: settings.threads)
         } else {
             model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed, threads: settings.threads,
-                                         variational: settings.variational)
+                                         variational: settings.variational,
+                                         conditionClasses: settings.conditional ? DigitLabels.classCount : nil)
         }
         if settings.lambda != nil && model.prior == nil, let channels = model.encoder.outputShape.last {
             var rng = RandomGenerator(seed: settings.initSeed &+ 1)
@@ -243,6 +257,18 @@ public struct TrainingJob {
         }
         let test = try settings.test.map {
             try DataSource.load($0, seed: settings.initSeed, threads: settings.threads)
+        }
+        if settings.conditional {
+            for (argument, data) in [(settings.data.joined(separator: " "), train), (settings.test ?? "", test)] {
+                guard let images = data?.images else { continue }
+                guard let labels = images.labels else {
+                    throw ToolError(path: argument, reason:
+                        "has no labels; --conditional needs a label for every image (MAT files with y, npy:IMAGES.npy,labels=LABELS.npy, svhn-photos:)")
+                }
+                guard labels.allSatisfy({ Int($0) < DigitLabels.classCount }) else {
+                    throw ToolError(path: argument, reason: "holds labels outside 0...\(DigitLabels.classCount - 1)")
+                }
+            }
         }
         return (train, test)
     }
@@ -337,8 +363,9 @@ public struct TrainingJob {
         if let prior = trainer.model.prior {
             bundle = bundle.withEntropyTables(try EntropyTables(prior: prior))
         }
-        if settings.family == ModelFamily.reference.name {
+        if settings.family == ModelFamily.reference.name && trainer.model.conditionClasses == nil {
             // The latent quantisation table (aeenc --bits 8), measured on the training images.
+            // (A conditional model is no codec: a picture does not carry its class.)
             bundle = bundle.withQuantization(LatentQuantization.measure(model: trainer.model, images: train.images))
         }
         let fingerprint = try bundle.write(to: settings.output, weights: settings.weights, force: settings.force || settings.resume)
@@ -368,6 +395,9 @@ public struct TrainingJob {
             throw ToolError(path: source, reason: "is a training checkpoint, not a finished model bundle")
         }
         let model = try bundle.makeModel(threads: settings.threads)
+        guard model.conditionClasses == nil else {
+            throw ToolError(path: source, reason: "is a conditional model: encoding needs each image's class, which a picture does not carry: no quantisation table (it is no codec model)")
+        }
         let specs = try settings.data.flatMap { try DataSourceSpec.parse($0) }
         let train = try DataSource.load(specs: specs, limit: settings.limit,
                                         shuffleSeed: settings.shuffleData ? settings.initSeed : nil,
@@ -392,6 +422,9 @@ public struct TrainingJob {
         if m.architecture.family != settings.family { throw differs("--family", m.architecture.family, settings.family) }
         if settings.family == ModelFamily.reference.name && settings.initFrom == nil && m.architecture.latentDim != settings.latentDim {
             throw differs("--latent-dim", "\(m.architecture.latentDim)", "\(settings.latentDim)")
+        }
+        if settings.initFrom == nil && (m.architecture.conditionClasses != nil) != settings.conditional {
+            throw differs("--conditional", m.architecture.conditionClasses != nil ? "on" : "off", settings.conditional ? "on" : "off")
         }
         let variational = m.architecture.variant == BundleMetadata.Architecture.variationalVariant
         if settings.initFrom == nil && variational != settings.variational {

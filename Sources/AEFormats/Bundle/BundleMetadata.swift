@@ -70,6 +70,10 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         /// means and log variances, a sampling step ends the encoder); nil: the plain family.
         public var variant: String?
 
+        /// Format 1.6: a conditional model's number of classes: the one-hot label is fed to
+        /// the encoder's and the decoder's Dense layers (`LabelConcat` layers); nil: unconditional.
+        public var conditionClasses: Int?
+
         /// The `variant` of a variational autoencoder.
         public static let variationalVariant = "variational"
 
@@ -78,6 +82,7 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case family, inputShape, latentDim, hiddenActivation, parameterCount, layers, entropyModel, variant
+            case conditionClasses
         }
 
         /// Decodes the section; a missing `family` is the reference family.
@@ -91,11 +96,12 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             layers = try c.decode([LayerInfo].self, forKey: .layers)
             entropyModel = try c.decodeIfPresent(EntropyModelInfo.self, forKey: .entropyModel)
             variant = try c.decodeIfPresent(String.self, forKey: .variant)
+            conditionClasses = try c.decodeIfPresent(Int.self, forKey: .conditionClasses)
         }
 
         public init(family: String, inputShape: [Int], latentDim: Int, hiddenActivation: String,
                     parameterCount: Int, layers: [LayerInfo], entropyModel: EntropyModelInfo? = nil,
-                    variant: String? = nil) {
+                    variant: String? = nil, conditionClasses: Int? = nil) {
             self.family = family
             self.inputShape = inputShape
             self.latentDim = latentDim
@@ -104,6 +110,7 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             self.layers = layers
             self.entropyModel = entropyModel
             self.variant = variant
+            self.conditionClasses = conditionClasses
         }
 
         /// Every trained tensor's name in the model's parameter order: the layers', then
@@ -384,6 +391,7 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
     /// and conditional training).
     public var usesVersion16Keys: Bool {
         training?.inputNoise != nil || training?.beta != nil || architecture.variant != nil
+            || architecture.conditionClasses != nil
             || (metrics?.epochs.contains { $0.trainKL != nil || $0.validationKL != nil } ?? false)
     }
 

@@ -70,6 +70,7 @@ extension TrainingObserver {
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case emptyTrainingSet(images: Int, validationSplit: Double)
     case shapeMismatch(data: [Int], model: [Int])
+    case missingLabels(classes: Int)
 
     public var description: String {
         switch self {
@@ -77,6 +78,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "a validation split of \(split) leaves no training images out of \(images)"
         case let .shapeMismatch(data, model):
             return "images of shape \(data) do not fit a model taking \(model)"
+        case let .missingLabels(classes):
+            return "a conditional model needs a label in 0...\(classes - 1) for every image"
         }
     }
 }
@@ -139,6 +142,11 @@ public final class Trainer {
         guard model.forwardShape(for: data.imageShape) == data.imageShape else {
             throw TrainingError.shapeMismatch(data: data.imageShape, model: model.imageShape)
         }
+        if let classes = model.conditionClasses {
+            guard let labels = data.labels, labels.allSatisfy({ Int($0) < classes }) else {
+                throw TrainingError.missingLabels(classes: classes)
+            }
+        }
         let (trainCount, validationCount) = splitCounts(data.count)
         guard trainCount > 0 else {
             throw TrainingError.emptyTrainingSet(images: data.count, validationSplit: options.validationSplit)
@@ -182,6 +190,7 @@ public final class Trainer {
             var lossSum = 0.0, mseSum = 0.0, bppSum = 0.0, klSum = 0.0
             for b in 0..<batches {
                 let indices = order[(b * batchSize)..<min((b + 1) * batchSize, train.count)]
+                if model.conditionClasses != nil { model.setLabels(Self.labels(of: train, at: indices)) }
                 let step = trainStep(train.batch(indices), noiseSeed: noiseSeed(epoch: epoch, batch: b))
                 lossSum += Double(step.loss)
                 mseSum += step.mse
@@ -330,6 +339,7 @@ public final class Trainer {
         while start < data.count {
             let end = min(start + batchSize, data.count)
             let images = data.batch(start..<end)
+            if model.conditionClasses != nil { model.setLabels(labels(of: data, at: start..<end)) }
             let input = inputNoise.map { $0.corrupt(images, seed: InputNoise.evaluationSeed, firstIndex: start) } ?? images
             let n = Double(end - start)
             if let prior = model.prior {
@@ -359,6 +369,12 @@ public final class Trainer {
         }
         let count = Double(data.count)
         return data.count > 0 ? (lossSum / count, mseSum / count, bitSum / count, klSum / count) : (.nan, .nan, .nan, .nan)
+    }
+
+    /// The labels of images `indices` of `data` (a conditional model's batch).
+    static func labels<C: Collection>(of data: ImageSet, at indices: C) -> [UInt8] where C.Element == Int {
+        guard let labels = data.labels else { preconditionFailure("a conditional model needs labelled images") }
+        return indices.map { labels[$0] }
     }
 
     /// Mean squared error of the model's reconstructions over `data`.
