@@ -132,3 +132,24 @@ final class ConditionalBundleTests: XCTestCase {
         XCTAssertTrue("\(error!)".contains("label_concat"), "\(error!)")
     }
 }
+
+/// aeinfo's view of the 1.6 keys.
+final class ExperimentBundleInfoTests: XCTestCase {
+    func testTextShowsTheVariantTheClassesTheBetaAndTheNoise() throws {
+        let path = try BundleTesting.temporaryFolder(self).appendingPathComponent("v.aemodel").path
+        let model = ReferenceModel.build(latentDim: 2, seed: 1, variational: true, conditionClasses: 10)
+        var options = TrainingOptions()
+        options.inputNoise = .saltAndPepper(probability: 0.05)
+        var metadata = BundleMetadata(describing: model)
+        metadata.training = .init(options: options, loss: VariationalLoss(beta: 0.25))
+        _ = try ModelBundle(model: model, metadata: metadata).write(to: path)
+        let text = try BundleInfo(path: path).text()
+        for expected in ["format: version 1.6", "variant: variational, trained with beta 0.25; conditional on 10 classes",
+                         "denoising: inputs corrupted by salt-pepper:0.05", "GaussianSampling", "LabelConcat"] {
+            XCTAssertTrue(text.contains(expected), "missing \(expected) in:\n\(text)")
+        }
+        let plain = try BundleInfo(path: TestFixtures.goldenBundlePath).text()
+        XCTAssertFalse(plain.contains("variant:"))
+        XCTAssertFalse(plain.contains("denoising:"))
+    }
+}
