@@ -33,7 +33,7 @@ public struct TrainingJob {
         /// A variational autoencoder (reference family): the loss adds `beta` times the KL
         /// divergence per image value (`VariationalLoss`).
         public var variational = false
-        public var beta = 1.0
+        public var beta = 0.01
         /// A conditional model (reference family): the one-hot digit label goes into the
         /// encoder's and the decoder's Dense layers; every image needs a label.
         public var conditional = false

@@ -61,7 +61,8 @@ public struct RateDistortionLoss: Loss {
 /// The variational autoencoder's loss: MSE + beta * KL / D, D the values per image. With
 /// beta = 1 it is the Keras VAE example's loss (MSE times D, plus KL) divided by D: the
 /// negative evidence lower bound for a Gaussian decoder of variance 1/2, per value.
-/// Smaller beta weighs reconstruction more (sharper images, a latent further from the prior).
+/// Smaller beta weighs reconstruction more (sharper images, a latent further from the prior);
+/// beta = 2 sigma^2 for a Gaussian decoder of noise sigma (aetrain's default 0.01: sigma 0.07).
 public struct VariationalLoss: Loss {
     public let name = "vae"
     public let beta: Double
