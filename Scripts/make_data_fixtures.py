@@ -22,6 +22,11 @@ creation date is overwritten with a fixed text).
   float32.npy              float32 (1, 32, 32, 3)
   fortran.npy              uint8 (4, 32, 32, 3) in Fortran order
   wrong_shape.npy          uint8 (4, 28, 28, 3)
+  labels.npy               the images' digits, uint8 (4,): 1, 0, 3, 7 (the MAT files' y
+                           is 1, 10, 3, 7: SVHN writes zero as 10)
+  labels_int64_be.npy      the same as big-endian int64 (4, 1), zero written as 10
+  labels_bad.npy           int16 (4,) with an 11, which names no digit
+  labels_short.npy         uint8 (3,): one label short
   svhn_photos/             a tiny SVHN format-1 folder: digit_boxes.csv, train/1.png,
                            train/2.png (24x20, smaller than a crop), test/1.png (solid
                            magenta: must never appear in crops) ; test/2.png is named in
@@ -158,6 +163,10 @@ def main():
     np.save(os.path.join(ROOT, "float32.npy"), images[:1].astype(np.float32))
     np.save(os.path.join(ROOT, "fortran.npy"), np.asfortranarray(images))
     np.save(os.path.join(ROOT, "wrong_shape.npy"), images[:, :28, :28, :])
+    np.save(os.path.join(ROOT, "labels.npy"), np.array([1, 0, 3, 7], np.uint8))
+    np.save(os.path.join(ROOT, "labels_int64_be.npy"), y.astype(">i8"))
+    np.save(os.path.join(ROOT, "labels_bad.npy"), np.array([1, 0, 11, 7], np.int16))
+    np.save(os.path.join(ROOT, "labels_short.npy"), np.array([1, 0, 3], np.uint8))
 
     write_svhn_photos()
 

@@ -254,6 +254,35 @@ def geometric_mse(p, t, floor=1e-10):
     return g, grad
 
 
+def softmax_cross_entropy(z, labels):
+    """Mean over rows of -log softmax(z)[label], and its gradient (softmax - onehot) / N."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    n = z.shape[0]
+    onehot = np.zeros_like(z)
+    onehot[np.arange(n), labels] = 1
+    return -np.mean(np.log(p[np.arange(n), labels])), (p - onehot) / n
+
+
+def gaussian_sampling(stats, eps):
+    """z = mu + exp(v / 2) * eps, with stats = [mu | v] along the last axis."""
+    l = stats.shape[1] // 2
+    return stats[:, :l] + np.exp(stats[:, l:] / 2) * eps
+
+
+def gaussian_sampling_backward(stats, eps, g):
+    l = stats.shape[1] // 2
+    return np.concatenate([g, g * eps * np.exp(stats[:, l:] / 2) / 2], axis=1)
+
+
+def gaussian_kl(stats):
+    """Mean over rows of 1/2 sum(mu^2 + exp(v) - 1 - v), and its gradient."""
+    n, l = stats.shape[0], stats.shape[1] // 2
+    mu, v = stats[:, :l], stats[:, l:]
+    kl = 0.5 * np.sum(mu ** 2 + np.exp(v) - 1 - v) / n
+    return kl, np.concatenate([mu / n, 0.5 * (np.exp(v) - 1) / n], axis=1)
+
+
 def adam(w0, grads, lr, b1, b2, eps):
     w, m, v, out = w0.copy(), np.zeros_like(w0), np.zeros_like(w0), []
     for t, g in enumerate(grads, start=1):
@@ -496,6 +525,42 @@ def main():
     write_case("geometric_mse", "geometric_mse",
                dict(shape=[3, 4, 4, 3], reduction="geometric mean over images of the per-image mean", floor=1e-10),
                dict(pred=p, target=t, loss=np.array(loss), grad_pred=gp))
+
+    rng = rng_for("softmax_cross_entropy")
+    z = f32(rng.uniform(-3, 3, (5, 4)))
+    labels = rng.integers(0, 4, 5)
+    loss, gz = softmax_cross_entropy(z, labels)
+    check("softmax_cross_entropy grad", gz, finite_diff(lambda: softmax_cross_entropy(z, labels)[0], z))
+    write_case("softmax_cross_entropy", "softmax_cross_entropy",
+               dict(N=5, K=4, reduction="mean over rows"),
+               dict(logits=z, labels=labels.astype(np.float64), loss=np.array(loss), grad_logits=gz))
+
+    rng = rng_for("gaussian_sampling")
+    stats = f32(rng.uniform(-1.5, 1.5, (3, 8)))
+    eps = f32(rng.normal(0, 1, (3, 4)))
+    layer_case("gaussian_sampling", "gaussian_sampling",
+               dict(N=3, L=4, layout="input rows are [mu_0..mu_3, logvar_0..logvar_3]; z = mu + exp(logvar/2) * epsilon"),
+               stats, (eps,), gaussian_sampling,
+               lambda x, e, g: (gaussian_sampling_backward(x, e, g), g * np.exp(x[:, 4:] / 2)), rng,
+               names=("epsilon",))
+
+    rng = rng_for("gaussian_kl")
+    stats = f32(rng.uniform(-1.5, 1.5, (3, 8)))
+    kl, gkl = gaussian_kl(stats)
+    check("gaussian_kl grad", gkl, finite_diff(lambda: gaussian_kl(stats)[0], stats))
+    write_case("gaussian_kl", "gaussian_kl",
+               dict(N=3, L=4, reduction="sum over dimensions, mean over rows", prior="N(0, 1)"),
+               dict(statistics=stats, kl=np.array(kl), grad_statistics=gkl))
+
+    rng = rng_for("label_concat")
+    x = f32(rng.uniform(-1, 1, (3, 5)))
+    labels = np.array([2, 0, 3])
+    onehot = np.eye(4)[labels]
+    g = f32(rng.uniform(-1, 1, (3, 9)))
+    out = np.concatenate([x, onehot], axis=1)
+    check("label_concat grad_input", g[:, :5], finite_diff(lambda: np.sum(np.concatenate([x, onehot], axis=1) * g), x))
+    write_case("label_concat", "label_concat", dict(N=3, F=5, classes=4, layout="[features | one-hot label]"),
+               dict(input=x, labels=labels.astype(np.float64), grad_output=g, output=out, grad_input=g[:, :5]))
 
     rng = rng_for("adam")
     cfg = dict(lr=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-7)

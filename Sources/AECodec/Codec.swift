@@ -176,6 +176,10 @@ public final class ImageCodec {
         guard shape.count == 3, shape[0] == shape[1], shape[2] == 3 else {
             throw CodecError.incompatible(path: path, reason: "the model takes \(shape) images, the codec needs square RGB tiles")
         }
+        if models[0].conditionClasses != nil {
+            throw CodecError.incompatible(path: path, reason:
+                "is a conditional model: it needs each image's class, which a picture does not carry (use aetrain sample --digit)")
+        }
         for _ in 1..<max(1, threads) { models.append(try bundle.makeModel(threads: 1)) }
         self.models = models
         self.fingerprintBytes = ModelFingerprint.bytes(of: bundle.tensors)

@@ -49,6 +49,13 @@ public final class TrainingProgress: TrainingObserver {
         var text = String(format: "Epoch %d/%d  %.1fs  %.0f img/s  loss %.6f",
                           record.epoch, epochs, record.seconds, record.imagesPerSecond, record.trainLoss)
         if let v = record.validationLoss { text += String(format: "  val_loss %.6f", v) }
+        if let mse = record.trainMSE, let kl = record.trainKL {
+            text += String(format: "  (mse %.6f, KL %.2f nats", mse, kl)
+            if let vm = record.validationMSE, let vk = record.validationKL {
+                text += String(format: "; val mse %.6f = %.2f dB, KL %.2f nats", vm, PSNR.decibels(mse: vm), vk)
+            }
+            text += ")"
+        }
         if let mse = record.trainMSE, let bpp = record.trainBitsPerPixel {
             text += String(format: "  (mse %.6f, %.3f bpp", mse, bpp)
             if let vm = record.validationMSE, let vb = record.validationBitsPerPixel {

@@ -76,8 +76,9 @@ public enum DataSource {
     /// Help text for the data argument, for the CLI's `--help`.
     public static let syntaxHelp = """
         DATA is one or more sources joined by '+', concatenated in order:
-          PATH.mat                 MAT v5 file with X: 32x32x3xN (SVHN train_32x32.mat layout)
-          PATH.npy                 uint8 array N x 32 x 32 x 3
+          PATH.mat                 MAT v5 file with X: 32x32x3xN (SVHN train_32x32.mat layout);
+                                   its labels y (1..10, 10 for zero) are read when present
+          PATH.npy                 uint8 array N x 32 x 32 x 3; option labels=LABELS.npy (N digits)
           FOLDER | PATH.png        PNG, JPEG or WebP images of any size -> 32x32 crops (size=N
                                    for NxN; in a folder: files named .png .jpg .jpeg .webp...)
                                    options: crops=tiles (default) | crops=random with per-image=N
@@ -147,6 +148,10 @@ public enum DataSource {
         let imageSize = parts[0].imageSize
 
         var pixels: [UInt8]
+        // Labels only when every source has them (the probe and conditional models need them).
+        let partLabels = parts.compactMap(\.labels)
+        let allLabels: [UInt8]? = partLabels.count == parts.count ? partLabels.flatMap { $0 } : nil
+        var labels: [UInt8]? = nil
         if let shuffleSeed = shuffleSeed {
             // Shuffle image indices, then gather the first `keep`.
             var order = Array(0..<total)
@@ -154,6 +159,7 @@ public enum DataSource {
             rng.shuffle(&order)
             var starts: [Int] = [0]
             for p in parts { starts.append(starts.last! + p.count) }
+            labels = allLabels.map { all in order.prefix(keep).map { all[$0] } }
             pixels = [UInt8](repeating: 0, count: keep * imageSize)
             pixels.withUnsafeMutableBufferPointer { out in
                 for (n, index) in order.prefix(keep).enumerated() {
@@ -173,9 +179,10 @@ public enum DataSource {
                 let take = min(p.count, keep - pixels.count / imageSize)
                 pixels.append(contentsOf: p.pixels[0..<(take * imageSize)])
             }
+            labels = allLabels.map { Array($0.prefix(keep)) }
         }
         parts.removeAll()
-        return LoadedData(images: ImageSet(height: shape[0], width: shape[1], channels: shape[2], pixels: pixels),
+        return LoadedData(images: ImageSet(height: shape[0], width: shape[1], channels: shape[2], pixels: pixels, labels: labels),
                           sources: loaded, totalBeforeLimit: total, limit: limit, shuffleSeed: shuffleSeed)
     }
 
@@ -197,10 +204,20 @@ public enum DataSource {
             detail = "MAT v5 \(file.byteOrder.rawValue), X \(file.imageClass) 32x32x3x\(images.count)"
                 + (file.compressed ? ", zlib-compressed" : "")
                 + ", variables: \(file.variableNames.joined(separator: " "))"
+                + (images.labels == nil ? "" : ", labelled")
         case .npy:
             let file = try NpyFile(path: spec.path)
             images = file.images
             detail = ".npy \(file.formatVersion), \(file.dtype) (\(images.count), 32, 32, 3)"
+            if let labelPath = spec.option("labels") {
+                let labels = try NpyLabels(path: labelPath).labels
+                guard labels.count == images.count else {
+                    throw DataSourceError.wrongShape(path: labelPath, reason: "holds \(labels.count) labels for the \(images.count) images of \(spec.path)")
+                }
+                images = images.withLabels(labels)
+                effective.options.append(("labels", labelPath))
+                detail += ", labelled"
+            }
         case .png:
             var options = PNGFolderCrops.Options(seed: sourceSeed)
             options.threads = threads

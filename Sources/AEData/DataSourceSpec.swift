@@ -28,7 +28,8 @@ public struct DataSourceSpec: Equatable, Sendable, CustomStringConvertible {
         /// The options each kind accepts (`limit` is accepted by all).
         public var optionNames: [String] {
             switch self {
-            case .mat, .npy: return ["limit"]
+            case .mat: return ["limit"]
+            case .npy: return ["labels", "limit"]
             case .png: return ["crops", "per-image", "count", "seed", "small", "size", "flip", "scale", "limit"]
             case .svhnPhotos: return ["count", "seed", "augment", "shift", "scale", "limit"]
             case .synthetic: return ["seed", "limit"]

@@ -21,7 +21,8 @@ public struct MATFile: Sendable {
     /// Byte order of the file's numbers ("IM": little-endian, "MI": big-endian).
     public enum ByteOrder: String, Sendable { case littleEndian = "little-endian", bigEndian = "big-endian" }
 
-    /// The images of the variable, N x 32 x 32 x 3.
+    /// The images of the variable, N x 32 x 32 x 3, labelled when the file has the label
+    /// variable (`y`; see `MATLabels`).
     public let images: ImageSet
     /// Names of all variables in the file, in file order.
     public let variableNames: [String]
@@ -35,16 +36,20 @@ public struct MATFile: Sendable {
     public static let imageDims = [32, 32, 3]
 
     /// Reads the file at `path`.
-    public init(path: String, variable: String = "X") throws {
-        try self.init(bytes: try DataSourceError.reading(path), path: path, variable: variable)
+    public init(path: String, variable: String = "X", labelVariable: String = "y") throws {
+        try self.init(bytes: try DataSourceError.reading(path), path: path, variable: variable, labelVariable: labelVariable)
     }
 
     /// Parses a MAT-file already in memory; `path` only labels errors.
-    public init(bytes: [UInt8], path: String = "<memory>", variable: String = "X") throws {
+    public init(bytes: [UInt8], path: String = "<memory>", variable: String = "X", labelVariable: String = "y") throws {
         let result = try bytes.withUnsafeBytes { raw in
-            try MATParser(path: path, variable: variable).parse(raw)
+            try MATParser(path: path, variable: variable, labelVariable: labelVariable).parse(raw)
         }
-        images = result.images
+        if let labels = result.labels, labels.count != result.images.count {
+            throw DataSourceError.wrongShape(path: path, reason:
+                "\(labelVariable) holds \(labels.count) labels for \(result.images.count) images in \(variable)")
+        }
+        images = result.images.withLabels(result.labels)
         variableNames = result.names
         imageClass = result.imageClass
         compressed = result.compressed
@@ -58,7 +63,7 @@ public struct MATFile: Sendable {
 // MARK: - Parser
 
 /// A view of MAT bytes in the file's byte order.
-private struct MATBytes {
+struct MATBytes {
     let raw: UnsafeRawBufferPointer
     let bigEndian: Bool
 
@@ -98,7 +103,7 @@ private struct MATBytes {
 }
 
 /// One data element tag: its type, payload position and size, and where the next element starts.
-private struct MATTag {
+struct MATTag {
     var type: UInt32
     var size: Int
     var dataOffset: Int
@@ -106,7 +111,7 @@ private struct MATTag {
 }
 
 /// The header of a miMATRIX element: array flags, dimensions, name.
-private struct MatrixHeader {
+struct MatrixHeader {
     var classID: UInt8
     var flags: UInt8
     var dims: [Int]
@@ -116,12 +121,15 @@ private struct MatrixHeader {
     var end: Int
 }
 
-private struct MATParser {
+struct MATParser {
     let path: String
     let variable: String
+    /// The labels' variable, read when present.
+    var labelVariable: String? = nil
 
     struct Result {
         var images: ImageSet
+        var labels: [UInt8]?
         var names: [String]
         var imageClass: String
         var compressed: Bool
@@ -174,6 +182,7 @@ private struct MATParser {
 
         var names: [String] = []
         var found: (images: ImageSet, imageClass: String, compressed: Bool)?
+        var labels: [UInt8]?
         var position = 128
         while position < raw.count {
             if raw.count - position < 8 && raw[position...].allSatisfy({ $0 == 0 }) { break }  // zero padding
@@ -186,6 +195,9 @@ private struct MATParser {
                                                             wantImages: found == nil, context: context)
                 names.append(name)
                 if let images = images { found = (images.images, images.imageClass, true) }
+                if name == labelVariable, labels == nil {
+                    labels = try compressedLabels(payload, bigEndian: bigEndian, context: context)
+                }
             case MIType.matrix:
                 let view = MATBytes(raw: payload, bigEndian: bigEndian)
                 let context = "variable at offset \(position)"
@@ -196,6 +208,9 @@ private struct MATParser {
                     let images = try readImages(view, header: header)
                     found = (images.images, images.imageClass, false)
                 }
+                if let header = header, name == labelVariable, labels == nil {
+                    labels = try readLabels(view, header: header)
+                }
             default:
                 break  // not a variable; skip it
             }
@@ -204,7 +219,7 @@ private struct MATParser {
         guard let result = found else {
             throw DataSourceError.missingVariable(path: path, name: variable, found: names)
         }
-        return Result(images: result.images, names: names, imageClass: result.imageClass,
+        return Result(images: result.images, labels: labels, names: names, imageClass: result.imageClass,
                       compressed: result.compressed, bigEndian: bigEndian)
     }
 

@@ -23,6 +23,52 @@ public struct NpyFile: Sendable {
 
     /// Parses a .npy file already in memory; `path` only labels errors.
     public init(bytes: [UInt8], path: String = "<memory>") throws {
+        let header = try NpyHeader(bytes: bytes, path: path)
+        let descr = header.descr, fortranOrder = header.fortranOrder, shape = header.shape
+        guard ["|u1", "u1", "<u1", ">u1", "=u1", "|B", "B"].contains(descr) else {
+            throw DataSourceError.unsupportedFormat(
+                path: path, reason: "dtype '\(descr)' is not supported; expected uint8 ('|u1')")
+        }
+        let shapeText = header.shapeText
+        guard shape.count == 4, Array(shape[1...]) == Self.imageShape else {
+            throw DataSourceError.wrongShape(
+                path: path, reason: "array has shape \(shapeText), expected (N, 32, 32, 3)")
+        }
+        if fortranOrder {
+            throw DataSourceError.unsupportedFormat(
+                path: path, reason: "array is in Fortran order; re-save it in C order (numpy.ascontiguousarray)")
+        }
+        let count = shape[0]
+        let dataStart = header.dataStart
+        func corrupt(_ reason: String) -> DataSourceError { .corrupt(path: path, reason: reason) }
+        let (dataSize, overflow) = count.multipliedReportingOverflow(by: 32 * 32 * 3)
+        let available = bytes.count - dataStart
+        guard !overflow, dataSize <= available else {
+            throw corrupt("shape \(shapeText) needs \(overflow ? "too many" : String(dataSize)) data bytes but only \(available) follow the header")
+        }
+        guard dataSize == available else {
+            throw corrupt("\(available - dataSize) unexpected bytes follow the \(shapeText) array data")
+        }
+        images = ImageSet(height: 32, width: 32, channels: 3, pixels: Array(bytes[dataStart...]))
+        formatVersion = header.version
+        dtype = descr
+    }
+}
+
+/// The header of a .npy file: the array's dtype, order and shape, and where its data start.
+struct NpyHeader {
+    var descr: String
+    var fortranOrder: Bool
+    var shape: [Int]
+    var dataStart: Int
+    /// The format version, e.g. "1.0".
+    var version: String
+
+    /// The shape as Python writes it: "(4434, 32, 32, 3)", "(10,)".
+    var shapeText: String { "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")") }
+
+    /// Parses the header of the .npy file `bytes`; `path` only labels errors.
+    init(bytes: [UInt8], path: String) throws {
         func corrupt(_ reason: String) -> DataSourceError { .corrupt(path: path, reason: reason) }
         let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
         guard bytes.count >= 6, Array(bytes[0..<6]) == magic else {
@@ -65,38 +111,17 @@ public struct NpyFile: Sendable {
             }
             throw corrupt("the .npy header has no 'descr'")
         }
-        guard ["|u1", "u1", "<u1", ">u1", "=u1", "|B", "B"].contains(descr) else {
-            throw DataSourceError.unsupportedFormat(
-                path: path, reason: "dtype '\(descr)' is not supported; expected uint8 ('|u1')")
-        }
         guard case .bool(let fortranOrder)? = dict["fortran_order"] else {
             throw corrupt("the .npy header has no boolean 'fortran_order'")
         }
         guard case .tuple(let shape)? = dict["shape"] else {
             throw corrupt("the .npy header has no 'shape' tuple")
         }
-        let shapeText = "(" + shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? ",)" : ")")
-        guard shape.count == 4, Array(shape[1...]) == Self.imageShape else {
-            throw DataSourceError.wrongShape(
-                path: path, reason: "array has shape \(shapeText), expected (N, 32, 32, 3)")
-        }
-        if fortranOrder {
-            throw DataSourceError.unsupportedFormat(
-                path: path, reason: "array is in Fortran order; re-save it in C order (numpy.ascontiguousarray)")
-        }
-        let count = shape[0]
-        let dataStart = headerStart + headerLength
-        let (dataSize, overflow) = count.multipliedReportingOverflow(by: 32 * 32 * 3)
-        let available = bytes.count - dataStart
-        guard !overflow, dataSize <= available else {
-            throw corrupt("shape \(shapeText) needs \(overflow ? "too many" : String(dataSize)) data bytes but only \(available) follow the header")
-        }
-        guard dataSize == available else {
-            throw corrupt("\(available - dataSize) unexpected bytes follow the \(shapeText) array data")
-        }
-        images = ImageSet(height: 32, width: 32, channels: 3, pixels: Array(bytes[dataStart...]))
-        formatVersion = "\(major).\(minor)"
-        dtype = descr
+        self.descr = descr
+        self.fortranOrder = fortranOrder
+        self.shape = shape
+        dataStart = headerStart + headerLength
+        version = "\(major).\(minor)"
     }
 }
 

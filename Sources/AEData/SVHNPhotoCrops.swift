@@ -99,7 +99,9 @@ public struct SVHNPhotoCrops: Sendable {
         }
         if let failure = failures.lazy.compactMap({ $0 }).first { throw failure }
 
-        images = ImageSet(height: 32, width: 32, channels: 3, pixels: pixels)
+        // Each crop is labelled with its box's digit (the one centred in it).
+        let labels = (0..<count).compactMap { DigitLabels.digit(Double(boxes[$0 % boxes.count].label)) }
+        images = ImageSet(height: 32, width: 32, channels: 3, pixels: pixels, labels: labels.count == count ? labels : nil)
         self.boxes = boxes
         photoFiles = files
     }

@@ -19,7 +19,10 @@ struct Report: ParsableCommand {
             report shows: the test MSE and PSNR of the network and of the codec (float16 and, with a \
             quantisation table, 8-bit latent files: bytes, bits per pixel, MSE, PSNR); a grid of \
             test images above their reconstructions; per-dimension latent statistics, a picture of \
-            latent vectors and histograms; and the training curves from the bundle's metadata. \
+            latent vectors and histograms; the training curves from the bundle's metadata; \
+            interpolation strips between test images; for variational models, draws from the prior \
+            and the KL per epoch; with --probe-train, the latent-feature probe; with --noise, \
+            every model on corrupted test images. \
             Charts are inline SVG, pictures PNG files beside the page: it opens offline. \
             figures.csv holds the table for scripts.
 
@@ -52,6 +55,18 @@ struct Report: ParsableCommand {
     @Option(help: "Worker threads; more than the cores are capped to the cores (default: all cores).")
     var threads = Parallelism.availableCores
 
+    @Option(help: ArgumentHelp("Also feed every model test images corrupted by this noise (gaussian:SIGMA, salt-pepper:P, mask:FRACTION, as aetrain --noise) and measure its outputs against the clean images.", valueName: "NOISE"))
+    var noise: String?
+
+    @Option(name: .customLong("probe-train"), help: "Labelled training images for the latent-feature probe (softmax regression and 5-NN on each model's latents and the raw pixels, scored on the --test images, which must be labelled too).")
+    var probeTrain: String?
+
+    @Option(name: .customLong("interpolation-pairs"), help: "Pairs of test images each model interpolates between (0 to 16).")
+    var interpolationPairs = 2
+
+    @Option(help: "Draws from each variational model's prior (0 to 256).")
+    var samples = 32
+
     @Flag(help: "Replace an existing report folder.")
     var force = false
 
@@ -63,6 +78,11 @@ struct Report: ParsableCommand {
         guard gridImages > 0 && gridImages <= 256 else { throw ValidationError("--grid-images must be in 1...256") }
         guard latentImages > 0 && latentImages <= 256 else { throw ValidationError("--latent-images must be in 1...256") }
         guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard (0...16).contains(interpolationPairs) else { throw ValidationError("--interpolation-pairs must be in 0...16") }
+        guard (0...256).contains(samples) else { throw ValidationError("--samples must be in 0...256") }
+        if let noise {
+            do { _ = try InputNoise(parsing: noise) } catch { throw ValidationError("--noise \(error)") }
+        }
     }
 
     func run() throws {
@@ -76,6 +96,10 @@ struct Report: ParsableCommand {
         settings.latentImages = latentImages
         settings.threads = Parallelism.capped(threads)
         settings.force = force
+        settings.noise = try noise.map { try InputNoise(parsing: $0) }
+        settings.probeTrain = probeTrain
+        settings.interpolationPairs = interpolationPairs
+        settings.samples = samples
         let terminal = TerminalOutput.standardError(quiet: quiet)
         do {
             let result = try ReportJob(settings: settings).run(output: terminal)

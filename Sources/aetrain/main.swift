@@ -14,11 +14,13 @@ struct AETrain: ParsableCommand {
         abstract: "Train the SVHN convolutional autoencoder used by aeenc/aedec, and report on trained models.",
         discussion: """
             `aetrain DATA... -o MODEL.aemodel` trains (the `train` subcommand is the default); \
-            `aetrain report` writes an HTML report on one or more model bundles. \
-            See `aetrain train --help` and `aetrain report --help`.
+            `aetrain report` writes an HTML report on one or more model bundles; `aetrain probe` \
+            measures how well latents classify digits; `aetrain sample` draws from a variational \
+            model; `aetrain interpolate` decodes the path between two pictures' latents. \
+            See `aetrain SUBCOMMAND --help`.
             """,
         version: AECodecVersion.string,
-        subcommands: [Train.self, Report.self],
+        subcommands: [Train.self, Report.self, Probe.self, Sample.self, Interpolate.self],
         defaultSubcommand: Train.self)
 }
 
@@ -32,13 +34,13 @@ struct Train: ParsableCommand {
             aetrain DATA... -o MODEL.aemodel [options]
             aetrain --quantize-from MODEL.aemodel DATA... -o OUT.aemodel [--limit N] [--shuffle]
             aetrain --stamp-quality MODEL.aemodel --quality-set SET --quality-level N [--kodak-bpp X --kodak-psnr DB] -o OUT.aemodel
-            aetrain --summary [--latent-dim N]
+            aetrain --summary [--latent-dim N] [--variational] [--conditional]
             """,
         discussion: """
             The model: encoder Conv2D(32)-MaxPool-Conv2D(64)-MaxPool-Conv2D(128)-MaxPool-Flatten-Dense(latent), \
             decoder Dense(2048)-Reshape(4,4,128)-Conv2DTranspose(128)-UpSample-Conv2DTranspose(64)-UpSample-\
             Conv2DTranspose(32)-UpSample-Conv2D(3, sigmoid); 3x3 kernels, 'same' padding, ReLU, MSE loss, Adam. \
-            Labels are never used. The defaults are the seed's recipe: 20,000 images, 20 epochs, batch 128, \
+            Labels are used only with --conditional. The defaults are the seed's recipe: 20,000 images, 20 epochs, batch 128, \
             10% validation split, learning rate 1e-3.
 
             \(DataSource.syntaxHelp)
@@ -120,6 +122,15 @@ struct Train: ParsableCommand {
             help: "With --init-from and --lambda: first rescale the model's latent so each dimension's range on DATA (0.1th to 99.9th percentile) spans this many integer steps (2 to 65,536); the network's output is unchanged. Use it to fine-tune svhn-64 or svhn-16 for rate and distortion.")
     var latentLevels: Int?
 
+    @Flag(help: "A variational autoencoder (reference family): the encoder's Dense gives means and log variances, training decodes a reparametrised draw and adds beta * KL divergence from N(0, 1) per image value to the MSE; aeenc encodes the mean. The bundle can be sampled (aetrain sample).")
+    var variational = false
+
+    @Flag(help: "A conditional model (reference family): the one-hot digit label goes into the encoder's and the decoder's Dense layers. Every training (and --test) image needs a label: MAT files (y), npy sources with labels=, svhn-photos:. With --variational, aetrain sample --digit D draws that digit. Not a codec model (aeenc needs the digit).")
+    var conditional = false
+
+    @Option(help: "With --variational: the KL weight; loss = MSE + beta * KL / 3072. Beta 1 is the Keras VAE example's loss per value (a decoder noise of variance 1/2), which on SVHN keeps about 8 nats per image and decodes blurs; the default 0.01 is a decoder noise of sd 0.07.")
+    var beta = 0.01
+
     @Option(help: "Training epochs (1 to 1,000,000).")
     var epochs = 20
 
@@ -147,6 +158,9 @@ struct Train: ParsableCommand {
 
     @Option(help: "Worker threads, 1 to 256 (default: all cores). The count changes the order of the gradient sums, so it is recorded and --resume needs the same.")
     var threads = Parallelism.availableCores
+
+    @Option(help: ArgumentHelp("Denoising: corrupt every training input afresh each epoch (seeded) and train to give back the clean image: gaussian:SIGMA (added to values in [0, 1], then clamped), salt-pepper:P (pixels turned black or white), mask:FRACTION (pixels set to black).", valueName: "NOISE"))
+    var noise: String?
 
     @Option(help: "Held-out test data, evaluated once at the end (MSE and PSNR go into the bundle).")
     var test: String?
@@ -197,6 +211,7 @@ struct Train: ParsableCommand {
             throw ValidationError("--latent-dim must be in 1...4096, got \(latentDim)")
         }
         if summary { return }
+        guard beta >= 0 && beta.isFinite && beta <= 1e6 else { throw ValidationError("--beta must be in [0, 1,000,000], got \(beta)") }
         guard TrainingJob.Limits.epochs.contains(epochs) else {
             throw ValidationError("--epochs must be in 1...1,000,000, got \(epochs)")
         }
@@ -213,11 +228,15 @@ struct Train: ParsableCommand {
         if let f = finalLearningRate, !(f > 0 && f.isFinite) { throw ValidationError("--final-learning-rate must be positive") }
         guard TrainingJob.Limits.threads.contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
         guard ["f32", "f16"].contains(weights) else { throw ValidationError("--weights must be f32 or f16") }
+        if let noise {
+            do { _ = try InputNoise(parsing: noise) } catch { throw ValidationError("--noise \(error)") }
+        }
     }
 
     func run() throws {
         if summary {
-            print(Summary.table(for: ReferenceModel.build(latentDim: latentDim)))
+            print(Summary.table(for: ReferenceModel.build(latentDim: latentDim, variational: variational,
+                                                          conditionClasses: conditional ? 10 : nil)))
             return
         }
         // Checked here, not in validate(), so an unknown option is reported before these.
@@ -252,12 +271,16 @@ struct Train: ParsableCommand {
         settings.initFrom = initFrom
         settings.latentLevels = latentLevels
         settings.distortion = Distortion(rawValue: distortion) ?? .mse  // checked in validate()
+        settings.variational = variational
+        settings.beta = beta
+        settings.conditional = conditional
         settings.options.epochs = epochs
         settings.options.batchSize = batchSize
         settings.options.validationSplit = validationSplit
         settings.options.learningRate = learningRate
         settings.options.finalLearningRate = finalLearningRate
         settings.options.seed = seed
+        settings.options.inputNoise = try noise.map { try InputNoise(parsing: $0) }
         settings.limit = limit == 0 ? nil : limit
         settings.shuffleData = shuffle
         settings.initSeed = seed
@@ -286,9 +309,16 @@ struct Train: ParsableCommand {
         do {
             let result = try job.run(output: output, shouldStop: { interrupt.isRaised })
             var line = "Wrote \(result.bundlePath) (fingerprint \(result.fingerprint))"
-            if let last = result.history.last?.validationLoss { line += String(format: ", val MSE %.6f", last) }
+            if let mse = result.history.last?.validationMSE, let kl = result.history.last?.validationKL {
+                line += String(format: ", val MSE %.6f, KL %.2f nats", mse, kl) + (noise == nil ? "" : " (noisy inputs)")
+            } else if let last = result.history.last?.validationLoss {
+                line += String(format: ", val MSE %.6f", last) + (noise == nil ? "" : " (noisy inputs)")
+            }
             if let mse = result.testMSE {
                 line += String(format: ", test MSE %.6f (PSNR %.2f dB)", mse, 10 * log10(1 / mse))
+            }
+            if let mse = result.testNoisyMSE {
+                line += String(format: ", test MSE %.6f for noisy inputs", mse)
             }
             line += String(format: ", %.0f s", result.wallSeconds)
             output.line(line)

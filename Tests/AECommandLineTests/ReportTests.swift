@@ -112,7 +112,8 @@ final class ReportTests: XCTestCase {
         let out = dir + "/report"
         let result = try ReportJob(settings: settings(paths, output: out)).run(output: TerminalOutput(mode: .quiet))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).sorted(),
-                       ["figures.csv", "index.html", "latents-1.png", "latents-2.png", "reconstructions.png"])
+                       ["figures.csv", "index.html", "interpolation-1.png", "interpolation-2.png", "latents-1.png",
+                        "latents-2.png", "reconstructions.png"])
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.hasPrefix(".") },
                        "temporary folder left behind")
 
@@ -146,10 +147,11 @@ final class ReportTests: XCTestCase {
             for c in e.codec { XCTAssertTrue(html.contains(String(format: "%.6f", c.mse)), e.name) }
             XCTAssertTrue(html.contains(e.fingerprint))
         }
-        for file in ["reconstructions.png", "latents-1.png", "latents-2.png"] {
+        let pictures = ["reconstructions.png", "latents-1.png", "latents-2.png", "interpolation-1.png", "interpolation-2.png"]
+        for file in pictures {
             XCTAssertTrue(html.contains("src=\"\(file)\""), file)
         }
-        XCTAssertEqual(html.components(separatedBy: "<img ").count - 1, 3)
+        XCTAssertEqual(html.components(separatedBy: "<img ").count - 1, pictures.count)
         // 1 training-curve chart + per model 1 summary chart and one histogram per dimension.
         XCTAssertEqual(html.components(separatedBy: "<svg ").count - 1, 1 + (1 + 4) + (1 + 2))
         XCTAssertTrue(html.contains("validation MSE"))

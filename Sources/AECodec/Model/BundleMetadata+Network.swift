@@ -25,7 +25,9 @@ extension BundleMetadata.Architecture {
         }
         self.init(family: family, inputShape: model.imageShape, latentDim: model.latentDim,
                   hiddenActivation: layers.first?.activation ?? Activation.relu.rawValue,
-                  parameterCount: model.parameterCount, layers: layers, entropyModel: entropyModel)
+                  parameterCount: model.parameterCount, layers: layers, entropyModel: entropyModel,
+                  variant: model.sampler == nil ? nil : Self.variationalVariant,
+                  conditionClasses: model.conditionClasses)
     }
 }
 
@@ -65,13 +67,19 @@ extension BundleMetadata.TrainingProvenance {
                   seed: options.seed, initSeed: initSeed, threads: threads, wallTimeSeconds: wallTimeSeconds)
         lambda = (loss as? RateDistortionLoss)?.lambda
         distortion = (loss as? RateDistortionLoss).flatMap { $0.distortion == .mse ? nil : $0.distortion.rawValue }
+        inputNoise = options.inputNoise?.description
+        beta = (loss as? VariationalLoss)?.beta
     }
 
-    /// The loss this run minimised: rate-distortion with `lambda` (and `distortion`), else MSE.
-    /// (`makeTrainer` refuses a distortion name this version does not know.)
+    /// The loss this run minimised: rate-distortion with `lambda` (and `distortion`),
+    /// variational with `beta`, else MSE. (`makeTrainer` refuses a distortion name this
+    /// version does not know.)
     public var loss: Loss {
-        lambda.map { RateDistortionLoss(lambda: $0, distortion: distortion.flatMap(Distortion.init(rawValue:)) ?? .mse) }
-            ?? MeanSquaredErrorLoss()
+        if let lambda {
+            return RateDistortionLoss(lambda: lambda, distortion: distortion.flatMap(Distortion.init(rawValue:)) ?? .mse)
+        }
+        if let beta { return VariationalLoss(beta: beta) }
+        return MeanSquaredErrorLoss()
     }
 
     /// The `TrainingOptions` this run used.
@@ -83,6 +91,9 @@ extension BundleMetadata.TrainingProvenance {
         o.learningRate = optimizer.learningRate
         o.finalLearningRate = optimizer.finalLearningRate
         o.seed = seed
+        // A noise this build cannot parse (a later writer's) is dropped here; a resume
+        // then sees the difference and refuses.
+        o.inputNoise = inputNoise.flatMap { try? InputNoise(parsing: $0) }
         return o
     }
 }
@@ -95,6 +106,8 @@ extension BundleMetadata.EpochMetrics {
         trainBitsPerPixel = r.trainBitsPerPixel
         validationMSE = r.validationMSE
         validationBitsPerPixel = r.validationBitsPerPixel
+        trainKL = r.trainKL
+        validationKL = r.validationKL
     }
 
     /// The same figures as AENet's `EpochRecord`.
@@ -105,6 +118,8 @@ extension BundleMetadata.EpochMetrics {
         r.trainBitsPerPixel = trainBitsPerPixel
         r.validationMSE = validationMSE
         r.validationBitsPerPixel = validationBitsPerPixel
+        r.trainKL = trainKL
+        r.validationKL = validationKL
         return r
     }
 }

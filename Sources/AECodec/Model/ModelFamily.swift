@@ -36,7 +36,7 @@ public struct ModelFamily: Sendable {
 
 extension ModelFamily {
     /// The reference SVHN autoencoder (`ReferenceModel.build`) at the recorded latent
-    /// size and hidden activation.
+    /// size and hidden activation, plain or (`architecture.variant` "variational") variational.
     public static let reference = ModelFamily(name: BundleMetadata.Architecture.referenceFamily) { bundle, parallelism in
         let arch = bundle.metadata.architecture
         func mismatch(_ layer: String, _ reason: String) -> BundleError {
@@ -54,8 +54,18 @@ extension ModelFamily {
         guard arch.latentDim > 0, arch.latentDim <= ModelBundle.maximumLatentDim, arch.latentDim * 4096 <= stored else {
             throw mismatch("(latent)", "latent size \(arch.latentDim) does not fit the \(stored) stored weights")
         }
-        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: parallelism.threads,
-                                         hiddenActivation: hidden)
+        let variational: Bool
+        switch arch.variant {
+        case nil: variational = false
+        case BundleMetadata.Architecture.variationalVariant?: variational = true
+        case let other?:
+            throw mismatch("(model)", "variant \"\(other)\" of the reference family is not one this build can rebuild (\"\(BundleMetadata.Architecture.variationalVariant)\")")
+        }
+        if let classes = arch.conditionClasses, !(1...256).contains(classes) {
+            throw mismatch("(model)", "a conditional model of \(classes) classes (1 to 256 supported)")
+        }
+        let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: parallelism.threads, hiddenActivation: hidden,
+                                         variational: variational, conditionClasses: arch.conditionClasses)
         return try withEntropyModel(model, bundle: bundle)
     }
 
@@ -69,6 +79,14 @@ extension ModelFamily {
                                                        reason: "the conv-factorized family needs layer \(layer) with 1 to 4096 output channels")
             }
             return c
+        }
+        if arch.conditionClasses != nil {
+            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(model)",
+                                                   reason: "the conv-factorized family has no conditional variant")
+        }
+        if let variant = arch.variant {
+            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(model)",
+                                                   reason: "the conv-factorized family has no variant \"\(variant)\"")
         }
         guard arch.entropyModel != nil else {
             throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(entropy model)",

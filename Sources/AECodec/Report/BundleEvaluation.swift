@@ -25,6 +25,17 @@ public struct BundleEvaluation: Sendable {
         public var samples: [PNGImage]
     }
 
+    /// How the network did on corrupted inputs (`aetrain report --noise`).
+    public struct DenoisingFigures: Sendable {
+        public var noise: InputNoise
+        /// MSE against the clean images of the network's float outputs for the corrupted ones.
+        public var mse: Double
+        public var psnr: Double { PSNR.decibels(mse: mse) }
+        /// The corrupted sample images and the network's outputs for them, in order.
+        public var noisyInputs: [PNGImage]
+        public var outputs: [PNGImage]
+    }
+
     public var name: String
     public var fingerprint: String
     public var metadata: BundleMetadata
@@ -40,13 +51,20 @@ public struct BundleEvaluation: Sendable {
     public var statistics: LatentStatistics
     /// float16, then uint8 when the bundle has a table.
     public var codec: [CodecFigures]
+    /// With a noise to measure against.
+    public var denoising: DenoisingFigures?
 
     /// Measures `bundle` on `images`; `sampleIndices` pick the images whose decoded
     /// versions are kept for the pictures.
+    /// With `noise`, also measures the network on corrupted images (`denoisingFigures`).
     public static func measure(bundle: ModelBundle, name: String, on images: ImageSet, sampleIndices: [Int],
-                               threads: Int, progress: (String) -> Void = { _ in }) throws -> BundleEvaluation {
+                               threads: Int, noise: InputNoise? = nil,
+                               progress: (String) -> Void = { _ in }) throws -> BundleEvaluation {
         let path = bundle.path ?? name
         let model = try bundle.makeModel(threads: threads)
+        guard model.conditionClasses == nil else {
+            throw ToolError(path: path, reason: "is a conditional model: encoding needs each image's class, which a picture does not carry (the report measures codec models)")
+        }
         guard model.imageShape == images.imageShape else {
             throw ToolError(path: path, reason: "the model takes \(model.imageShape) images, the test images are \(images.imageShape)")
         }
@@ -64,11 +82,44 @@ public struct BundleEvaluation: Sendable {
             progress("\(name): codec, \(encoding == .uint8 ? "8-bit" : "float16") latent files")
             figures.append(try codecFigures(codec, encoding: encoding, inputs: inputs, sampleIndices: sampleIndices))
         }
+        let denoising = noise.map { noise in
+            progress("\(name): network on \(images.count) images with \(noise)")
+            return denoisingFigures(model, normalization: bundle.metadata.normalization.pixelNormalization,
+                                    images: images, noise: noise, sampleIndices: sampleIndices)
+        }
         return BundleEvaluation(
             name: name, fingerprint: bundle.fingerprint, metadata: bundle.metadata, latentDim: model.latentDim,
             parameterCount: model.parameterCount, imageValues: images.imageSize, networkMSE: mse,
             latents: latents, statistics: LatentStatistics(latents: latents, dimensions: model.latentDim),
-            codec: figures)
+            codec: figures, denoising: denoising)
+    }
+
+    /// The network's outputs for images corrupted by `noise` (on the [0, 1] pixel scale,
+    /// the fixed draw `InputNoise.evaluationSeed`, image by image: every model sees the
+    /// same corrupted images), measured against the clean images.
+    static func denoisingFigures(_ model: Autoencoder, normalization n: PixelNormalization, images: ImageSet,
+                                 noise: InputNoise, sampleIndices: [Int]) -> DenoisingFigures {
+        var sum = 0.0
+        var noisyInputs: [Int: PNGImage] = [:], outputs: [Int: PNGImage] = [:]
+        let wanted = Set(sampleIndices)
+        var start = 0
+        while start < images.count {
+            let end = min(start + 256, images.count)
+            let clean = images.batch(start..<end)
+            let noisy = noise.corrupt(clean, seed: InputNoise.evaluationSeed, firstIndex: start)
+            let input = n == .unitRange ? noisy : Tensor(shape: noisy.shape, data: noisy.data.map { ($0 * 255 - n.offset) / n.scale })
+            let y = model.forward(input)
+            for k in 0 ..< clean.count { let e = Double(n.unitInterval(y.data[k]) - clean.data[k]); sum += e * e }
+            for i in start..<end where wanted.contains(i) {
+                noisyInputs[i] = noisy.slice(batch: (i - start)..<(i - start + 1)).pngImages()[0]
+                outputs[i] = y.slice(batch: (i - start)..<(i - start + 1)).pngImages(normalization: n)[0]
+            }
+            start = end
+        }
+        let count = Double(images.count * images.imageSize)
+        return DenoisingFigures(noise: noise, mse: count > 0 ? sum / count : .nan,
+                                noisyInputs: sampleIndices.map { noisyInputs[$0]! },
+                                outputs: sampleIndices.map { outputs[$0]! })
     }
 
     /// Mean squared error over all images and the latent vectors, in batches of 256.

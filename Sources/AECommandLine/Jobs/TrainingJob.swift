@@ -32,6 +32,13 @@ public struct TrainingJob {
         /// each dimension's 0.1th-99.9th percentile range on the training data spans this
         /// many integer steps (`Autoencoder.rescaleLatent`; the network's output is unchanged).
         public var latentLevels: Int?
+        /// A variational autoencoder (reference family): the loss adds `beta` times the KL
+        /// divergence per image value (`VariationalLoss`).
+        public var variational = false
+        public var beta = 0.01
+        /// A conditional model (reference family): the one-hot digit label goes into the
+        /// encoder's and the decoder's Dense layers; every image needs a label.
+        public var conditional = false
         public var options = TrainingOptions()
         /// Number of images kept from the data (the first ones).
         public var limit: Int? = 20_000
@@ -100,6 +107,19 @@ public struct TrainingJob {
                 throw ToolError(path: "--latent-levels", reason: "rescales a trained model's latent for rate-distortion fine-tuning: give --init-from and --lambda")
             }
         }
+        if settings.variational {
+            guard settings.family == ModelFamily.reference.name && settings.lambda == nil else {
+                throw ToolError(path: "--variational", reason: "applies to the reference family without --lambda")
+            }
+        }
+        if settings.conditional {
+            guard settings.family == ModelFamily.reference.name && settings.lambda == nil else {
+                throw ToolError(path: "--conditional", reason: "applies to the reference family without --lambda")
+            }
+        }
+        guard settings.beta >= 0 && settings.beta.isFinite && settings.beta <= 1e6 else {
+            throw ToolError(path: "--beta", reason: "must be in [0, 1,000,000], got \(settings.beta)")
+        }
         try check(settings.options.batchSize, Limits.batchSize, "--batch-size")
         try check(settings.options.epochs, Limits.epochs, "--epochs")
         try check(settings.threads, Limits.threads, "--threads")
@@ -112,6 +132,9 @@ public struct TrainingJob {
         public var fingerprint: String
         public var history: [EpochRecord]
         public var testMSE: Double?
+        /// Denoising runs: the MSE against the clean test images of the model's output for
+        /// corrupted ones (`InputNoise.evaluationSeed`).
+        public var testNoisyMSE: Double?
         public var wallSeconds: Double
     }
 
@@ -188,9 +211,11 @@ public struct TrainingJob {
         }
     }
 
-    /// The loss of these settings: rate-distortion with `lambda`, else MSE.
-    var loss: Loss {
-        settings.lambda.map { RateDistortionLoss(lambda: $0, distortion: settings.distortion) } ?? MeanSquaredErrorLoss()
+    /// The loss of these settings for `model`: rate-distortion with `lambda` (and
+    /// `distortion`), variational (with `beta`) for a variational model, else MSE.
+    func loss(for model: Autoencoder) -> Loss {
+        if let lambda = settings.lambda { return RateDistortionLoss(lambda: lambda, distortion: settings.distortion) }
+        return model.sampler != nil ? VariationalLoss(beta: settings.beta) : MeanSquaredErrorLoss()
     }
 
     /// The untrained model (or `initFrom`'s weights), with a factorized prior when the
@@ -200,6 +225,14 @@ public struct TrainingJob {
         if let from = settings.initFrom {
             let (bundle, _) = try ModelLookup.load(from)
             model = try bundle.makeModel(threads: settings.threads)
+            if settings.variational && model.sampler == nil {
+                throw ToolError(path: from, reason: "is not a variational model; --variational with --init-from needs one")
+            }
+            if settings.conditional != (model.conditionClasses != nil) {
+                throw ToolError(path: from, reason: settings.conditional
+                    ? "is not a conditional model; --conditional with --init-from needs one"
+                    : "is a conditional model; give --conditional to continue training it")
+            }
             if let levels = settings.latentLevels {
                 guard model.hasDenseLatent, model.prior == nil else {
                     throw ToolError(path: from, reason: "--latent-levels needs a model with a dense latent and no prior yet (the reference family)")
@@ -212,7 +245,9 @@ public struct TrainingJob {
             model = ConvolutionalCodecModel.build(channels: settings.channels, latentChannels: settings.latentChannels,
                                                   seed: settings.initSeed, threads: settings.threads)
         } else {
-            model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed, threads: settings.threads)
+            model = ReferenceModel.build(latentDim: settings.latentDim, seed: settings.initSeed, threads: settings.threads,
+                                         variational: settings.variational,
+                                         conditionClasses: settings.conditional ? DigitLabels.classCount : nil)
         }
         if settings.lambda != nil && model.prior == nil, let channels = model.encoder.outputShape.last {
             var rng = RandomGenerator(seed: settings.initSeed &+ 1)
@@ -234,6 +269,18 @@ public struct TrainingJob {
         }
         let test = try settings.test.map {
             try DataSource.load($0, seed: settings.initSeed, threads: settings.threads)
+        }
+        if settings.conditional {
+            for (argument, data) in [(settings.data.joined(separator: " "), train), (settings.test ?? "", test)] {
+                guard let images = data?.images else { continue }
+                guard let labels = images.labels else {
+                    throw ToolError(path: argument, reason:
+                        "has no labels; --conditional needs a label for every image (MAT files with y, npy:IMAGES.npy,labels=LABELS.npy, svhn-photos:)")
+                }
+                guard labels.allSatisfy({ Int($0) < DigitLabels.classCount }) else {
+                    throw ToolError(path: argument, reason: "holds labels outside 0...\(DigitLabels.classCount - 1)")
+                }
+            }
         }
         return (train, test)
     }
@@ -274,7 +321,8 @@ public struct TrainingJob {
             previousSeconds = checkpoint.metadata.training?.wallTimeSeconds ?? 0
             output.line("Resuming from \(checkpointPath) after epoch \(trainer.history.count)")
         } else {
-            trainer = Trainer(model: try makeModel(images: train.images), options: settings.options, loss: loss)
+            let model = try makeModel(images: train.images)
+            trainer = Trainer(model: model, options: settings.options, loss: loss(for: model))
         }
         // Fail before training on a bad split; `fit` does the split itself.
         let counts = trainer.splitCounts(train.images.count)
@@ -318,6 +366,9 @@ public struct TrainingJob {
         trainer.model.prior?.setQuantilesByBisection()
         let measured = test.map { Trainer.measure(trainer.model, on: $0.images, loss: MeanSquaredErrorLoss()) }
         let testMSE = measured?.mse
+        let testNoisyMSE = trainer.options.inputNoise.flatMap { noise in
+            test.map { Trainer.measure(trainer.model, on: $0.images, loss: MeanSquaredErrorLoss(), inputNoise: noise).mse }
+        }
         var final = metadata(kind: .model, testMSE: testMSE,
                              testBitsPerPixel: trainer.model.prior == nil ? nil : measured?.bitsPerPixel)
         final.createdAt = BundleMetadata.timestamp()
@@ -325,15 +376,17 @@ public struct TrainingJob {
         if let prior = trainer.model.prior {
             bundle = bundle.withEntropyTables(try EntropyTables(prior: prior))
         }
-        if settings.family == ModelFamily.reference.name {
+        if settings.family == ModelFamily.reference.name && trainer.model.conditionClasses == nil {
             // The latent quantisation table (aeenc --bits 8), measured on the training images.
+            // (A conditional model is no codec: a picture does not carry its class.)
             bundle = bundle.withQuantization(LatentQuantization.measure(model: trainer.model, images: train.images))
         }
         let fingerprint = try bundle.write(to: settings.output, weights: settings.weights, force: settings.force || settings.resume)
         try writeHistory(trainer.history)
         try? FileManager.default.removeItem(atPath: checkpointPath)
         return Result(bundlePath: settings.output, fingerprint: fingerprint, history: trainer.history,
-                      testMSE: testMSE, wallSeconds: previousSeconds + Date().timeIntervalSince(start))
+                      testMSE: testMSE, testNoisyMSE: testNoisyMSE,
+                      wallSeconds: previousSeconds + Date().timeIntervalSince(start))
     }
 
     /// The `--quantize-from` run: reads the bundle `settings.quantizeFrom`, measures its
@@ -355,6 +408,9 @@ public struct TrainingJob {
             throw ToolError(path: source, reason: "is a training checkpoint, not a finished model bundle")
         }
         let model = try bundle.makeModel(threads: settings.threads)
+        guard model.conditionClasses == nil else {
+            throw ToolError(path: source, reason: "is a conditional model: encoding needs each image's class, which a picture does not carry: no quantisation table (it is no codec model)")
+        }
         let specs = try settings.data.flatMap { try DataSourceSpec.parse($0) }
         let train = try DataSource.load(specs: specs, limit: settings.limit,
                                         shuffleSeed: settings.shuffleData ? settings.initSeed : nil,
@@ -409,6 +465,16 @@ public struct TrainingJob {
         if settings.family == ModelFamily.reference.name && settings.initFrom == nil && m.architecture.latentDim != settings.latentDim {
             throw differs("--latent-dim", "\(m.architecture.latentDim)", "\(settings.latentDim)")
         }
+        if settings.initFrom == nil && (m.architecture.conditionClasses != nil) != settings.conditional {
+            throw differs("--conditional", m.architecture.conditionClasses != nil ? "on" : "off", settings.conditional ? "on" : "off")
+        }
+        let variational = m.architecture.variant == BundleMetadata.Architecture.variationalVariant
+        if settings.initFrom == nil && variational != settings.variational {
+            throw differs("--variational", variational ? "on" : "off", settings.variational ? "on" : "off")
+        }
+        if variational && m.training?.beta != settings.beta {
+            throw differs("--beta", m.training?.beta.map { "\($0)" } ?? "none", "\(settings.beta)")
+        }
         if m.training?.lambda != settings.lambda {
             throw differs("--lambda", m.training?.lambda.map { "\($0)" } ?? "none", settings.lambda.map { "\($0)" } ?? "none")
         }
@@ -425,6 +491,9 @@ public struct TrainingJob {
             throw differs("--learning-rate", "\(t.optimizer.learningRate)", "\(o.learningRate)")
         }
         if t.seed != o.seed { throw differs("--seed", "\(t.seed)", "\(o.seed)") }
+        if t.inputNoise != o.inputNoise?.description {
+            throw differs("--noise", t.inputNoise ?? "none", o.inputNoise?.description ?? "none")
+        }
         if t.optimizer.finalLearningRate != o.finalLearningRate {
             throw differs("--final-learning-rate", "\(t.optimizer.finalLearningRate.map { "\($0)" } ?? "none")",
                           "\(o.finalLearningRate.map { "\($0)" } ?? "none")")
@@ -435,12 +504,16 @@ public struct TrainingJob {
         }
     }
 
-    /// epoch,train_loss,val_loss,seconds,images_per_second — one row per epoch.
+    /// epoch,train_loss,val_loss,seconds,images_per_second — one row per epoch; a
+    /// variational run adds train_mse,train_kl,val_mse,val_kl (KL in nats per image).
     func writeHistory(_ history: [EpochRecord]) throws {
-        var csv = "epoch,train_loss,val_loss,seconds,images_per_second\n"
+        let variational = history.contains { $0.trainKL != nil }
+        var csv = "epoch,train_loss,val_loss,seconds,images_per_second" + (variational ? ",train_mse,train_kl,val_mse,val_kl" : "") + "\n"
+        func text(_ v: Double?) -> String { v.map { "\($0)" } ?? "" }
         for r in history {
-            csv += "\(r.epoch),\(r.trainLoss),\(r.validationLoss.map { "\($0)" } ?? ""),"
-                + String(format: "%.3f,%.1f\n", r.seconds, r.imagesPerSecond)
+            csv += "\(r.epoch),\(r.trainLoss),\(text(r.validationLoss)),"
+                + String(format: "%.3f,%.1f", r.seconds, r.imagesPerSecond)
+                + (variational ? ",\(text(r.trainMSE)),\(text(r.trainKL)),\(text(r.validationMSE)),\(text(r.validationKL))" : "") + "\n"
         }
         try AtomicFile.store(Array(csv.utf8), at: historyPath, force: true)
     }

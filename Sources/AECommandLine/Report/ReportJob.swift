@@ -33,6 +33,18 @@ public struct ReportJob {
         public var threads = Parallelism.availableCores
         /// Replace an existing report folder.
         public var force = false
+        /// Also measure every model on test images corrupted by this noise, against the
+        /// clean images (a denoising model next to plain ones).
+        public var noise: InputNoise?
+        /// Labelled training images for the latent-feature probe (`LatentProbe`); the test
+        /// images must then be labelled too. Nil: no probe.
+        public var probeTrain: String?
+        public var probeOptions = LatentProbe.Options()
+        /// Pairs of test images interpolated between, per model (0: none).
+        public var interpolationPairs = 2
+        public var interpolationSteps = 8
+        /// Draws from the prior of each variational model.
+        public var samples = 32
 
         public init() {}
     }
@@ -52,6 +64,7 @@ public struct ReportJob {
     public static let pageFile = "index.html"
     public static let gridFile = "reconstructions.png"
     public static let figuresFile = "figures.csv"
+    public static let denoisingFile = "denoising.png"
 
     public func run(output: TerminalOutput) throws -> Result {
         let folder = settings.output
@@ -96,10 +109,12 @@ public struct ReportJob {
         var evaluations: [BundleEvaluation] = []
         for (bundle, name) in bundles {
             let e = try BundleEvaluation.measure(bundle: bundle, name: name, on: images, sampleIndices: gridIndices,
-                                                 threads: settings.threads, progress: { output.status($0) })
+                                                 threads: settings.threads, noise: settings.noise,
+                                                 progress: { output.status($0) })
             output.line("\(name): network " + String(format: "MSE %.6f (%.2f dB)", e.networkMSE, e.networkPSNR)
                 + e.codec.map { "; \($0.encoding == .uint8 ? "8-bit" : "float16") files "
-                    + String(format: "%.1f bytes, MSE %.6f (%.2f dB)", $0.meanBytes, $0.mse, $0.psnr) }.joined())
+                    + String(format: "%.1f bytes, MSE %.6f (%.2f dB)", $0.meanBytes, $0.mse, $0.psnr) }.joined()
+                + (e.denoising.map { String(format: "; inputs with %@: MSE %.6f (%.2f dB)", $0.noise.description, $0.mse, $0.psnr) } ?? ""))
             evaluations.append(e)
         }
 
@@ -114,6 +129,11 @@ public struct ReportJob {
             }
         }
         var files: [(name: String, bytes: [UInt8])] = [(Self.gridFile, try ReportPictures.grid(rows: rows).encoded())]
+        if let first = evaluations.first?.denoising {
+            // Corrupted inputs, each model's outputs for them, the clean originals.
+            let rows = [first.noisyInputs] + evaluations.compactMap { $0.denoising?.outputs } + [originals]
+            files.append((Self.denoisingFile, try ReportPictures.grid(rows: rows).encoded()))
+        }
         var latentFiles: [String] = []
         for (k, e) in evaluations.enumerated() {
             let name = "latents-\(k + 1).png"
@@ -123,9 +143,14 @@ public struct ReportJob {
             files.append((name, try picture.encoded()))
             latentFiles.append(name)
         }
+        let experiments = try measureExperiments(bundles: bundles.map(\.0), evaluations: evaluations, images: images,
+                                                 output: output)
+        files += experiments.files
         let page = ReportPage(evaluations: evaluations, testDescription: data.argument, testCount: images.count,
                               sampleIndices: gridIndices, latentPictureFiles: latentFiles,
                               latentPictureCount: latentIndices.count, gridFile: Self.gridFile, gridRows: gridRows,
+                              denoisingFile: settings.noise == nil ? nil : Self.denoisingFile,
+                              experiments: experiments,
                               created: BundleMetadata.timestamp())
         files.append((Self.pageFile, Array(page.html().utf8)))
         files.append((Self.figuresFile, Array(Self.figuresCSV(evaluations, testCount: images.count).utf8)))
@@ -136,9 +161,11 @@ public struct ReportJob {
 
     /// Whether `name` is a file a report writes (what --force may replace).
     static func isReportFile(_ name: String) -> Bool {
-        if [pageFile, gridFile, figuresFile].contains(name) { return true }
-        return name.hasPrefix("latents-") && name.hasSuffix(".png")
-            && Int(name.dropFirst("latents-".count).dropLast(".png".count)) != nil
+        if [pageFile, gridFile, figuresFile, denoisingFile].contains(name) { return true }
+        if name == probeFile { return true }
+        return ["latents-", "interpolation-", "samples-"].contains { prefix in
+            name.hasPrefix(prefix) && name.hasSuffix(".png") && Int(name.dropFirst(prefix.count).dropLast(".png".count)) != nil
+        }
     }
 
     /// `count` indices spread evenly over `0..<total` (all of them when there are fewer).
@@ -149,14 +176,16 @@ public struct ReportJob {
 
     /// The table of section 3 as CSV, for scripts.
     static func figuresCSV(_ evaluations: [BundleEvaluation], testCount: Int) -> String {
-        var s = "model,fingerprint,latent_dim,parameters,test_images,network_mse,network_psnr_db,latents,mean_file_bytes,bits_per_pixel,compression_ratio,file_mse,file_psnr_db\n"
+        var s = "model,fingerprint,latent_dim,parameters,test_images,network_mse,network_psnr_db,latents,mean_file_bytes,bits_per_pixel,compression_ratio,file_mse,file_psnr_db,input_noise,noisy_input_mse\n"
         for e in evaluations {
             for c in e.codec {
                 s += [e.name, e.fingerprint, String(e.latentDim), String(e.parameterCount), String(testCount),
                       String(format: "%.7f", e.networkMSE), String(format: "%.3f", e.networkPSNR),
                       c.encoding == .uint8 ? "uint8" : "float16", String(format: "%.2f", c.meanBytes),
                       String(format: "%.4f", c.bitsPerPixel), String(format: "%.2f", Double(e.imageValues) / c.meanBytes),
-                      String(format: "%.7f", c.mse), String(format: "%.3f", c.psnr)].joined(separator: ",") + "\n"
+                      String(format: "%.7f", c.mse), String(format: "%.3f", c.psnr),
+                      e.denoising?.noise.description ?? "",
+                      e.denoising.map { String(format: "%.7f", $0.mse) } ?? ""].joined(separator: ",") + "\n"
             }
         }
         return s

@@ -19,6 +19,9 @@ struct ReportPage {
     var gridFile: String
     /// Grid rows after the originals: (evaluation index, encoding).
     var gridRows: [(Int, LatentFile.LatentEncoding)]
+    /// The picture of corrupted inputs and outputs, with `--noise`.
+    var denoisingFile: String? = nil
+    var experiments = ReportExperiments()
     var created: String
     var histogramBins = 24
 
@@ -48,6 +51,7 @@ struct ReportPage {
         h += reconstructionSection()
         h += latentSection()
         h += latentSizeSection()
+        h += experimentsSection()
         return h + "</body></html>\n"
     }
 
@@ -71,7 +75,23 @@ struct ReportPage {
         h += "<p>Test images \(sampleIndices.map(String.init).joined(separator: ", ")), drawn at twice their size. Rows, top to bottom: "
             + rows.map(esc).joined(separator: "; ") + ".</p>\n"
         h += "<img src=\"\(gridFile)\" alt=\"originals above their reconstructions\">\n"
-        return h
+        return h + denoisingSection()
+    }
+
+    /// Noisy inputs in, clean images expected out: every model on the same corrupted test images.
+    private func denoisingSection() -> String {
+        guard let file = denoisingFile, let noise = evaluations.first?.denoising?.noise else { return "" }
+        var h = "<h3>Denoising: inputs corrupted by <code>\(esc(noise.description))</code></h3>\n"
+        h += "<p class=\"note\">Every test image corrupted once (the same draw for every model), fed to the network, and its output compared with the clean image. A model trained with <code>aetrain --noise</code> records its training noise below.</p>\n"
+        h += "<table><tr><th class=\"l\">model</th><th class=\"l\">trained with noise</th><th>clean inputs: MSE</th><th>PSNR (dB)</th><th>noisy inputs: MSE</th><th>PSNR (dB)</th></tr>\n"
+        for e in evaluations {
+            guard let d = e.denoising else { continue }
+            h += "<tr><td class=\"l\">\(esc(e.name))</td><td class=\"l\">\(esc(e.metadata.training?.inputNoise ?? "none"))</td>"
+            h += "<td>\(mse(e.networkMSE))</td><td>\(db(e.networkPSNR))</td><td>\(mse(d.mse))</td><td>\(db(d.psnr))</td></tr>\n"
+        }
+        h += "</table>\n<p>Rows, top to bottom: the corrupted inputs; "
+            + evaluations.map { esc($0.name) + "'s outputs" }.joined(separator: "; ") + "; the clean originals.</p>\n"
+        return h + "<img src=\"\(file)\" alt=\"noisy inputs, the models' outputs, clean originals\">\n"
     }
 
     // MARK: 2. The latent space

@@ -64,6 +64,13 @@ public struct BundleInfo {
         }
         out.append("")
         out.append("architecture: \(a.family), input \(a.inputShape), latent \(a.latentDim), hidden activation \(a.hiddenActivation), \(NumberText.grouped(a.parameterCount)) parameters")
+        if a.variant != nil || a.conditionClasses != nil {
+            // Format 1.6: the variational and conditional variants.
+            var parts: [String] = []
+            if let v = a.variant { parts.append("\(v)" + (m.training?.beta.map { ", trained with beta \($0)" } ?? "")) }
+            if let c = a.conditionClasses { parts.append("conditional on \(c) classes") }
+            out.append("variant: " + parts.joined(separator: "; "))
+        }
         if let e = a.entropyModel {
             var line = "entropy model: \(e.kind) prior over \(e.channels) latent channels, density filters \(e.filters)"
             if let cdf = bundle["entropy/cdf"], cdf.shape.count == 2 {
@@ -102,6 +109,7 @@ public struct BundleInfo {
                 out.append("  data source: unknown")
             }
             out.append("  epochs: \(t.epochs), batch size \(t.batchSize), validation split \(number(t.validationSplit))")
+            if let noise = t.inputNoise { out.append("  denoising: inputs corrupted by \(noise)") }
             let o = t.optimizer
             out.append("  optimizer: \(o.name), learning rate \(o.learningRate), beta1 \(o.beta1), beta2 \(o.beta2), epsilon \(o.epsilon)")
             var seeds = "  seed: \(t.seed)"

@@ -68,12 +68,23 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public var layers: [LayerInfo]
         /// Format 1.4: the learned density of the latent, for entropy-coded models.
         public var entropyModel: EntropyModelInfo?
+        /// Format 1.6: a variant of the family, "variational" (the encoder's Dense gives
+        /// means and log variances, a sampling step ends the encoder); nil: the plain family.
+        public var variant: String?
+
+        /// Format 1.6: a conditional model's number of classes: the one-hot label is fed to
+        /// the encoder's and the decoder's Dense layers (`LabelConcat` layers); nil: unconditional.
+        public var conditionClasses: Int?
+
+        /// The `variant` of a variational autoencoder.
+        public static let variationalVariant = "variational"
 
         /// The family of a bundle whose metadata has no `family` key.
         public static let referenceFamily = "reference-svhn"
 
         enum CodingKeys: String, CodingKey {
-            case family, inputShape, latentDim, hiddenActivation, parameterCount, layers, entropyModel
+            case family, inputShape, latentDim, hiddenActivation, parameterCount, layers, entropyModel, variant
+            case conditionClasses
         }
 
         /// Decodes the section; a missing `family` is the reference family.
@@ -86,10 +97,13 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             parameterCount = try c.decode(Int.self, forKey: .parameterCount)
             layers = try c.decode([LayerInfo].self, forKey: .layers)
             entropyModel = try c.decodeIfPresent(EntropyModelInfo.self, forKey: .entropyModel)
+            variant = try c.decodeIfPresent(String.self, forKey: .variant)
+            conditionClasses = try c.decodeIfPresent(Int.self, forKey: .conditionClasses)
         }
 
         public init(family: String, inputShape: [Int], latentDim: Int, hiddenActivation: String,
-                    parameterCount: Int, layers: [LayerInfo], entropyModel: EntropyModelInfo? = nil) {
+                    parameterCount: Int, layers: [LayerInfo], entropyModel: EntropyModelInfo? = nil,
+                    variant: String? = nil, conditionClasses: Int? = nil) {
             self.family = family
             self.inputShape = inputShape
             self.latentDim = latentDim
@@ -97,6 +111,8 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             self.parameterCount = parameterCount
             self.layers = layers
             self.entropyModel = entropyModel
+            self.variant = variant
+            self.conditionClasses = conditionClasses
         }
 
         /// Every trained tensor's name in the model's parameter order: the layers', then
@@ -262,6 +278,11 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         /// Format 1.5: what the rate-distortion loss's distortion measured, when not the
         /// MSE: "mean-psnr" (the geometric mean of the images' MSEs); absent: MSE.
         public var distortion: String?
+        /// Format 1.6: denoising training, the corruption of the inputs in the command-line
+        /// syntax ("gaussian:0.1", "salt-pepper:0.05", "mask:0.25"); absent: clean inputs.
+        public var inputNoise: String?
+        /// Format 1.6: a variational model's loss, MSE + beta * KL / (values per image).
+        public var beta: Double?
 
         public init(dataSource: DataSourceInfo? = nil, epochs: Int, batchSize: Int, validationSplit: Double,
                     optimizer: OptimizerInfo, seed: UInt64, initSeed: UInt64? = nil, threads: Int? = nil,
@@ -293,6 +314,11 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public var trainBitsPerPixel: Double?
         public var validationMSE: Double?
         public var validationBitsPerPixel: Double?
+        /// Format 1.6, variational models: the KL divergence from the prior, nats per image,
+        /// in training (sampled latents; `trainMSE` the reconstruction error) and on the
+        /// validation images (`validationMSE` decoded from the mean).
+        public var trainKL: Double?
+        public var validationKL: Double?
 
         public init(epoch: Int, trainLoss: Double, validationLoss: Double?, seconds: Double, imagesPerSecond: Double) {
             self.epoch = epoch
@@ -364,6 +390,14 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             self.name = name
             self.version = version
         }
+    }
+
+    /// Whether the metadata holds a key added in format 1.6 (denoising, variational
+    /// and conditional training).
+    public var usesVersion16Keys: Bool {
+        training?.inputNoise != nil || training?.beta != nil || architecture.variant != nil
+            || architecture.conditionClasses != nil
+            || (metrics?.epochs.contains { $0.trainKL != nil || $0.validationKL != nil } ?? false)
     }
 
     // MARK: - JSON

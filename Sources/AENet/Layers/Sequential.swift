@@ -24,7 +24,12 @@ public final class Sequential {
     public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameterCount } }
 
     public func forward(_ input: Tensor) -> Tensor {
-        layers.reduce(input) { $1.forward($0) }
+        forward(input, layers: layers.indices)
+    }
+
+    /// Layers `range` only, e.g. an encoder up to its sampling step.
+    public func forward(_ input: Tensor, layers range: Range<Int>) -> Tensor {
+        layers[range].reduce(input) { $1.forward($0) }
     }
 
     /// `forward` for inference: each layer forgets its pass as soon as it has run, so only
@@ -39,9 +44,15 @@ public final class Sequential {
     /// Backpropagates dL/d(output); returns dL/d(input) when asked for it.
     @discardableResult
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool = false) -> Tensor {
+        backward(gradOutput, layers: layers.indices, needInputGradient: needInputGradient)
+    }
+
+    /// Backpropagates through layers `range` only (after `forward(_:layers:)` of the same range).
+    @discardableResult
+    public func backward(_ gradOutput: Tensor, layers range: Range<Int>, needInputGradient: Bool = false) -> Tensor {
         var g = gradOutput
-        for (index, layer) in layers.enumerated().reversed() {
-            g = layer.backward(g, needInputGradient: index > 0 || needInputGradient)
+        for index in range.reversed() {
+            g = layers[index].backward(g, needInputGradient: index > range.lowerBound || needInputGradient)
         }
         return g
     }

@@ -23,6 +23,17 @@ public final class Autoencoder {
     }
 
     public var imageShape: [Int] { encoder.inputShape }
+    /// The sampling step that ends a variational model's encoder (nil for a plain model).
+    public var sampler: GaussianSampling? { encoder.layers.last as? GaussianSampling }
+    /// A conditional model's label inputs (empty for an unconditional one).
+    public var labelInputs: [LabelConcat] { layers.compactMap { $0 as? LabelConcat } }
+    /// The classes a conditional model is conditioned on (nil: unconditional).
+    public var conditionClasses: Int? { labelInputs.first?.classes }
+
+    /// Sets the labels of the next batch for a conditional model (a no-op for others).
+    public func setLabels(_ labels: [UInt8]) {
+        for layer in labelInputs { layer.labels = labels }
+    }
     public var latentDim: Int { encoder.outputShape.reduce(1, *) }
     public var layers: [Layer] { encoder.layers + decoder.layers }
     /// The trained parameters: both halves and the prior's density (its quantiles are

@@ -7,8 +7,11 @@ public struct ImageSet: Sendable {
     public let width: Int
     public let channels: Int
     public private(set) var pixels: [UInt8]
+    /// The class of each image (SVHN: the digit 0...9), when the source has labels. Only
+    /// the latent probe and conditional models read them.
+    public private(set) var labels: [UInt8]?
 
-    public init(height: Int, width: Int, channels: Int, pixels: [UInt8]) {
+    public init(height: Int, width: Int, channels: Int, pixels: [UInt8], labels: [UInt8]? = nil) {
         precondition(height > 0 && width > 0 && channels > 0)
         precondition(pixels.count % (height * width * channels) == 0,
                      "pixel count is not a whole number of images")
@@ -16,6 +19,13 @@ public struct ImageSet: Sendable {
         self.width = width
         self.channels = channels
         self.pixels = pixels
+        self.labels = labels
+        precondition(labels.map { $0.count == count } ?? true, "one label per image")
+    }
+
+    /// The same images with `labels` (one per image), or none.
+    public func withLabels(_ labels: [UInt8]?) -> ImageSet {
+        ImageSet(height: height, width: width, channels: channels, pixels: pixels, labels: labels)
     }
 
     public var imageSize: Int { height * width * channels }
@@ -45,12 +55,14 @@ public struct ImageSet: Sendable {
     /// Images `range`, as a new set.
     public func subset(_ range: Range<Int>) -> ImageSet {
         ImageSet(height: height, width: width, channels: channels,
-                 pixels: Array(pixels[(range.lowerBound * imageSize)..<(range.upperBound * imageSize)]))
+                 pixels: Array(pixels[(range.lowerBound * imageSize)..<(range.upperBound * imageSize)]),
+                 labels: labels.map { Array($0[range]) })
     }
 
-    /// This set followed by `other` (same image shape).
+    /// This set followed by `other` (same image shape); labelled when both are.
     public func appending(_ other: ImageSet) -> ImageSet {
         precondition(imageShape == other.imageShape, "image shapes differ")
-        return ImageSet(height: height, width: width, channels: channels, pixels: pixels + other.pixels)
+        let joined = labels.flatMap { mine in other.labels.map { mine + $0 } }
+        return ImageSet(height: height, width: width, channels: channels, pixels: pixels + other.pixels, labels: joined)
     }
 }

@@ -1,4 +1,5 @@
 import AEBase
+import Foundation
 
 /// A small, seeded, platform-independent pseudo-random generator
 /// (SplitMix64 seeding xoshiro256**), so training runs are reproducible.
@@ -33,6 +34,14 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
     /// Uniform float in [lo, hi).
     public mutating func nextFloat(in lo: Float, _ hi: Float) -> Float {
         lo + (hi - lo) * nextUnitFloat()
+    }
+
+    /// A standard normal draw N(0, 1) (Box-Muller in double precision, one value per
+    /// call: two uniform draws, the first in (0, 1] so its logarithm is finite).
+    public mutating func nextGaussian() -> Float {
+        let u1 = Double((next() >> 11) + 1) * 0x1p-53
+        let u2 = Double(next() >> 11) * 0x1p-53
+        return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 
     /// Uniform integer in 0..<n (Lemire's method, unbiased).

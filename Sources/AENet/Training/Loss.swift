@@ -1,11 +1,15 @@
 /// What a trainer minimises: a scalar over a batch of model outputs and their
 /// targets, and its gradient with respect to the outputs, plus `rateWeight` times the
-/// rate in bits per pixel for a model with a prior.
+/// rate in bits per pixel for a model with a prior, and `klWeight` times the KL divergence
+/// per image value for a variational model.
 public protocol Loss {
     /// A short name for reports, e.g. "mse".
     var name: String { get }
     /// Weight of the bits per pixel in the loss (0: distortion only).
     var rateWeight: Double { get }
+    /// Weight of a variational model's KL divergence (nats per image, `GaussianKL`) divided
+    /// by the values per image (3,072 for 32x32 RGB), so that it adds to a mean per value.
+    var klWeight: Double { get }
     func lossAndGradient(prediction: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor)
     /// The loss alone (validation), without building the gradient.
     func loss(prediction: Tensor, target: Tensor) -> Float
@@ -13,6 +17,7 @@ public protocol Loss {
 
 extension Loss {
     public var rateWeight: Double { 0 }
+    public var klWeight: Double { 0 }
 }
 
 /// Keras's mean squared error (`MeanSquaredError`) as a training loss.
@@ -78,5 +83,26 @@ public struct RateDistortionLoss: Loss {
 
     public func loss(prediction: Tensor, target: Tensor) -> Float {
         distortion.loss(prediction: prediction, target: target) * scale
+    }
+}
+
+/// The variational autoencoder's loss: MSE + beta * KL / D, D the values per image. With
+/// beta = 1 it is the Keras VAE example's loss (MSE times D, plus KL) divided by D: the
+/// negative evidence lower bound for a Gaussian decoder of variance 1/2, per value.
+/// Smaller beta weighs reconstruction more (sharper images, a latent further from the prior);
+/// beta = 2 sigma^2 for a Gaussian decoder of noise sigma (aetrain's default 0.01: sigma 0.07).
+public struct VariationalLoss: Loss {
+    public let name = "vae"
+    public let beta: Double
+    public var klWeight: Double { beta }
+
+    public init(beta: Double) { self.beta = beta }
+
+    public func lossAndGradient(prediction: Tensor, target: Tensor) -> (loss: Float, gradient: Tensor) {
+        MeanSquaredError.lossAndGradient(prediction: prediction, target: target)
+    }
+
+    public func loss(prediction: Tensor, target: Tensor) -> Float {
+        MeanSquaredError.loss(prediction: prediction, target: target)
     }
 }

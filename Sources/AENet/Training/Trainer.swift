@@ -1,3 +1,4 @@
+import AEBase
 import Foundation
 
 /// Options of a training run; the defaults are the seed's recipe.
@@ -13,6 +14,10 @@ public struct TrainingOptions: Sendable {
     public var finalLearningRate: Float? = nil
     /// Seeds the per-epoch shuffles (the model's initial weights take their own seed).
     public var seed: UInt64 = 0
+    /// Denoising: each training input is corrupted by this noise, drawn afresh per
+    /// batch and epoch, while the target stays the clean image; validation measures
+    /// noisy inputs (a fixed draw) against clean targets. Nil: plain reconstruction.
+    public var inputNoise: InputNoise? = nil
 
     public init() {}
 }
@@ -32,6 +37,11 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var trainBitsPerPixel: Double? = nil
     public var validationMSE: Double? = nil
     public var validationBitsPerPixel: Double? = nil
+    /// For variational models: the epoch's mean KL divergence from the prior (nats per
+    /// image) in training (sampled latents) and on the validation images; `trainMSE` and
+    /// `validationMSE` then hold the reconstruction error (validation: decoded from the mean).
+    public var trainKL: Double? = nil
+    public var validationKL: Double? = nil
 
     public init(epoch: Int, trainLoss: Double, validationLoss: Double?, seconds: Double, imagesPerSecond: Double) {
         self.epoch = epoch
@@ -60,6 +70,7 @@ extension TrainingObserver {
 public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case emptyTrainingSet(images: Int, validationSplit: Double)
     case shapeMismatch(data: [Int], model: [Int])
+    case missingLabels(classes: Int)
 
     public var description: String {
         switch self {
@@ -67,6 +78,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "a validation split of \(split) leaves no training images out of \(images)"
         case let .shapeMismatch(data, model):
             return "images of shape \(data) do not fit a model taking \(model)"
+        case let .missingLabels(classes):
+            return "a conditional model needs a label in 0...\(classes - 1) for every image"
         }
     }
 }
@@ -129,6 +142,11 @@ public final class Trainer {
         guard model.forwardShape(for: data.imageShape) == data.imageShape else {
             throw TrainingError.shapeMismatch(data: data.imageShape, model: model.imageShape)
         }
+        if let classes = model.conditionClasses {
+            guard let labels = data.labels, labels.allSatisfy({ Int($0) < classes }) else {
+                throw TrainingError.missingLabels(classes: classes)
+            }
+        }
         let (trainCount, validationCount) = splitCounts(data.count)
         guard trainCount > 0 else {
             throw TrainingError.emptyTrainingSet(images: data.count, validationSplit: options.validationSplit)
@@ -169,19 +187,23 @@ public final class Trainer {
             observer?.trainingWillStartEpoch(epoch, of: options.epochs, batches: batches)
             let start = Date()
             let order = self.order(epoch: epoch, count: train.count)
-            var lossSum = 0.0, mseSum = 0.0, bppSum = 0.0
+            var lossSum = 0.0, mseSum = 0.0, bppSum = 0.0, klSum = 0.0
             for b in 0..<batches {
                 let indices = order[(b * batchSize)..<min((b + 1) * batchSize, train.count)]
+                if model.conditionClasses != nil { model.setLabels(Self.labels(of: train, at: indices)) }
                 let step = trainStep(train.batch(indices), noiseSeed: noiseSeed(epoch: epoch, batch: b))
                 lossSum += Double(step.loss)
                 mseSum += step.mse
                 bppSum += step.bitsPerPixel
+                klSum += step.kl
                 let elapsed = Date().timeIntervalSince(start)
                 try observer?.trainingDidFinishBatch(b, of: batches, loss: lossSum / Double(b + 1),
                                                  imagesPerSecond: Double(min((b + 1) * batchSize, train.count)) / max(elapsed, 1e-9))
             }
             let seconds = Date().timeIntervalSince(start)
-            let measured = validation.map { Trainer.measure(model, on: $0, loss: loss, batchSize: 256) }
+            let measured = validation.map {
+                Trainer.measure(model, on: $0, loss: loss, batchSize: 256, inputNoise: options.inputNoise)
+            }
             var record = EpochRecord(
                 epoch: epoch + 1, trainLoss: lossSum / Double(batches),
                 validationLoss: measured?.loss,
@@ -191,6 +213,12 @@ public final class Trainer {
                 record.trainBitsPerPixel = bppSum / Double(batches)
                 record.validationMSE = measured?.mse
                 record.validationBitsPerPixel = measured?.bitsPerPixel
+            }
+            if model.sampler != nil {
+                record.trainMSE = mseSum / Double(batches)
+                record.trainKL = klSum / Double(batches)
+                record.validationMSE = measured?.mse
+                record.validationKL = measured?.kl
             }
             history.append(record)
             try observer?.trainingDidFinishEpoch(record)
@@ -204,12 +232,13 @@ public final class Trainer {
         (options.seed ^ 0xA5A5_5A5A_0F0F_F0F0) &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(epoch &* 1_000_003 &+ batch &+ 1)
     }
 
-    /// What one training step gave: the loss, and its distortion (MSE) and rate (bits
-    /// per pixel; 0 without a prior).
+    /// What one training step gave: the loss, and its distortion (MSE), rate (bits
+    /// per pixel; 0 without a prior) and KL divergence (nats per image; 0 unless variational).
     public struct StepResult: Sendable {
         public var loss: Float
         public var mse: Double
         public var bitsPerPixel: Double
+        public var kl: Double = 0
     }
 
     /// One step of every group's optimizer on one batch (`gradients`, then the updates).
@@ -220,20 +249,31 @@ public final class Trainer {
         return result
     }
 
-    /// The batch loss and the gradients of every trained parameter (zeroed first). With a
-    /// prior the latent gets uniform noise drawn from `noiseSeed`, the loss adds
-    /// `loss.rateWeight` times the bits per pixel, and the prior's quantiles get the
-    /// gradient of their auxiliary loss.
+    /// The seed of a batch's input corruption (`options.inputNoise`), derived from its
+    /// `noiseSeed` so that it differs from the latent's noise.
+    public static func corruptionSeed(noiseSeed: UInt64) -> UInt64 {
+        SplitMix64.mix(noiseSeed ^ 0xC022_0B7E_D1A9_0153)
+    }
+
+    /// The batch loss and the gradients of every trained parameter (zeroed first). With
+    /// `options.inputNoise` the network sees `images` corrupted (seeded by `noiseSeed`)
+    /// and the loss compares its output with the clean `images`. With a prior the latent
+    /// gets uniform noise drawn from `noiseSeed`, the loss adds `loss.rateWeight` times the
+    /// bits per pixel, and the prior's quantiles get the gradient of their auxiliary loss.
     @discardableResult
     public func gradients(_ images: Tensor, noiseSeed: UInt64 = 0) -> StepResult {
         for p in trainedParameters { p.zeroGrad() }
+        let input = options.inputNoise.map { $0.corrupt(images, seed: Self.corruptionSeed(noiseSeed: noiseSeed)) } ?? images
+        if let sampler = model.sampler {
+            return variationalGradients(input: input, target: images, sampler: sampler, noiseSeed: noiseSeed)
+        }
         guard let prior = model.prior else {
-            let reconstruction = model.forward(images)
+            let reconstruction = model.forward(input)
             let (value, grad) = loss.lossAndGradient(prediction: reconstruction, target: images)
             model.backward(grad)
             return StepResult(loss: value, mse: Double(value), bitsPerPixel: 0)
         }
-        let latent = model.encoder.forward(images)
+        let latent = model.encoder.forward(input)
         var rng = RandomGenerator(seed: noiseSeed)
         let noisy = prior.forward(latent, noise: &rng)
         let reconstruction = model.decoder.forward(noisy.values)
@@ -252,6 +292,28 @@ public final class Trainer {
                           bitsPerPixel: bpp)
     }
 
+    /// A variational model's step: the encoder up to its sampling step gives the posterior's
+    /// statistics, a reparametrised draw (seeded by `noiseSeed`) feeds the decoder, and the
+    /// loss is the reconstruction loss plus `loss.klWeight` times the KL per image value.
+    private func variationalGradients(input: Tensor, target: Tensor, sampler: GaussianSampling,
+                                      noiseSeed: UInt64) -> StepResult {
+        let body = 0 ..< (model.encoder.layers.count - 1)
+        let statistics = model.encoder.forward(input, layers: body)
+        var rng = RandomGenerator(seed: noiseSeed)
+        let z = sampler.forward(statistics, noise: &rng)
+        let reconstruction = model.decoder.forward(z)
+        let (distortion, gradReconstruction) = loss.lossAndGradient(prediction: reconstruction, target: target)
+        let (kl, gradKL) = GaussianKL.lossAndGradient(statistics: statistics)
+        let w = Float(loss.klWeight / Double(target.sampleSize))
+        var gradStatistics = sampler.backward(model.decoder.backward(gradReconstruction, needInputGradient: true),
+                                              needInputGradient: true)
+        for i in 0 ..< gradStatistics.count { gradStatistics.data[i] += w * gradKL.data[i] }
+        model.encoder.backward(gradStatistics, layers: body, needInputGradient: false)
+        return StepResult(loss: distortion + w * kl,
+                          mse: Double(MeanSquaredError.loss(prediction: reconstruction, target: target)),
+                          bitsPerPixel: 0, kl: Double(kl))
+    }
+
     /// The trainer's loss over `data` (the mean of per-batch losses weighted by batch size).
     public func evaluate(_ data: ImageSet, batchSize: Int = 256) -> Double {
         Trainer.measure(model, on: data, loss: loss, batchSize: batchSize).loss
@@ -265,31 +327,54 @@ public final class Trainer {
 
     /// The loss, MSE and bits per pixel over `data` (means weighted by batch size). With a
     /// prior the latent is quantised (rounded around the medians), as the codec stores it.
-    public static func measure(_ model: Autoencoder, on data: ImageSet, loss: Loss,
-                               batchSize: Int = 256) -> (loss: Double, mse: Double, bitsPerPixel: Double) {
-        var lossSum = 0.0, mseSum = 0.0, bitSum = 0.0
+    /// With `inputNoise` the model sees the images corrupted (the fixed draw
+    /// `InputNoise.evaluationSeed`, the same for any batch size) and is compared with the
+    /// clean ones. A variational model decodes the mean (as the codec does) and its loss adds
+    /// `loss.klWeight` times the KL per image value; `kl` is the KL in nats per image.
+    public static func measure(_ model: Autoencoder, on data: ImageSet, loss: Loss, batchSize: Int = 256,
+                               inputNoise: InputNoise? = nil)
+        -> (loss: Double, mse: Double, bitsPerPixel: Double, kl: Double) {
+        var lossSum = 0.0, mseSum = 0.0, bitSum = 0.0, klSum = 0.0
         var start = 0
         while start < data.count {
             let end = min(start + batchSize, data.count)
             let images = data.batch(start..<end)
+            if model.conditionClasses != nil { model.setLabels(labels(of: data, at: start..<end)) }
+            let input = inputNoise.map { $0.corrupt(images, seed: InputNoise.evaluationSeed, firstIndex: start) } ?? images
             let n = Double(end - start)
             if let prior = model.prior {
-                let quantized = prior.forward(quantizing: model.encoder.forward(images))
+                let quantized = prior.forward(quantizing: model.encoder.forward(input))
                 let reconstruction = model.decoder.forward(quantized.values)
                 let pixels = Double(images.count / images.shape[images.rank - 1])
                 let bpp = quantized.bits / pixels
                 lossSum += (Double(loss.loss(prediction: reconstruction, target: images)) + loss.rateWeight * bpp) * n
                 mseSum += Double(MeanSquaredError.loss(prediction: reconstruction, target: images)) * n
                 bitSum += bpp * n
+            } else if model.sampler != nil {
+                let body = 0 ..< (model.encoder.layers.count - 1)
+                let statistics = model.encoder.forward(input, layers: body)
+                let reconstruction = model.decoder.forward(model.encoder.forward(statistics, layers: body.upperBound ..< body.upperBound + 1))
+                let kl = Double(GaussianKL.lossAndGradient(statistics: statistics).kl)
+                let mse = Double(MeanSquaredError.loss(prediction: reconstruction, target: images))
+                lossSum += (Double(loss.loss(prediction: reconstruction, target: images))
+                            + loss.klWeight * kl / Double(images.sampleSize)) * n
+                mseSum += mse * n
+                klSum += kl * n
             } else {
-                let reconstruction = model.forward(images)
+                let reconstruction = model.forward(input)
                 lossSum += Double(loss.loss(prediction: reconstruction, target: images)) * n
                 mseSum += Double(MeanSquaredError.loss(prediction: reconstruction, target: images)) * n
             }
             start = end
         }
         let count = Double(data.count)
-        return data.count > 0 ? (lossSum / count, mseSum / count, bitSum / count) : (.nan, .nan, .nan)
+        return data.count > 0 ? (lossSum / count, mseSum / count, bitSum / count, klSum / count) : (.nan, .nan, .nan, .nan)
+    }
+
+    /// The labels of images `indices` of `data` (a conditional model's batch).
+    static func labels<C: Collection>(of data: ImageSet, at indices: C) -> [UInt8] where C.Element == Int {
+        guard let labels = data.labels else { preconditionFailure("a conditional model needs labelled images") }
+        return indices.map { labels[$0] }
     }
 
     /// Mean squared error of the model's reconstructions over `data`.
