@@ -77,13 +77,13 @@ let package = Package(
 
         // What a tool process needs, and no library may do: standard streams, terminal output,
         // signal handling, allocator tuning, argument preflight, error lines.
-        .target(name: "AEProcess", dependencies: ["AEFormats", "CInterrupt", "CMalloc", argumentParser],
+        .target(name: "AEProcess", dependencies: ["AEFormats", "CMalloc", argumentParser],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The jobs the tools run over files and folders (codec, training, report) and the
         // options the codec tools share.
         .target(name: "AECommandLine", dependencies: [
-            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", argumentParser]),
+            "AEBase", "AENet", "AEFormats", "AEData", "AECodec", "AEProcess", "CInterrupt", argumentParser]),
 
         // Thin executables.
         .executableTarget(name: "aeenc", dependencies: ["AEFormats", "AECodec", "AEProcess", "AECommandLine", argumentParser]),
