@@ -34,6 +34,10 @@ public final class EntropyCodec {
     }
 
     private let network: Network
+    /// The rate-distortion weight the model was trained with (nil: not recorded).
+    private let lambda: Double?
+    /// Encoder-side refinement of whole-image latents (nil: off; `refineLatents(steps:)`).
+    private var refinement: LatentRefinement?
     /// The integer tables and medians, one per latent channel.
     public let tables: EntropyTables
     /// The model's fingerprint (32 hex digits) and its 16 bytes.
@@ -96,6 +100,7 @@ public final class EntropyCodec {
                 "the bundle has \(tables.tables.count) entropy tables for a latent of \(latentChannels ?? 0) channels")
         }
         self.tables = tables
+        lambda = bundle.metadata.training?.lambda
         fingerprintBytes = ModelFingerprint.bytes(of: bundle.tensors)
         fingerprint = SHA256.hex(fingerprintBytes)
         modelName = path
@@ -116,6 +121,25 @@ public final class EntropyCodec {
 
     // MARK: Encoding
 
+    /// Refine each whole image's latent by `steps` gradient steps on the image's own
+    /// rate-distortion cost before coding (`LatentRefinement`; 0: off). The files decode as
+    /// any others. Throws for a tiles model, a model without a prior or without a recorded
+    /// lambda (trained without `--lambda`).
+    public func refineLatents(steps: Int) throws {
+        guard steps > 0 else { refinement = nil; return }
+        guard case let .whole(banded) = network, let prior = banded.model.prior else {
+            throw CodecError.incompatible(path: modelName, reason: "latent refinement needs a whole-image model with a prior")
+        }
+        guard let lambda, lambda > 0 else {
+            throw CodecError.incompatible(path: modelName, reason: "the model records no rate-distortion lambda, which latent refinement needs")
+        }
+        refinement = LatentRefinement(model: banded.model, prior: prior, lambda: lambda, steps: steps)
+    }
+
+    /// The costs (lambda * 255^2 * MSE + bits per pixel, one per step, the first the plain
+    /// latent's) of the last image refined, and the step whose latent was kept.
+    public private(set) var lastRefinement: (costs: [Double], bestStep: Int)?
+
     /// The latent of `image` as the network gives it: [tiles, D] or [1, H/16, W/16, M]
     /// (padded size), float32.
     public func latent(of image: CodecImage, path: String = "<memory>") throws -> Tensor {
@@ -129,7 +153,17 @@ public final class EntropyCodec {
             let padded = PaddedImage(width: w, height: h, multiple: BandedModel.unit)
             guard let latent = banded.encode(image.image, padded: padded, normalization: normalization, shouldStop: shouldStop)
             else { throw CodecError.interrupted(path: path) }
-            return latent
+            guard let refinement else { return latent }
+            guard padded.paddedWidth * padded.paddedHeight <= LatentRefinement.maxPixels else {
+                throw CodecError.incompatible(path: path, reason: "latent refinement takes images up to "
+                    + "\(LatentRefinement.maxPixels) pixels (after padding to a multiple of 16); this one has "
+                    + "\(padded.paddedWidth * padded.paddedHeight)")
+            }
+            let target = padded.input(image.image, normalization: normalization)
+            guard let refined = refinement.refine(latent, target: target, width: w, height: h, shouldStop: shouldStop)
+            else { throw CodecError.interrupted(path: path) }
+            lastRefinement = (refined.costs, refined.bestStep)
+            return refined.latent
         }
     }
 

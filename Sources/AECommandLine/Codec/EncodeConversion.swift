@@ -8,6 +8,8 @@ struct EncodeConversion: FileConversion {
     /// Choose each image's level of the quality set for this size or PSNR
     /// (`EncodeConversion+Target`); nil: the run's one model.
     var target: QualityTarget? = nil
+    /// Latent refinement steps (`--effort`; 0: none): whole-image models only.
+    var effort = 0
 
     var tool: String { "aeenc" }
     var inputExtensions: Set<String> { ImageFormat.fileExtensions }
@@ -29,6 +31,10 @@ struct EncodeConversion: FileConversion {
         switch form {
         case .coded: _ = try codec.codedCodec(path: codec.modelName)
         case .f16, .u8: try codec.tilesCodec(path: codec.modelName).checkCanEncode(encoding)
+        }
+        if effort > 0 && codec.coded?.codesWholeImages != true {
+            throw ToolError(path: codec.modelName, reason: "--effort refines the latents of whole-image models "
+                + "(conv-factorized); this model codes 32x32 tiles")
         }
     }
 
