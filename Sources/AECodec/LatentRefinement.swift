@@ -16,7 +16,7 @@ import Foundation
 /// unchanged: it decodes whatever latent it gets.
 ///
 /// Adam on the latent (Keras's update rule), step size `learningRate` in latent units (a
-/// quantisation step is 1). Runs on the codec's own single-threaded, row-aligned model, so
+/// quantisation step is 1). Runs on a single-threaded, row-aligned copy of the model, so
 /// the result does not depend on the thread count. Memory: the synthesis keeps its
 /// activations for the backward pass, so the whole image is one band (`maxPixels`).
 struct LatentRefinement {

@@ -144,10 +144,19 @@ final class EntropyCodecTests: XCTestCase {
         let encoded = try two.encode(image)
         XCTAssertEqual(try one.encoded(), try encoded.encoded())
         XCTAssertEqual(try EntropyCodec(bundle: bundle, threads: 1).decode(one), try two.decode(one))
+        // Whole-image models split each layer's rows over the threads: the same bytes and pixels.
         let conv = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
-        let small = EntropyCodecTesting.image(width: 70, height: 50, channels: 3)
-        XCTAssertEqual(try EntropyCodec(bundle: conv, threads: 1).encode(small).encoded(),
-                       try EntropyCodec(bundle: conv, threads: 2).encode(small).encoded())
+        for (w, h) in [(70, 50), (300, 70), (33, 130)] {
+            let image = EntropyCodecTesting.image(width: w, height: h, channels: 3)
+            let single = try EntropyCodec(bundle: conv, threads: 1)
+            let file = try single.encode(image)
+            let png = try single.decode(file).encoded()
+            for threads in [2, 3] {
+                let codec = try EntropyCodec(bundle: conv, threads: threads)
+                XCTAssertEqual(try codec.encode(image).encoded(), try file.encoded(), "\(w)x\(h), \(threads) threads")
+                XCTAssertEqual(try codec.decode(file).encoded(), png, "\(w)x\(h), \(threads) threads")
+            }
+        }
     }
 
     // MARK: Rate
