@@ -184,6 +184,7 @@ final class PhotoReportTests: XCTestCase {
         XCTAssertEqual(e.curves.map(\.name), ["tiny", "single.aemodel"])
         XCTAssertEqual(e.curves[0].points.map(\.label), ["level 1", "level 2"])
         XCTAssertEqual(e.curves[0].points.map(\.source), [dir + "/models/t1.aemodel", dir + "/models/t2.aemodel"])
+        XCTAssertEqual([e.curves[0].title(1), e.curves[1].title(0)], ["tiny level 2", "single.aemodel"])
         XCTAssertEqual(e.photos.map(\.name), ["a.png", "b.png"], "--limit 2")
         let html = try String(contentsOfFile: dir + "/out/index.html", encoding: .utf8)
         XCTAssertTrue(html.contains("ours at tiny level 1"), "--crop-level 1")

@@ -30,6 +30,11 @@ public struct PhotoEvaluation {
             self.name = name
             self.points = points
         }
+
+        /// "photo level 2", "a+b b", or a single bundle's name alone.
+        public func title(_ point: Int) -> String {
+            points[point].label == name ? name : "\(name) \(points[point].label)"
+        }
     }
 
     public struct Settings: Sendable {

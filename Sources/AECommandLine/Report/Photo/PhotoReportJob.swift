@@ -135,9 +135,9 @@ public struct PhotoReportJob {
     static func summary(_ e: PhotoEvaluation) -> [String] {
         var lines: [String] = []
         for (c, curve) in e.curves.enumerated() {
-            for (p, point) in curve.points.enumerated() {
+            for p in curve.points.indices {
                 let m = e.mean(curve: c, point: p)
-                var line = "\(curve.name) \(point.label): " + String(format: "%.4f bpp, %.2f dB", m.bitsPerPixel, m.psnr)
+                var line = "\(curve.title(p)): " + String(format: "%.4f bpp, %.2f dB", m.bitsPerPixel, m.psnr)
                 for k in e.peers.indices {
                     let s = e.sameSize(peer: k, curve: c, point: p)
                     line += String(format: "; %@ at the same size %.4f bpp, %.2f dB", e.peers[k].name, s.bitsPerPixel, s.psnr)

@@ -42,7 +42,8 @@ struct PhotoReportPage {
     var cropScale: Int
     var created: String
 
-    static let peerColors = ["#555555", "#2ca02c"]
+    /// Not among `ReportPage.colors`, which our curves take.
+    static let peerColors = ["#7f7f7f", "#000000"]
 
     func html() -> String {
         let e = evaluation
@@ -147,14 +148,14 @@ struct PhotoReportPage {
         guard !cropRows.isEmpty, let first = evaluation.curves.first else { return "" }
         let e = evaluation
         var h = "<h2>3. Zoomed crops</h2>\n"
-        h += "<p class=\"note\">Per photo the region with the most detail, drawn at \(cropScale)x (nearest neighbour): the original; ours at \(esc(first.name)) \(esc(first.points[cropPoint].label)); each peer at the quality whose file is nearest ours in size for that photo. Sizes and PSNR are the whole photo's.</p>\n"
+        h += "<p class=\"note\">Per photo the region with the most detail, drawn at \(cropScale)x (nearest neighbour): the original; ours at \(esc(first.title(cropPoint))); each peer at the quality whose file is nearest ours in size for that photo. Sizes and PSNR are the whole photo's.</p>\n"
         for row in cropRows {
             let m = e.photos[row.photo]
             guard let c = m.crops else { continue }
             h += "<h3>\(esc(m.name)): \(c.width)x\(c.height) at (\(c.x), \(c.y)) of \(m.width)x\(m.height)</h3>\n<div>\n"
             let ours = m.ours[0][row.point]
             var captions = [("original", "original"),
-                            ("ours", "ours (\(first.name) \(first.points[row.point].label)): \(size(ours, m))")]
+                            ("ours", "ours (\(first.title(row.point))): \(size(ours, m))")]
             for (k, q) in row.peerQualities.enumerated() {
                 captions.append((e.peers[k].rawValue, "\(e.peers[k].name) quality \(e.qualities[k][q]): \(size(m.peers[k][q], m))"))
             }
