@@ -1,6 +1,7 @@
 #include "cjpeg.h"
 
 #include <setjmp.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -121,3 +122,68 @@ int cjpeg_decode(const unsigned char *data, size_t size, int channels, unsigned 
     jpeg_destroy_decompress(&cinfo);
     return 0;
 }
+
+/// The compressor's error manager: the jump back, where the message goes, and libjpeg's
+/// output buffer (kept here, in memory, so that the error path can release it).
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char *message;
+    unsigned char *buffer;
+    unsigned long size;
+} encode_error;
+
+static void encode_error_exit(j_common_ptr cinfo) {
+    encode_error *err = (encode_error *)cinfo->err;
+    char text[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, text);
+    snprintf(err->message, 200, "%s", text);
+    longjmp(err->jump, 1);
+}
+
+int cjpeg_encode(const unsigned char *pixels, int width, int height, int channels, int quality,
+                 unsigned char **out, unsigned long *out_size, char *message) {
+    struct jpeg_compress_struct cinfo;
+    encode_error err;
+    message[0] = 0;
+    *out = NULL;
+    *out_size = 0;
+    if ((channels != 1 && channels != 3) || width < 1 || height < 1 || width > JPEG_MAX_DIMENSION ||
+        height > JPEG_MAX_DIMENSION || quality < 1 || quality > 100) {
+        snprintf(message, 200, "cannot encode %dx%d pixels of %d channels at quality %d", width, height, channels, quality);
+        return -1;
+    }
+    cinfo.err = jpeg_std_error(&err.base);
+    err.base.error_exit = encode_error_exit;
+    err.base.output_message = output_message;
+    err.message = message;
+    err.buffer = NULL;
+    err.size = 0;
+    if (setjmp(err.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(err.buffer);
+        return -1;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &err.buffer, &err.size);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = channels;
+    cinfo.in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    jpeg_set_defaults(&cinfo);  // RGB: YCbCr, luma sampled 2x2 (4:2:0)
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    cinfo.optimize_coding = TRUE;
+    jpeg_start_compress(&cinfo, TRUE);
+    size_t stride = (size_t)width * (size_t)channels;
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * stride);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out = err.buffer;
+    *out_size = err.size;
+    return 0;
+}
+
+void cjpeg_free(unsigned char *buffer) { free(buffer); }

@@ -68,29 +68,7 @@ public struct ReportJob {
 
     public func run(output: TerminalOutput) throws -> Result {
         let folder = settings.output
-        let existing = FileBytes.kind(of: folder)
-        if existing.exists && !existing.isFolder {
-            throw ToolError(path: folder, reason: "exists and is not a folder; the report is a folder")
-        }
-        if existing.exists && !settings.force {
-            throw ToolError(path: folder, reason: FileErrorText.alreadyExists)
-        }
-        if existing.exists {
-            // --force replaces a report, never a folder holding anything else (the test data, models, photos).
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            if let foreign = names.sorted().first(where: { !Self.isReportFile($0) }) {
-                throw ToolError(path: folder, reason: "holds \(foreign), which is not part of a report; refusing to replace the folder")
-            }
-        } else {
-            let trimmed = folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
-            let parent = URL(fileURLWithPath: trimmed).deletingLastPathComponent().path
-            guard FileBytes.kind(of: parent).isFolder else {
-                throw ToolError(path: folder, reason: "the folder \(parent) does not exist")
-            }
-            guard access(parent, W_OK) == 0 else {
-                throw ToolError(path: folder, reason: "the folder \(parent) is not writable")
-            }
-        }
+        let replacing = try Self.checkOutput(folder, force: settings.force)
         let specs = settings.models.isEmpty ? EmbeddedModels.names : settings.models
         guard !specs.isEmpty else { throw ToolError(path: folder, reason: "no models given and none built in") }
         let bundles = try specs.map { spec -> (ModelBundle, String) in
@@ -155,14 +133,46 @@ public struct ReportJob {
         files.append((Self.pageFile, Array(page.html().utf8)))
         files.append((Self.figuresFile, Array(Self.figuresCSV(evaluations, testCount: images.count).utf8)))
 
-        try Self.publish(files, as: folder, replacing: existing.exists)
+        try Self.publish(files, as: folder, replacing: replacing)
         return Result(folder: folder, evaluations: evaluations, testCount: images.count, files: files.map(\.name))
+    }
+
+    /// Checks that a report can be written to `folder`: a new folder in a writable one, or
+    /// with `force` an existing report (a folder holding only report files; never a folder
+    /// holding anything else: the test data, models, photos). Returns whether it exists.
+    static func checkOutput(_ folder: String, force: Bool) throws -> Bool {
+        let existing = FileBytes.kind(of: folder)
+        if existing.exists && !existing.isFolder {
+            throw ToolError(path: folder, reason: "exists and is not a folder; the report is a folder")
+        }
+        if existing.exists && !force {
+            throw ToolError(path: folder, reason: FileErrorText.alreadyExists)
+        }
+        if existing.exists {
+            // --force replaces a report, never a folder holding anything else (the test data, models, photos).
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            if let foreign = names.sorted().first(where: { !Self.isReportFile($0) }) {
+                throw ToolError(path: folder, reason: "holds \(foreign), which is not part of a report; refusing to replace the folder")
+            }
+        } else {
+            let trimmed = folder.hasSuffix("/") && folder.count > 1 ? String(folder.dropLast()) : folder
+            let parent = URL(fileURLWithPath: trimmed).deletingLastPathComponent().path
+            guard FileBytes.kind(of: parent).isFolder else {
+                throw ToolError(path: folder, reason: "the folder \(parent) does not exist")
+            }
+            guard access(parent, W_OK) == 0 else {
+                throw ToolError(path: folder, reason: "the folder \(parent) is not writable")
+            }
+        }
+        return existing.exists
     }
 
     /// Whether `name` is a file a report writes (what --force may replace).
     static func isReportFile(_ name: String) -> Bool {
         if [pageFile, gridFile, figuresFile, denoisingFile].contains(name) { return true }
-        if name == probeFile { return true }
+        if name == probeFile || name == PhotoReportJob.imagesFile { return true }
+        // The photo report's crops: crop-K-WHAT.png.
+        if name.hasPrefix("crop-") && name.hasSuffix(".png") && Int(name.dropFirst(5).prefix { $0 != "-" }) != nil { return true }
         return ["latents-", "interpolation-", "samples-"].contains { prefix in
             name.hasPrefix(prefix) && name.hasSuffix(".png") && Int(name.dropFirst(prefix.count).dropLast(".png".count)) != nil
         }

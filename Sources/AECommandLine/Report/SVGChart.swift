@@ -117,21 +117,21 @@ enum SVGChart {
 
     // MARK: - Pieces
 
-    private static func header(width: Int, height: Int, title: String) -> String {
+    static func header(width: Int, height: Int, title: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\">\n"
             + text(Double(width) / 2, 18, title, anchor: "middle", size: 14)
     }
 
-    private static func emptyChart(title: String, width: Int, height: Int) -> String {
+    static func emptyChart(title: String, width: Int, height: Int) -> String {
         header(width: width, height: height, title: title)
             + text(Double(width) / 2, 50, "(no data)", anchor: "middle", size: 12) + "</svg>\n"
     }
 
-    private static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String) -> String {
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String) -> String {
         "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(stroke)\"/>\n"
     }
 
-    private static func text(_ x: Double, _ y: Double, _ content: String, anchor: String, size: Int) -> String {
+    static func text(_ x: Double, _ y: Double, _ content: String, anchor: String, size: Int) -> String {
         "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\">\(escape(content))</text>\n"
     }
 
@@ -159,7 +159,7 @@ enum SVGChart {
         return String(format: "%.1e", v)
     }
 
-    private static func f(_ v: Double) -> String { String(format: "%.1f", v) }
+    static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     /// Text safe inside SVG/HTML elements and attributes.
     static func escape(_ s: String) -> String {

@@ -10,6 +10,8 @@ public enum JPEGError: Error, CustomStringConvertible, Equatable, Sendable {
     case tooLarge(width: Int, height: Int, limit: Int)
     /// A colour space the codec does not convert (CMYK, YCCK, unusual component counts).
     case unsupported(String)
+    /// Encoding refused the image or settings, or libjpeg failed (`JPEGImage.encode`).
+    case encodeFailed(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum JPEGError: Error, CustomStringConvertible, Equatable, Sendable {
         case .decodeFailed(let m): return "cannot decode JPEG: \(m)"
         case .tooLarge(let w, let h, let limit): return "JPEG is \(w)x\(h), over the \(limit)-pixel limit"
         case .unsupported(let m): return "unsupported JPEG: \(m)"
+        case .encodeFailed(let m): return "cannot encode JPEG: \(m)"
         }
     }
 }

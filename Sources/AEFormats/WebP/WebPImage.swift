@@ -10,6 +10,8 @@ public enum WebPError: Error, CustomStringConvertible, Equatable, Sendable {
     case tooLarge(width: Int, height: Int, limit: Int)
     /// An animation: the codec takes still images.
     case animated
+    /// Encoding refused the image or settings, or libwebp failed (`WebPImage.encode`).
+    case encodeFailed(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum WebPError: Error, CustomStringConvertible, Equatable, Sendable {
         case .decodeFailed(let m): return "cannot decode WebP: \(m)"
         case .tooLarge(let w, let h, let limit): return "WebP is \(w)x\(h), over the \(limit)-pixel limit"
         case .animated: return "animated WebP is not supported: extract one frame first (e.g. with webpmux)"
+        case .encodeFailed(let m): return "cannot encode WebP: \(m)"
         }
     }
 }

@@ -1,4 +1,4 @@
-// A setjmp-safe front for libjpeg(-turbo)'s decompressor. libjpeg reports errors by
+// A setjmp-safe front for libjpeg(-turbo)'s decompressor and compressor. libjpeg reports errors by
 // calling error_exit, which must not return: the only ways out are exit() or longjmp.
 // Swift cannot setjmp, so these C functions do it and return a status instead.
 // Nothing is ever printed: libjpeg's messages are copied into `message`.
@@ -32,5 +32,17 @@ int cjpeg_read_header(const unsigned char *data, size_t size, cjpeg_info *info);
 /// Returns 0, or -1 with `info->message`.
 int cjpeg_decode(const unsigned char *data, size_t size, int channels, unsigned char *pixels, size_t capacity,
                  long max_memory, int max_scans, cjpeg_info *info);
+
+/// Encodes 8-bit gray (`channels` 1) or RGB (`channels` 3) `pixels`, top row first, as a
+/// baseline JPEG at `quality` (1...100, libjpeg's scale) the way Pillow's
+/// `save(quality=q, optimize=True)` does: libjpeg's defaults (JFIF, YCbCr with 4:2:0 chroma
+/// subsampling for RGB, the standard quantisation tables scaled by the quality, forced to
+/// baseline) with optimized Huffman tables. On success `*out` is a buffer of `*out_size`
+/// bytes the caller releases with `cjpeg_free`. Returns 0, or -1 with `message` (200 bytes).
+int cjpeg_encode(const unsigned char *pixels, int width, int height, int channels, int quality,
+                 unsigned char **out, unsigned long *out_size, char *message);
+
+/// Releases a buffer `cjpeg_encode` returned.
+void cjpeg_free(unsigned char *buffer);
 
 #endif
