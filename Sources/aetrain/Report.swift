@@ -181,7 +181,7 @@ struct Report: ParsableCommand {
         settings.cropSize = cropSize
         settings.cropPoint = cropLevel
         settings.grid = try qualityGrid()
-        settings.threads = Parallelism.capped(threads)
+        settings.threads = Parallelism.capped(threads ?? Parallelism.availableCores)
         settings.force = force
         let terminal = TerminalOutput.standardError(quiet: quiet)
         do {
