@@ -99,17 +99,27 @@ public enum MetadataBlock {
 
     // MARK: Reading
 
+    /// One record's framing, as read before anything is inflated.
+    private struct Framing {
+        var start: Int
+        var code: UInt8
+        var compressed: Bool
+        var length: Int
+        var body: Range<Int>
+    }
+
     /// Parses and checks a whole block: the records of known kinds, in order, and an entry
     /// for every record (unknown kinds included). `block` is a slice of the file's bytes;
-    /// messages give offsets in the file. Errors are `LatentFileError`s naming `path`.
+    /// messages give offsets in the file. First every record's framing is read and the
+    /// declared sizes are checked against the limit, then the bodies are inflated and
+    /// checked. Errors are `LatentFileError`s naming `path`.
     static func decode(_ block: ArraySlice<UInt8>, path: String) throws -> (records: [MetadataRecord], entries: [Entry]) {
-        var records: [MetadataRecord] = [], entries: [Entry] = []
-        var seen = Set<MetadataRecord.Kind>()
+        var framings: [Framing] = []
         var inflated = 0
         var at = block.startIndex
         let end = block.endIndex
         while at < end {
-            let start = at, number = entries.count + 1
+            let start = at, number = framings.count + 1
             func malformed(_ reason: String) -> LatentFileError {
                 .malformed(path: path, reason: "metadata record \(number) at byte \(start): \(reason)")
             }
@@ -146,23 +156,32 @@ public enum MetadataBlock {
                     throw malformed("\(stored) compressed bytes for \(length) bytes of content")
                 }
             }
-            // Declared sizes are checked against the limit before anything is inflated.
             inflated += length
             if inflated > maxInflatedBytes {
                 throw LatentFileError.limitExceeded(path: path, what: "metadata (inflated bytes)", value: inflated,
                                                     limit: maxInflatedBytes)
             }
-            var body = Array(block[at ..< at + stored])
+            framings.append(Framing(start: start, code: code, compressed: compressed, length: length,
+                                    body: at ..< at + stored))
             at += stored
-            if compressed {
+        }
+
+        var records: [MetadataRecord] = [], entries: [Entry] = []
+        var seen = Set<MetadataRecord.Kind>()
+        for (k, f) in framings.enumerated() {
+            func malformed(_ reason: String) -> LatentFileError {
+                .malformed(path: path, reason: "metadata record \(k + 1) at byte \(f.start): \(reason)")
+            }
+            var body = Array(block[f.body])
+            if f.compressed {
                 do {
-                    body = try Zlib.decompress(body, expectedSize: length, maxSize: length)
+                    body = try Zlib.decompress(body, expectedSize: f.length, maxSize: f.length)
                 } catch let error as ZlibError {
                     throw malformed("\(error)")
                 }
             }
-            var entry = Entry(code: code, length: length, storedLength: stored, compressed: compressed)
-            if let kind = MetadataRecord.Kind(rawValue: code) {
+            var entry = Entry(code: f.code, length: f.length, storedLength: f.body.count, compressed: f.compressed)
+            if let kind = MetadataRecord.Kind(rawValue: f.code) {
                 let record = MetadataRecord(kind: kind, bytes: body)
                 if let problem = record.problem { throw malformed("\(kind.name): \(problem)") }
                 guard kind.isRepeatable || seen.insert(kind).inserted else {
