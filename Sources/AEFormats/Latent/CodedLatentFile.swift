@@ -65,7 +65,7 @@ public struct CodedLatentFile: Equatable, Sendable {
         try CodedLatentFileCodec.encode(self)
     }
 
-    /// Decodes and checks a whole 2.x file (steps 1 to 6 of the spec's reading order).
+    /// Decodes and checks a whole 2.x file (steps 1 to 7 of the spec's reading order).
     public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> CodedLatentFile {
         try CodedLatentFileCodec.decode(bytes, path: path)
     }

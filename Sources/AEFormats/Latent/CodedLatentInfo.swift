@@ -3,7 +3,8 @@ import Foundation
 
 /// What `aeinfo` shows about a format 2.x latent file: its header, flags, section sizes
 /// and checksum, as text or as one JSON object. Reading checks the whole file (steps 1 to
-/// 6 of the spec's 2.0 reading order); the stream's symbols need the model and are not read.
+/// 7 of the spec's 2.x reading order, metadata records included); the stream's symbols
+/// need the model and are not read.
 public struct CodedLatentInfo {
     public let path: String
     /// The model the file names, when `aeinfo` found it (`ModelCatalog`).

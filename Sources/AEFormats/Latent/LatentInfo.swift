@@ -3,7 +3,7 @@ import Foundation
 
 /// What `aeinfo` shows about a latent file (`.ael`): its header, section sizes and
 /// checksum, as text or as one JSON object. Reading checks the whole file (checksum,
-/// sizes, payload decompression, finite float16 values: steps 1 to 7 of the spec's
+/// sizes, payload decompression, finite float16 values: steps 1 to 8 of the spec's
 /// reading order) but does not need the model.
 public struct LatentInfo {
     public let path: String
@@ -19,7 +19,7 @@ public struct LatentInfo {
     public init(bytes: [UInt8], path: String = "<memory>") throws {
         self.path = path
         header = try LatentFile.inspect(bytes, path: path)
-        // Step 7 of the spec's reading order too: float16 values must be finite (uint8
+        // Step 8 of the spec's reading order too: float16 values must be finite (uint8
         // values need the model's table, which an inspector does not have).
         if header.encoding == .float16 { _ = try LatentFile.decode(bytes, path: path) }
     }
