@@ -125,7 +125,7 @@ let package = Package(
 // with AECODEC_FUZZ=1: they link libFuzzer's main, so a plain build must not see them.
 if Context.environment["AECODEC_FUZZ"] == "1" {
     package.targets.append(.systemLibrary(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"))
-    for name in ["FuzzLatentFile", "FuzzModelBundle", "FuzzMATFile", "FuzzNpyFile", "FuzzPNG", "FuzzImage"] {
+    for name in ["FuzzLatentFile", "FuzzModelBundle", "FuzzMATFile", "FuzzNpyFile", "FuzzPNG", "FuzzImage", "FuzzImageMetadata"] {
         package.targets.append(.executableTarget(name: name, dependencies: ["FuzzChecks", "CFuzzerDriver"],
                                                  path: "Fuzz/\(name)"))
     }

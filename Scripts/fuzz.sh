@@ -2,7 +2,7 @@
 # Builds one libFuzzer target (address sanitizer, coverage) and runs it for SECONDS.
 #
 #   Scripts/fuzz.sh TARGET SECONDS [libFuzzer options...]
-#   TARGET: latent | bundle | mat | npy | png | image | all (each in turn, SECONDS apiece)
+#   TARGET: latent | bundle | mat | npy | png | image | metadata | all (each in turn, SECONDS apiece)
 #
 # Seeds: the committed fixtures of the format plus Fixtures/fuzz/TARGET (seeds, the
 # minimised corpus and every input that ever failed). The growing corpus is kept in .build-fuzz/corpus/TARGET,
@@ -21,7 +21,7 @@ target=$1 seconds=$2
 shift 2
 
 if [ "$target" = all ]; then
-    for t in latent bundle mat npy png image; do "$0" "$t" "$seconds" "$@"; done
+    for t in latent bundle mat npy png image metadata; do "$0" "$t" "$seconds" "$@"; done
     exit 0
 fi
 
@@ -32,7 +32,8 @@ case $target in
     npy) product=FuzzNpyFile; seeds="Fixtures/data"; max_len=16384 ;;
     png) product=FuzzPNG; seeds="Fixtures/samples Fixtures/codec Fixtures/data/svhn_photos"; max_len=16384 ;;
     image) product=FuzzImage; seeds="Fixtures/images"; max_len=16384 ;;
-    *) echo "fuzz.sh: unknown target '$target' (latent, bundle, mat, npy, png, image, all)" >&2; exit 2 ;;
+    metadata) product=FuzzImageMetadata; seeds=""; max_len=16384 ;;
+    *) echo "fuzz.sh: unknown target '$target' (latent, bundle, mat, npy, png, image, metadata, all)" >&2; exit 2 ;;
 esac
 
 # -sanitize=fuzzer would also link libFuzzer's main, which clashes with the one SwiftPM

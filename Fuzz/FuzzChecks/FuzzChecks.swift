@@ -93,7 +93,7 @@ public enum FuzzLatentFile {
         }
         // The sections tile the file exactly, and the decoded parts are the sizes the header says.
         guard header.streamOffset + header.streamLength + 4 == bytes.count, file.stream.count == header.streamLength,
-              file.extensionBytes.count == header.extensionLength,
+              file.metadata.count == header.metadata.filter({ $0.kind != nil }).count,
               (file.alpha?.count ?? 0) == header.alphaRawLength else {
             throw FuzzInvariantFailure("a 2.x file's sections disagree with its header: \(header)")
         }

@@ -19,7 +19,10 @@ struct AEdec: ParsableCommand {
         discussion: """
             The PNG has the original's size and, where the model can represent it, its colour \
             type: gray stays gray, palette images come back as RGB, alpha is restored exactly from \
-            the latent file; samples are 8 bits (16-bit originals come back at 8 bits).
+            the latent file; samples are 8 bits (16-bit originals come back at 8 bits). The \
+            original's metadata the latent file carries (aeenc --metadata: the colour profile by \
+            default; Exif, XMP, text) is written back into the PNG, after IHDR: iCCP (in place of \
+            the sRGB chunk), eXIf, iTXt XML:com.adobe.xmp, tEXt or iTXt.
 
             Files of every latent format are read: 1.x (per-tile float16 or 8-bit latents) and \
             2.0 (entropy-coded). The file names its model by fingerprint. Without --model, aedec \

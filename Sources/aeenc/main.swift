@@ -22,9 +22,21 @@ struct AEenc: ParsableCommand {
             and \(ImageCodec.maxPixels) pixels in all. So are JPEG (libjpeg-turbo: gray stays gray; \
             CMYK refused; damaged or truncated data refused, not filled in) and WebP (libwebp: lossy \
             or lossless, alpha kept; animations refused). Files are recognised by their first bytes, \
-            not their names. Not applied or kept: the EXIF orientation (the pixels are encoded as \
-            stored: rotate first, e.g. with exiftran -ai or jpegtran), colour profiles and other \
-            metadata.
+            not their names. The EXIF orientation is not applied: the pixels are encoded as stored \
+            (rotate first, e.g. with exiftran -ai or jpegtran), and the orientation tag travels \
+            with the Exif data when it is kept.
+
+            Metadata (--metadata): by default only the colour profile (icc: PNG iCCP, JPEG APP2 \
+            ICC_PROFILE, WebP ICCP) is kept in the latent file, and aedec puts it back into the \
+            PNG. --metadata all keeps Exif (PNG eXIf, JPEG APP1 Exif, WebP EXIF), XMP (PNG iTXt \
+            XML:com.adobe.xmp, JPEG APP1, WebP XMP) and text (PNG tEXt, zTXt, iTXt; JPEG comments) \
+            too; --metadata none keeps nothing; or list the kinds, e.g. --metadata icc,exif. \
+            Nothing is dropped without a word: a note on standard error at the end of the run \
+            names what the option left out, and what latent files do not carry (other PNG \
+            chunks, such as pHYs or tIME; other JPEG APPn segments, such as IPTC); damaged \
+            metadata (a bad CRC, a profile with a segment missing) and metadata over the latent \
+            file's 65,536-byte metadata block are left out with a note naming the file. Notes \
+            do not change the exit status.
 
             Latent forms (--latent): 'coded' (latent file 2.0) quantises the latents to integers \
             and entropy-codes them with the model's probability tables: the smallest files, the \
@@ -132,6 +144,10 @@ struct AEenc: ParsableCommand {
                                valueName: "N"))
     var effort = 0
 
+    @Option(help: ArgumentHelp("Metadata carried into the latent file (and by aedec into its PNG): all, none, or a comma-separated list of icc (colour profile), exif, xmp, text.",
+                               valueName: "all|none|list"))
+    var metadata = MetadataSelection.default.option
+
     func validate() throws {
         let chosen = [quality.map { _ in "-q" }, size.map { _ in "--size" }, bpp.map { _ in "--bpp" },
                       psnr.map { _ in "--psnr" }].compactMap { $0 }
@@ -148,6 +164,9 @@ struct AEenc: ParsableCommand {
             throw ValidationError("--latent must be coded, f16 or u8, got '\(latent)'")
         }
         if latent != nil && bits != nil { throw ValidationError("--latent and --bits exclude each other") }
+        if MetadataSelection(metadata) == nil {
+            throw ValidationError("--metadata must be all, none, or a comma-separated list of \(MetadataSelection.names), got '\(metadata)'")
+        }
     }
 
     func run() throws {
@@ -158,6 +177,7 @@ struct AEenc: ParsableCommand {
         settings.latent = latent.flatMap(CodecJob.LatentForm.init(rawValue:)) ?? bits.map { $0 == 8 ? .u8 : .f16 }
         settings.qualityLevel = quality
         settings.effort = effort
+        settings.metadata = MetadataSelection(metadata) ?? .default
         settings.target = size.map(QualityTarget.size) ?? bpp.map(QualityTarget.bitsPerPixel) ?? psnr.map(QualityTarget.psnr)
         throw ExitCode(CodecCommand.run(settings, quiet: files.quiet))
     }

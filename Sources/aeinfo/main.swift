@@ -8,7 +8,7 @@ import Foundation
 struct AEinfo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aeinfo",
-        abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel), or the header and sizes of a latent file (.ael).",
+        abstract: "Print the header, metadata, tensor table and fingerprint of a model bundle (.aemodel), or the header, sizes and metadata records of a latent file (.ael).",
         usage: """
             aeinfo FILE.aemodel|FILE.ael ... [--json] [--model-path DIR]
             aeinfo --latents FILE.ael ... [--model-path DIR]

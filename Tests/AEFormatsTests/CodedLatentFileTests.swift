@@ -1,4 +1,5 @@
 @testable import AEFormats
+import AEBase
 import AETestSupport
 import Foundation
 import XCTest
@@ -10,11 +11,18 @@ final class CodedLatentFileTests: XCTestCase {
 
     static func file(width: Int = 32, height: Int = 32, colorType: LatentFile.ColorType = .rgb, bitDepth: Int = 8,
                      stream: [UInt8] = [0x00, 0x80, 0x00, 0x00], alpha: Bool = false,
-                     extensionBytes: [UInt8] = []) -> CodedLatentFile {
+                     metadata: [MetadataRecord] = []) -> CodedLatentFile {
         let plane = alpha ? (0..<width * height).map { UInt8(truncatingIfNeeded: $0 * 7 / 5) } : nil
         return CodedLatentFile(modelFingerprint: fingerprint, width: width, height: height, colorType: colorType,
-                               bitDepth: bitDepth, stream: stream, alpha: plane, extensionBytes: extensionBytes)
+                               bitDepth: bitDepth, stream: stream, alpha: plane, metadata: metadata)
     }
+
+    /// A text record of 7 bytes in the block: kind 4, flags 0, length 4, "A" NUL NUL NUL.
+    static let comment = MetadataRecord(text: TextEntry(keyword: "A", text: "")!)
+    /// An XMP record of incompressible bytes whose record fills the extension block but one byte.
+    static let largest = MetadataRecord(kind: .xmp, bytes: (0..<(LatentFile.Limits.extensionBytes - 6)).map {
+        UInt8(truncatingIfNeeded: SplitMix64.mix(UInt64($0)))
+    })
 
     /// `bytes` with the CRC-32 recomputed, so that a change reaches the checks after it.
     static func resealed(_ bytes: [UInt8]) -> [UInt8] {
@@ -52,8 +60,8 @@ final class CodedLatentFileTests: XCTestCase {
     func testRoundTrips() throws {
         let cases = [Self.file(), Self.file(alpha: true), Self.file(width: 1, height: 1, colorType: .gray, bitDepth: 1),
                      Self.file(width: 300, height: 200, colorType: .rgba, bitDepth: 16, stream: Array(0..<200), alpha: true),
-                     Self.file(width: 129, height: 16_384, colorType: .palette, bitDepth: 4, extensionBytes: [1, 2, 3]),
-                     Self.file(extensionBytes: Array(repeating: 0xAB, count: LatentFile.Limits.extensionBytes))]
+                     Self.file(width: 129, height: 16_384, colorType: .palette, bitDepth: 4, metadata: [Self.comment]),
+                     Self.file(metadata: [Self.largest])]
         for made in cases {
             let bytes = try made.encoded()
             XCTAssertEqual(try CodedLatentFile.decode(bytes), made)
@@ -63,7 +71,8 @@ final class CodedLatentFileTests: XCTestCase {
             XCTAssertEqual(Array(bytes[h.streamOffset ..< h.streamOffset + h.streamLength]), made.stream)
             XCTAssertEqual(h.fileLength, bytes.count)
             XCTAssertEqual(h.hasAlpha, made.alpha != nil)
-            XCTAssertEqual(h.extensionLength, made.extensionBytes.count)
+            XCTAssertEqual(h.extensionLength, try MetadataBlock.encode(made.metadata).count)
+            XCTAssertEqual(h.minorVersion, made.metadata.isEmpty ? 0 : 1)
         }
     }
 
@@ -74,15 +83,16 @@ final class CodedLatentFileTests: XCTestCase {
         XCTAssertEqual(Array(bytes[0..<21]), [0x89, 0x41, 0x45, 0x4C, 0x20] + Self.fingerprint + [0x20, 0x20, 0x23, 0x00]
                        + [0x00, 0x80, 0x00, 0x00])
         XCTAssertEqual(try CodedLatentFile.inspect(bytes).headerLength, 17)
-        // With alpha and an extension block: flags 3, the block, then the alpha section.
-        let full = try Self.file(alpha: true, extensionBytes: [9, 8]).encoded()
+        // With alpha and metadata (version 2.1): flags 3, the block, then the alpha section.
+        let full = try Self.file(alpha: true, metadata: [Self.comment]).encoded()
+        XCTAssertEqual(full[4], 0x21)
         XCTAssertEqual(full[16], 0x03)
-        XCTAssertEqual(Array(full[17..<20]), [2, 9, 8])
+        XCTAssertEqual(Array(full[17..<25]), [7, 4, 0, 4, 0x41, 0, 0, 0])
         let h = try CodedLatentFile.inspect(full)
-        XCTAssertEqual(h.headerLength, 20)
-        XCTAssertEqual(h.alphaOffset, 22)  // two varint bytes of alpha length
-        XCTAssertEqual(Int(full[20] & 0x7F) | Int(full[21]) << 7, h.alphaLength)
-        XCTAssertEqual(h.streamOffset, 22 + h.alphaLength)
+        XCTAssertEqual(h.headerLength, 25)
+        XCTAssertEqual(h.alphaOffset, 27)  // two varint bytes of alpha length
+        XCTAssertEqual(Int(full[25] & 0x7F) | Int(full[26]) << 7, h.alphaLength)
+        XCTAssertEqual(h.streamOffset, 27 + h.alphaLength)
     }
 
     func testWriteAndReadThroughFiles() throws {
@@ -103,7 +113,10 @@ final class CodedLatentFileTests: XCTestCase {
     func testWriterRefusesWhatTheFormatCannotHold() {
         let bad = [Self.file(stream: [0, 0x80, 0]), Self.file(width: 0), Self.file(width: 16_385),
                    Self.file(width: 16_384, height: 16_384), Self.file(colorType: .rgb, bitDepth: 4),
-                   Self.file(extensionBytes: Array(repeating: 0, count: LatentFile.Limits.extensionBytes + 1)),
+                   // Metadata over the block's limit, a record invalid for its kind, a second profile.
+                   Self.file(metadata: [Self.largest, Self.comment]),
+                   Self.file(metadata: [MetadataRecord(kind: .icc, bytes: Array(repeating: 1, count: 200))]),
+                   Self.file(metadata: [Self.largest, MetadataRecord(kind: .xmp, bytes: [1])]),
                    CodedLatentFile(modelFingerprint: [1, 2, 3], width: 8, height: 8, colorType: .gray, bitDepth: 8,
                                    stream: [0, 0x80, 0, 0]),
                    CodedLatentFile(modelFingerprint: Self.fingerprint, width: 8, height: 8, colorType: .gray, bitDepth: 8,
@@ -149,24 +162,31 @@ final class CodedLatentFileTests: XCTestCase {
     }
 
     func testLaterMinorVersionsWithAnExtensionBlockRead() throws {
-        // A 2.3 file (as a later writer might make it) with a 5-byte extension block reads as
-        // 2.0; the block is kept, uninterpreted, and a zero-length block is accepted too.
-        let made = Self.file(alpha: true, extensionBytes: [1, 2, 3, 4, 5])
+        // A 2.3 file (as a later writer might make it) reads as 2.1: its metadata records are
+        // read, and records of a kind this reader does not know (9 here) are checked and skipped.
+        let made = Self.file(alpha: true, metadata: [Self.comment])
         var bytes = try made.encoded()
         bytes[4] = 0x23
         bytes = Self.resealed(bytes)
         XCTAssertEqual(try CodedLatentFile.decode(bytes), made)
         XCTAssertEqual(try CodedLatentFile.inspect(bytes).minorVersion, 3)
         let plain = Array(try Self.file().encoded().dropLast(4))
-        var empty = Array(plain[0..<16]) + [0x02, 0x00] + Array(plain[17...])
-        empty = Self.assemble(empty)
-        XCTAssertEqual(try CodedLatentFile.decode(empty), Self.file())
+        let head = Array(plain[0..<4]) + [0x23] + Array(plain[5..<16])
+        let later = Self.assemble(head, [0x02, 13, 9, 0, 3, 1, 2, 3], [4, 0, 4, 0x41, 0, 0, 0], Array(plain[17...]))
+        XCTAssertEqual(try CodedLatentFile.decode(later), Self.file(metadata: [Self.comment]))
+        XCTAssertEqual(try CodedLatentFile.inspect(later).metadata.map(\.code), [9, 4])
+        // A zero-length block is accepted, and in a 2.0 file (whose block has no defined
+        // contents) the block is skipped, whatever it holds.
+        XCTAssertEqual(try CodedLatentFile.decode(Self.assemble(head, [0x02, 0x00], Array(plain[17...]))), Self.file())
+        let old = Self.assemble(Array(plain[0..<16]), [0x02, 0x03, 0xAA, 0xBB, 0xCC], Array(plain[17...]))
+        XCTAssertEqual(try CodedLatentFile.decode(old), Self.file())
+        XCTAssertEqual(try CodedLatentFile.inspect(old).metadata, [])
     }
 
     // MARK: Damage
 
     func testEveryTruncationIsRefused() throws {
-        for made in [Self.file(), Self.file(alpha: true, extensionBytes: [7]), Self.file(stream: Array(0..<40))] {
+        for made in [Self.file(), Self.file(alpha: true, metadata: [Self.comment]), Self.file(stream: Array(0..<40))] {
             let bytes = try made.encoded()
             for length in 0..<bytes.count {
                 assertRefused(Array(bytes[0..<length]))
@@ -181,7 +201,7 @@ final class CodedLatentFileTests: XCTestCase {
     }
 
     func testEverySingleByteFlipIsRefused() throws {
-        for made in [Self.file(), Self.file(alpha: true, extensionBytes: [7]), Self.file(stream: Array(0..<40))] {
+        for made in [Self.file(), Self.file(alpha: true, metadata: [Self.comment]), Self.file(stream: Array(0..<40))] {
             let bytes = try made.encoded()
             for position in 0..<bytes.count {
                 for flip: UInt8 in [0x01, 0x10, 0x80, 0xFF] {

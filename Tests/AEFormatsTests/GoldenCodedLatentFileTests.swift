@@ -133,7 +133,7 @@ final class GoldenCodedLatentFileTests: XCTestCase {
             XCTAssertEqual(file.bitDepth, expected.bitDepth, name)
             XCTAssertEqual(SHA256.hex(file.stream), expected.stream, name)
             XCTAssertEqual(file.alpha.map { SHA256.hex($0) }, expected.alpha, name)
-            XCTAssertEqual(file.extensionBytes, [], name)
+            XCTAssertEqual(file.metadata, [], name)
             // The stream decodes, under the recorded tables, to the recorded symbols.
             let tables = try expected.tables.map { try CDFTable(cdf: $0.cdf, offset: $0.offset) }
             let symbols = try RangeDecoder.decode(file.stream, tableIndexes: expected.tableIndexes, tables: tables)

@@ -251,17 +251,25 @@ final class LatentFileTests: XCTestCase {
         let file = LatentFixtures.file(width: 33, height: 17, dim: 4, alpha: true)
         let bytes = try file.encoded()
         let h = try LatentFile.inspect(bytes)
-        // Insert a 1.3 extension block (varint length 3, then 3 bytes) after the latent size.
+        // Insert a 1.3 extension block after the latent size: varint length 5, then one
+        // metadata record of a kind this reader does not know (9, 2 bytes), which it skips.
         var varint: [UInt8] = []
         LatentFileCodec.appendVarint(h.alphaLength, to: &varint)
         let latentDimEnd = h.payloadOffset - varint.count  // the alpha length varint precedes the payload
-        var newer = Array(bytes[0..<latentDimEnd]) + [3, 0xAA, 0xBB, 0xCC] + Array(bytes[latentDimEnd...])
+        var newer = Array(bytes[0..<latentDimEnd]) + [5, 9, 0, 2, 0xBB, 0xCC] + Array(bytes[latentDimEnd...])
         newer[4] = 0x13
         newer = LatentFixtures.resealed(newer)
         XCTAssertEqual(try LatentFile.decode(newer), file)
         let nh = try LatentFile.inspect(newer)
         XCTAssertEqual(nh.minorVersion, 3)
-        XCTAssertEqual(nh.extensionLength, 3)
+        XCTAssertEqual(nh.extensionLength, 5)
+        XCTAssertEqual(nh.metadata, [MetadataBlock.Entry(code: 9, length: 2, storedLength: 2, compressed: false)])
+        // A block that is not a record sequence is refused (the CRC is right: a faulty writer).
+        var junk = Array(bytes[0..<latentDimEnd]) + [3, 0xAA, 0xBB, 0xCC] + Array(bytes[latentDimEnd...])
+        junk[4] = 0x11
+        XCTAssertThrowsError(try LatentFile.decode(LatentFixtures.resealed(junk))) { error in
+            XCTAssertTrue("\(error)".contains("metadata record 1"), "\(error)")
+        }
     }
 
     /// A header with these fields and a valid CRC, followed by `payload`.

@@ -92,7 +92,7 @@ final class PythonLatentReaderTests: XCTestCase {
         print(len(accepted), *accepted[:3])
         """.write(toFile: driver, atomically: true, encoding: .utf8)
         var copies: [String] = []
-        for name in ["golden-v2", "golden-v2-alpha"] {
+        for name in ["golden-v2", "golden-v2-alpha", "golden-v2.1-metadata"] {
             let copy = folder.appendingPathComponent(name + ".ael")
             try FileManager.default.copyItem(at: GoldenLatentFileTests.folder.appendingPathComponent(name + ".ael"), to: copy)
             copies.append(copy.path)
@@ -100,6 +100,25 @@ final class PythonLatentReaderTests: XCTestCase {
         let result = try run([driver, reader] + copies)
         XCTAssertEqual(result.status, 0)
         XCTAssertEqual(result.output.trimmingCharacters(in: .whitespacesAndNewlines), "0", "accepted damaged files")
+    }
+
+    func testReadsTheMetadataRecordsOfTheGoldenFiles() throws {
+        let reader = try reader()
+        let record = try GoldenMetadataLatentFileTests.record("golden-v2.1-metadata")
+        let read = try run([reader, GoldenLatentFileTests.folder.appendingPathComponent("golden-v2.1-metadata.ael").path])
+        XCTAssertEqual(read.status, 0)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(read.output.utf8)) as? [String: Any])
+        XCTAssertEqual(object["version"] as? String, "2.1")
+        XCTAssertEqual(object["extensionLength"] as? Int, record.extensionLength)
+        let records = try XCTUnwrap(object["metadata"] as? [[String: String]])
+        XCTAssertEqual(records.map { $0["kind"] }, record.records.map(\.kind))
+        XCTAssertEqual(records.map { $0["content"] }, record.records.map(\.content))
+        // The 1.1 file (its latents need numpy): the same records.
+        guard try run(["-c", "import numpy"]).status == 0 else { throw XCTSkip("no numpy") }
+        let old = try run([reader, GoldenLatentFileTests.folder.appendingPathComponent("golden-v1.1-metadata.ael").path])
+        XCTAssertEqual(old.status, 0)
+        for r in record.records { XCTAssertTrue(old.output.contains("{'kind': '\(r.kind)', 'content': '\(r.content)'}"), r.kind) }
+        XCTAssertTrue(old.output.contains("(4, 8) alpha None"), old.output)
     }
 
     func testReadsTheVersion1GoldenFile() throws {

@@ -81,6 +81,19 @@ final class FuzzRegressionTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(r.accepted, 6, "the seed JPEG and WebP files should decode")
     }
 
+    func testImageMetadataInputs() throws {
+        let r = try replay("metadata", variants: FuzzImageMetadata.variants, check: FuzzImageMetadata.check, typed: { _ in false })
+        XCTAssertGreaterThanOrEqual(r.inputs, 5, "the seed images with metadata are missing")
+        // Reading never fails (`typed` accepts no error): every input and variant is read.
+        XCTAssertGreaterThan(r.accepted, r.inputs, "the repaired variant of seed-bad-crc.png is read too")
+        for name in ["seed-metadata.png", "seed-metadata.jpg", "seed-metadata.webp"] {
+            let found = ImageMetadata.read(try TestFixtures.bytes("fuzz/metadata/" + name))
+            XCTAssertEqual(found.records.map(\.kind), name.hasSuffix("png") ? [.icc, .exif, .xmp, .text, .text, .text]
+                           : (name.hasSuffix("jpg") ? [.icc, .exif, .xmp, .text] : [.icc, .exif, .xmp]), name)
+            XCTAssertEqual(found.notCarried.count, 1, name)
+        }
+    }
+
     func testPNGInputs() throws {
         let r = try replay("png", variants: FuzzPNG.variants, check: FuzzPNG.check, typed: { $0 is CodecError })
         XCTAssertGreaterThanOrEqual(r.inputs, 8, "the seed PNGs are missing")

@@ -104,10 +104,10 @@ final class ResourceLimitTests: XCTestCase {
         assertRefused([alphaPath, "alpha plane", "more than the allowed 1024 bytes"]) { _ = try LatentFile.read(path: alphaPath) }
     }
 
-    /// A 2.0 (entropy-coded) latent file header with these fields, then `sections` (the
-    /// alpha section and the stream), and a valid CRC.
-    static func codedLatentFile(width: Int, height: Int, flags: UInt8 = 0, sections: [UInt8]) -> [UInt8] {
-        var b = LatentFile.magic + [0x20] + [UInt8](repeating: 7, count: 8)
+    /// A 2.x (entropy-coded) latent file header with these fields, then `sections` (the
+    /// extension block, the alpha section and the stream), and a valid CRC.
+    static func codedLatentFile(width: Int, height: Int, version: UInt8 = 0x20, flags: UInt8 = 0, sections: [UInt8]) -> [UInt8] {
+        var b = LatentFile.magic + [version] + [UInt8](repeating: 7, count: 8)
         for v in [width, height] { LatentFileCodec.appendVarint(v, to: &b) }
         b += [0x23, flags] + sections
         let crc = Zlib.crc32(b)
@@ -138,6 +138,25 @@ final class ResourceLimitTests: XCTestCase {
         LatentFileCodec.appendVarint(1 << 20, to: &ext)
         let long = try write(Self.codedLatentFile(width: 32, height: 32, flags: 2, sections: ext + stream), "ext-v2.ael")
         assertRefused([long, "extension", "65536"]) { _ = try LatentFiles.read(path: long) }
+
+        // Metadata records (2.1) that declare 20 MiB in all (five 4 MiB records of 4 KB each):
+        // refused at their declared sizes, before any is inflated.
+        let path = try write(Self.metadataClaim(), "metadata-v2.1.ael")
+        assertRefused([path, "metadata (inflated bytes) is 20971520, more than the limit of 16777216"]) {
+            _ = try LatentFiles.read(path: path)
+        }
+    }
+
+    /// A 2.1 file whose extension block holds five text records, each a zlib stream that
+    /// claims (and inflates to) 4 MiB.
+    static func metadataClaim() -> [UInt8] {
+        let stream = Zlib.compress([UInt8](repeating: 0x41, count: 4 << 20), level: 9)
+        var record: [UInt8] = [4, 1]
+        for v in [stream.count, 4 << 20] { LatentFileCodec.appendVarint(v, to: &record) }
+        let block = Array([[UInt8]](repeating: record + stream, count: 5).joined())
+        var ext: [UInt8] = []
+        LatentFileCodec.appendVarint(block.count, to: &ext)
+        return codedLatentFile(width: 32, height: 32, version: 0x21, flags: 2, sections: ext + block + [1, 2, 3, 4])
     }
 
     func testLatentFileOverTheFileLimitIsNotRead() throws {
@@ -347,6 +366,7 @@ final class ResourceLimitTests: XCTestCase {
             ("aeinfo", try write(Self.latentFile(width: 100_000, height: 100_000, latentDim: 64, sections: [1, 2, 3]), "huge.ael"), "width"),
             ("aeinfo", try write(Self.codedLatentFile(width: 100_000, height: 100_000, sections: [1, 2, 3, 4]), "huge-v2.ael"), "width"),
             ("aeinfo", try write(bundle, "huge.aemodel"), "dimension 1073741824"),
+            ("aeinfo", try write(Self.metadataClaim(), "metadata-v2.1.ael"), "metadata (inflated bytes)"),
             ("aeinfo", try sparse(LatentFile.magic + [0x10], size: LatentFile.Limits.fileBytes + 1, "sparse.ael"), "limit"),
             ("aetrain", try write(Self.matHeader() + Self.matVariable(dims: [32, 32, 3, Int32.max], data: [1]), "huge.mat"), "2147483647"),
             ("aetrain", try write(Self.npy(shape: "(1000000000000, 32, 32, 3)"), "huge.npy"), "3072000000000000"),

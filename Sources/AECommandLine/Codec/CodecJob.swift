@@ -63,6 +63,9 @@ public struct CodecJob {
         /// Encoding with a whole-image model: gradient steps refining each image's latent
         /// before coding (`EntropyCodec.refineLatents`; 0: none).
         public var effort = 0
+        /// Encoding: the kinds of metadata carried from the inputs into the latent files
+        /// (`--metadata`; default: the colour profile).
+        public var metadata = MetadataSelection.default
 
         public init(direction: Direction) { self.direction = direction }
     }
@@ -149,6 +152,8 @@ public struct CodecJob {
         public var unmeasured: Int = 0
         /// Entries of input folders that are not inputs (each named on standard error).
         public var skipped: Int = 0
+        /// End-of-run notes: metadata left out (`MetadataTally`), one line each.
+        public var notes: [String] = []
         public var total: Int
         public var interrupted: Bool
         public var seconds: Double
@@ -170,7 +175,7 @@ public struct CodecJob {
         switch settings.direction {
         case .encode:
             return EncodeConversion(form: settings.latent ?? (codec?.coded != nil ? .coded : .f16), target: settings.target,
-                                    effort: settings.effort)
+                                    effort: settings.effort, metadata: settings.metadata)
         case .decode: return DecodeConversion()
         }
     }
@@ -230,7 +235,8 @@ public struct CodecJob {
         let state = RunState(tasks: tasks, output: output, total: total, alreadyDone: refused.count + existing.count,
                              statsLine: statsLine)
 
-        CodecWorkerPool(conversion: conversion, settings: settings, state: state, reporter: reporter)
+        let tally = MetadataTally()
+        CodecWorkerPool(conversion: conversion, settings: settings, state: state, reporter: reporter, tally: tally)
             .run(workers: workers, first: first, shouldStop: shouldStop, makeCodecs: makeCodecs)
         state.finishProgress()
 
@@ -239,7 +245,8 @@ public struct CodecJob {
         let interrupted = shouldStop() && results.count + failed + kept < total
         if settings.stats && !settings.json && results.count > 1 { statsLine(CodecMetrics.totalLine(results)) }
         return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, skipped: skipped.count,
-                       total: total, interrupted: interrupted, seconds: Date().timeIntervalSince(start))
+                       notes: tally.notes(settings.metadata), total: total, interrupted: interrupted,
+                       seconds: Date().timeIntervalSince(start))
     }
 
     /// Why an existing output cannot be kept (nil: it is a complete, valid file of

@@ -11,6 +11,8 @@ struct CodecWorkerPool {
     var settings: CodecJob.Settings
     var state: RunState
     var reporter: FailureReporter
+    /// The metadata reports of the files written (aeenc), summed up at the end of the run.
+    var tally: MetadataTally
 
     /// Outputs are committed in groups of this many files, bytes or seconds, whichever comes first.
     static let groupFiles = 32
@@ -99,7 +101,10 @@ struct CodecWorkerPool {
                 reporter.report(error, path: state.tasks[c.index].output.displayName)
                 state.fail(c.index)
             } else {
-                if let warning = c.file.warning { reporter.warn(warning, path: Self.inputName(state.tasks[c.index])) }
+                let input = Self.inputName(state.tasks[c.index])
+                if let warning = c.file.warning { reporter.warn(warning, path: input) }
+                for note in c.file.notes { reporter.note(note, path: input) }
+                if let report = c.file.metadata { tally.add(report, file: input) }
                 let line = settings.stats && !settings.json
                     ? CodecMetrics.statsLine(c.file.result, direction: settings.direction) : nil
                 state.succeed(c.index, c.file.result, line: line)

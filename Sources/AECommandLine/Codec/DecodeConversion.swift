@@ -1,8 +1,9 @@
 import AECodec
 import AEFormats
 
-/// `aedec`: a latent file of any version (1.x per-tile latents, 2.0 entropy-coded) becomes
-/// a PNG, measured against a `--reference` when given.
+/// `aedec`: a latent file of any version (1.x per-tile latents, 2.x entropy-coded) becomes
+/// a PNG, with the metadata the file carries (`PNGMetadataWriter`), measured against a
+/// `--reference` when given.
 struct DecodeConversion: FileConversion {
     var tool: String { "aedec" }
     var inputExtensions: Set<String> { [LatentFile.fileExtension] }
@@ -40,16 +41,18 @@ struct DecodeConversion: FileConversion {
     func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codecs: WorkerCodecs) throws -> ConvertedFile {
         let image: PNGImage
         let codec: ModelCodec
+        let metadata: [MetadataRecord]
         if try LatentFiles.majorVersion(bytes, path: name) == CodedLatentFile.majorVersion {
             let file = try CodedLatentFile.decode(bytes, path: name)
             codec = try codecs.codec(forFile: file.modelFingerprint, path: name)
             image = try codec.codedCodec(path: name).decode(file, path: name)
+            metadata = file.metadata
         } else {
             let header = try LatentFile.inspect(bytes, path: name)
             codec = try codecs.codec(forFile: header.modelFingerprint, path: name)
-            image = try decodeTiles(bytes, name: name, codec: codec)
+            (image, metadata) = try decodeTiles(bytes, name: name, codec: codec)
         }
-        let output = try image.encoded()
+        let output = try PNGMetadataWriter.inserting(metadata, into: try image.encoded())
         var result = CodecJob.FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
         result.setModel(codec)
         var problem: Error? = nil
@@ -64,11 +67,11 @@ struct DecodeConversion: FileConversion {
         return ConvertedFile(bytes: output, result: result, referenceProblem: problem)
     }
 
-    /// A format 1.x file's image, with the codec of the model that made it.
-    private func decodeTiles(_ bytes: [UInt8], name: String, codec: ModelCodec) throws -> PNGImage {
+    /// A format 1.x file's image and metadata, with the codec of the model that made it.
+    private func decodeTiles(_ bytes: [UInt8], name: String, codec: ModelCodec) throws -> (PNGImage, [MetadataRecord]) {
         let tiles = try codec.tilesCodec(path: name)
         let file = try LatentFile.decode(bytes, path: name, quantization: tiles.quantization)
-        return try tiles.decode(file, path: name)
+        return (try tiles.decode(file, path: name), file.metadata)
     }
 
     func problem(withExisting path: String, codecs: WorkerCodecs) throws -> String? {

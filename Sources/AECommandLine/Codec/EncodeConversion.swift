@@ -10,6 +10,8 @@ struct EncodeConversion: FileConversion {
     var target: QualityTarget? = nil
     /// Latent refinement steps (`--effort`; 0: none): whole-image models only.
     var effort = 0
+    /// The kinds of metadata carried from the input into the latent file.
+    var metadata = MetadataSelection.default
 
     var tool: String { "aeenc" }
     var inputExtensions: Set<String> { ImageFormat.fileExtensions }
@@ -61,14 +63,17 @@ struct EncodeConversion: FileConversion {
         if let target { return try convert(bytes, name: name, task: task, target: target, codecs: codecs) }
         let codec = codecs.main
         let width: Int, height: Int, output: [UInt8]
+        let image = try CodecImage.decode(bytes, path: name)
+        let (records, report) = carriedMetadata(bytes)
         do {
             switch form {
             case .coded:
-                let coded = try codec.codedCodec(path: name)
-                let file = try coded.encode(try CodecImage.decode(bytes, path: name), path: name)
+                var file = try codec.codedCodec(path: name).encode(image, path: name)
+                file.metadata = records
                 (width, height, output) = (file.width, file.height, try file.encoded())
             case .f16, .u8:
-                let file = try codec.tilesCodec(path: name).encode(try CodecImage.decode(bytes, path: name), encoding: encoding)
+                var file = try codec.tilesCodec(path: name).encode(image, encoding: encoding)
+                file.metadata = records
                 (width, height, output) = (file.width, file.height, try file.encoded())
             }
         } catch LatentFileError.invalidRequest(_, let reason) {
@@ -77,7 +82,7 @@ struct EncodeConversion: FileConversion {
         }
         var result = CodecJob.FileResult(task: task, width: width, height: height, latentBytes: output.count)
         result.setModel(codec)
-        return ConvertedFile(bytes: output, result: result)
+        return ConvertedFile(bytes: output, result: result, notes: report.fileNotes, metadata: report)
     }
 
     func problem(withExisting path: String, codecs: WorkerCodecs) throws -> String? {

@@ -61,6 +61,10 @@ struct ConvertedFile {
     var referenceProblem: Error? = nil
     /// A line to report once the output is written (the size or PSNR target was missed).
     var warning: String? = nil
+    /// Notes to report once the output is written (damaged or oversized metadata left out).
+    var notes: [String] = []
+    /// What became of the input's metadata (aeenc), for the run's end-of-run notes.
+    var metadata: MetadataReport? = nil
 }
 
 extension FileConversion {

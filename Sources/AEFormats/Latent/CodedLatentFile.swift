@@ -18,16 +18,16 @@ public struct CodedLatentFile: Equatable, Sendable {
     public var bitDepth: Int
     /// Optional lossless 8-bit alpha plane, `width * height` bytes, row-major.
     public var alpha: [UInt8]?
-    /// The header extension block's bytes: empty in files this version writes; later minor
-    /// versions may put there what a 2.0 reader can ignore (it keeps them, unread).
-    public var extensionBytes: [UInt8]
+    /// The original's metadata (colour profile, Exif, XMP, text), in the file's extension
+    /// block (format 2.1; a file without metadata is written as 2.0).
+    public var metadata: [MetadataRecord]
     /// The entropy-coded latents: one rANS stream, at least 4 bytes.
     public var stream: [UInt8]
 
     /// - Parameter modelFingerprint: the bundle's fingerprint bytes (16) or their first 8;
     ///   only the first 8 are kept.
     public init(modelFingerprint: [UInt8], width: Int, height: Int, colorType: LatentFile.ColorType, bitDepth: Int,
-                stream: [UInt8], alpha: [UInt8]? = nil, extensionBytes: [UInt8] = []) {
+                stream: [UInt8], alpha: [UInt8]? = nil, metadata: [MetadataRecord] = []) {
         self.modelFingerprint = Array(modelFingerprint.prefix(LatentFile.fingerprintLength))
         self.width = width
         self.height = height
@@ -35,7 +35,7 @@ public struct CodedLatentFile: Equatable, Sendable {
         self.bitDepth = bitDepth
         self.stream = stream
         self.alpha = alpha
-        self.extensionBytes = extensionBytes
+        self.metadata = metadata
     }
 
     /// As above, with the fingerprint as the bundle's 32 hex digits (`ModelBundle.fingerprint`).
@@ -65,7 +65,7 @@ public struct CodedLatentFile: Equatable, Sendable {
         try CodedLatentFileCodec.encode(self)
     }
 
-    /// Decodes and checks a whole 2.x file (steps 1 to 6 of the spec's reading order).
+    /// Decodes and checks a whole 2.x file (steps 1 to 7 of the spec's reading order).
     public static func decode(_ bytes: [UInt8], path: String = "<memory>") throws -> CodedLatentFile {
         try CodedLatentFileCodec.decode(bytes, path: path)
     }

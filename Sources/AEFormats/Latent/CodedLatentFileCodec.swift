@@ -4,8 +4,10 @@
 extension CodedLatentFile {
     /// The major version this implementation reads and writes.
     public static let majorVersion = 2
-    /// The minor version this implementation writes.
-    public static let minorVersion = 0
+    /// The highest minor version this implementation writes: 1 for a file with metadata
+    /// (flags bit 1 and an extension block of metadata records, Specs/latent-file.md
+    /// section 13), 0 without.
+    public static let minorVersion = 1
 
     /// `flags` bit 0: an alpha plane (varint length, zlib stream) precedes the stream.
     static let alphaFlag: UInt8 = 0x01
@@ -34,6 +36,9 @@ extension CodedLatentFile {
         public var headerLength: Int
         /// Bytes inside the extension block (0 when absent).
         public var extensionLength: Int
+        /// The metadata records of the extension block (minor versions >= 1; a 2.0 file's
+        /// block, which has no defined contents, is skipped).
+        public var metadata: [MetadataBlock.Entry] = []
         public var hasAlpha: Bool
         /// Offset of the compressed alpha plane (after its length varint; 0 without alpha).
         public var alphaOffset: Int
@@ -76,26 +81,24 @@ enum CodedLatentFileCodec {
         if let alpha = file.alpha, alpha.count != file.width * file.height {
             throw refuse("the alpha plane has \(alpha.count) bytes, expected \(file.width * file.height)")
         }
-        guard file.extensionBytes.count <= Limits.extensionBytes else {
-            throw refuse("the header extension has \(file.extensionBytes.count) bytes, more than the limit of \(Limits.extensionBytes)")
-        }
+        let metadata = try MetadataBlock.encode(file.metadata)
         guard file.stream.count >= CodedLatentFile.minimumStreamLength else {
             throw refuse("the entropy-coded stream has \(file.stream.count) bytes; a rANS stream has at least \(CodedLatentFile.minimumStreamLength)")
         }
 
         var out = LatentFile.magic
-        out.append(UInt8(CodedLatentFile.majorVersion << 4 | CodedLatentFile.minorVersion))
+        out.append(UInt8(CodedLatentFile.majorVersion << 4 | (metadata.isEmpty ? 0 : CodedLatentFile.minorVersion)))
         out += file.modelFingerprint
         LatentFileCodec.appendVarint(file.width, to: &out)
         LatentFileCodec.appendVarint(file.height, to: &out)
         out.append(file.colorType.rawValue << 4 | UInt8(file.bitDepth.trailingZeroBitCount))
         var flags: UInt8 = 0
         if file.alpha != nil { flags |= CodedLatentFile.alphaFlag }
-        if !file.extensionBytes.isEmpty { flags |= CodedLatentFile.extensionFlag }
+        if !metadata.isEmpty { flags |= CodedLatentFile.extensionFlag }
         out.append(flags)
-        if !file.extensionBytes.isEmpty {
-            LatentFileCodec.appendVarint(file.extensionBytes.count, to: &out)
-            out += file.extensionBytes
+        if !metadata.isEmpty {
+            LatentFileCodec.appendVarint(metadata.count, to: &out)
+            out += metadata
         }
         if let alpha = file.alpha {
             let packed = Zlib.compress(alpha, level: 9)
@@ -110,8 +113,10 @@ enum CodedLatentFileCodec {
 
     // MARK: Parse
 
-    /// Checks the whole file and returns its header and the inflated alpha plane.
-    static func parse(_ bytes: [UInt8], path: String) throws -> (header: CodedLatentFile.Header, alpha: [UInt8]?) {
+    /// Checks the whole file and returns its header, the inflated alpha plane and the
+    /// metadata records.
+    static func parse(_ bytes: [UInt8], path: String)
+        throws -> (header: CodedLatentFile.Header, alpha: [UInt8]?, metadata: [MetadataRecord]) {
         let n = bytes.count
         // 1. Signature.
         try LatentFileCodec.checkSignature(bytes, path: path)
@@ -135,7 +140,13 @@ enum CodedLatentFileCodec {
         // 4 and 5. Header fields, limits and sections.
         var header = try parseHeader(bytes, path: path)
         header.crc32 = stored
-        // 6. Decompression of the alpha plane, to exactly width x height bytes.
+        // 6. The metadata records (minor versions >= 1), and the alpha plane, inflated to
+        // exactly width x height bytes.
+        var metadata: [MetadataRecord] = []
+        if header.minorVersion >= 1 {
+            let block = bytes[header.headerLength - header.extensionLength ..< header.headerLength]
+            (metadata, header.metadata) = try MetadataBlock.decode(block, path: path)
+        }
         var alpha: [UInt8]?
         if header.hasAlpha {
             do {
@@ -145,7 +156,7 @@ enum CodedLatentFileCodec {
                 throw LatentFileError.malformed(path: path, reason: "alpha plane: \(error)")
             }
         }
-        return (header, alpha)
+        return (header, alpha, metadata)
     }
 
     /// Header fields, limits and section sizes (the CRC is checked by the caller).
@@ -200,11 +211,10 @@ enum CodedLatentFileCodec {
     // MARK: Decode
 
     static func decode(_ bytes: [UInt8], path: String) throws -> CodedLatentFile {
-        let (h, alpha) = try parse(bytes, path: path)
-        let extensionBytes = Array(bytes[h.headerLength - h.extensionLength ..< h.headerLength])
+        let (h, alpha, metadata) = try parse(bytes, path: path)
         return CodedLatentFile(modelFingerprint: h.modelFingerprint, width: h.width, height: h.height,
                                colorType: h.colorType, bitDepth: h.bitDepth,
                                stream: Array(bytes[h.streamOffset ..< h.streamOffset + h.streamLength]),
-                               alpha: alpha, extensionBytes: extensionBytes)
+                               alpha: alpha, metadata: metadata)
     }
 }

@@ -3,7 +3,8 @@ import Foundation
 
 /// What `aeinfo` shows about a format 2.x latent file: its header, flags, section sizes
 /// and checksum, as text or as one JSON object. Reading checks the whole file (steps 1 to
-/// 6 of the spec's 2.0 reading order); the stream's symbols need the model and are not read.
+/// 7 of the spec's 2.x reading order, metadata records included); the stream's symbols
+/// need the model and are not read.
 public struct CodedLatentInfo {
     public let path: String
     /// The model the file names, when `aeinfo` found it (`ModelCatalog`).
@@ -28,7 +29,8 @@ public struct CodedLatentInfo {
         out.append("image: \(h.width)x\(h.height), PNG colour type \(h.colorType.rawValue) (\(h.colorType.name)), \(h.bitDepth)-bit")
         out.append("flags: 0x\(SHA256.hex([h.flags])) (\(h.hasAlpha ? "alpha plane" : "no alpha"), \(h.hasExtension ? "extension block" : "no extension"))")
         if h.hasExtension {
-            out.append("extension: \(NumberText.grouped(h.extensionLength)) byte\(h.extensionLength == 1 ? "" : "s") (kept, not interpreted by a 2.0 reader)")
+            out.append("extension: \(NumberText.grouped(h.extensionLength)) byte\(h.extensionLength == 1 ? "" : "s")"
+                       + (h.minorVersion >= 1 ? " of metadata records" : " (skipped: a 2.0 file's block has no defined contents)"))
         }
         out.append("stream: \(NumberText.grouped(h.streamLength)) bytes of entropy-coded latents (rANS) at offset \(h.streamOffset)")
         if h.hasAlpha {
@@ -36,6 +38,7 @@ public struct CodedLatentInfo {
         } else {
             out.append("alpha: none")
         }
+        out.append(MetadataBlock.infoLine(h.metadata))
         out.append("header: \(h.headerLength) bytes, CRC-32 \(FileErrorText.hex32(h.crc32))")
         out.append("file length: \(NumberText.grouped(h.fileLength)) bytes, \(String(format: "%.3f", h.bitsPerPixel)) bits per pixel")
         return out.joined(separator: "\n")
@@ -54,6 +57,7 @@ public struct CodedLatentInfo {
         }
         struct Envelope: Encodable {
             let path: String, fileKind: String, header: Header, stream: Stream, alpha: Alpha
+            let metadata: [MetadataBlock.Entry]
             let fileLength: Int, crc32: String, bitsPerPixel: Double
             let model: LatentModelMatch?
         }
@@ -67,7 +71,7 @@ public struct CodedLatentInfo {
             stream: Stream(offset: h.streamOffset, length: h.streamLength),
             alpha: Alpha(present: h.hasAlpha, offset: h.hasAlpha ? h.alphaOffset : nil,
                          length: h.alphaLength, rawLength: h.alphaRawLength),
-            fileLength: h.fileLength, crc32: FileErrorText.hex32(h.crc32),
+            metadata: h.metadata, fileLength: h.fileLength, crc32: FileErrorText.hex32(h.crc32),
             bitsPerPixel: (h.bitsPerPixel * 10000).rounded() / 10000, model: model)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

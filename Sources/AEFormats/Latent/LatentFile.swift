@@ -39,6 +39,9 @@ public struct LatentFile: Equatable, Sendable {
     public var quantization: LatentQuantization?
     /// Optional lossless 8-bit alpha plane, `width * height` bytes, row-major.
     public var alpha: [UInt8]?
+    /// The original's metadata (colour profile, Exif, XMP, text), in the file's extension
+    /// block (format 1.1; a file without metadata is written as 1.0).
+    public var metadata: [MetadataRecord]
 
     public var tilesAcross: Int { width <= 0 || tileSize <= 0 ? 0 : (width + tileSize - 1) / tileSize }
     public var tilesDown: Int { height <= 0 || tileSize <= 0 ? 0 : (height + tileSize - 1) / tileSize }
@@ -51,7 +54,7 @@ public struct LatentFile: Equatable, Sendable {
     ///     `quantization`), so that `decode(encoded())` returns an equal value.
     public init(modelFingerprint: [UInt8], width: Int, height: Int, colorType: ColorType, bitDepth: Int,
                 tileSize: Int = 32, latentDim: Int, encoding: LatentEncoding = .float16, latents: [Float],
-                quantization: LatentQuantization? = nil, alpha: [UInt8]? = nil) {
+                quantization: LatentQuantization? = nil, alpha: [UInt8]? = nil, metadata: [MetadataRecord] = []) {
         self.modelFingerprint = Array(modelFingerprint.prefix(Self.fingerprintLength))
         self.width = width
         self.height = height
@@ -62,6 +65,7 @@ public struct LatentFile: Equatable, Sendable {
         self.encoding = encoding
         self.quantization = encoding == .uint8 ? quantization : nil
         self.alpha = alpha
+        self.metadata = metadata
         self.latents = Self.representable(latents, encoding: encoding, latentDim: latentDim,
                                           quantization: self.quantization)
     }
@@ -90,13 +94,13 @@ public struct LatentFile: Equatable, Sendable {
     /// As above, with the fingerprint as the bundle's 32 hex digits (`ModelBundle.fingerprint`).
     public init(modelFingerprint hex: String, width: Int, height: Int, colorType: ColorType, bitDepth: Int,
                 tileSize: Int = 32, latentDim: Int, encoding: LatentEncoding = .float16, latents: [Float],
-                quantization: LatentQuantization? = nil, alpha: [UInt8]? = nil) throws {
+                quantization: LatentQuantization? = nil, alpha: [UInt8]? = nil, metadata: [MetadataRecord] = []) throws {
         guard let bytes = Self.fingerprintBytes(hex: hex) else {
             throw LatentFileError.invalidRequest(path: "<memory>", reason: "model fingerprint '\(hex)' is not 16 or 32 hex digits")
         }
         self.init(modelFingerprint: bytes, width: width, height: height, colorType: colorType, bitDepth: bitDepth,
                   tileSize: tileSize, latentDim: latentDim, encoding: encoding, latents: latents,
-                  quantization: quantization, alpha: alpha)
+                  quantization: quantization, alpha: alpha, metadata: metadata)
     }
 
     /// Whether the file was made by the model with this fingerprint (32 hex digits).

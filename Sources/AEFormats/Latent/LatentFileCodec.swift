@@ -5,8 +5,9 @@ extension LatentFile {
     public static let magic: [UInt8] = [0x89, 0x41, 0x45, 0x4C]
     /// The major version this implementation reads and writes.
     public static let majorVersion = 1
-    /// The minor version this implementation writes.
-    public static let minorVersion = 0
+    /// The highest minor version this implementation writes: 1 for a file with metadata
+    /// (an extension block of metadata records, Specs/latent-file.md section 13), 0 without.
+    public static let minorVersion = 1
 
     /// Documented maxima, checked by writers and by readers before allocating.
     public enum Limits {
@@ -46,8 +47,12 @@ extension LatentFile {
         /// The latent payload is a zlib stream (otherwise the bytes are stored as they are).
         public var payloadCompressed: Bool
         public var hasAlpha: Bool
-        /// Bytes of the 1.x extension block skipped (0 in 1.0 files).
+        /// Bytes of the 1.x extension block (0 in 1.0 files): metadata records from 1.1 on.
         public var extensionLength: Int
+        /// Offset of the extension block's contents (after its length varint; 0 without one).
+        public var extensionOffset: Int
+        /// The metadata records of the extension block (`decode` gives their contents).
+        public var metadata: [MetadataBlock.Entry] = []
         /// Offset of the latent payload: the header's length.
         public var payloadOffset: Int
         /// Bytes of the latent payload in the file.
@@ -132,6 +137,7 @@ public enum LatentFileCodec {
         if let alpha = file.alpha, alpha.count != file.width * file.height {
             throw refuse("the alpha plane has \(alpha.count) bytes, expected \(file.width * file.height)")
         }
+        let metadata = try MetadataBlock.encode(file.metadata)
 
         var codes = [UInt16](repeating: 0, count: count)
         switch file.encoding {
@@ -161,7 +167,7 @@ public enum LatentFileCodec {
         let alphaPacked = file.alpha.map { Zlib.compress($0, level: 9) }
 
         var out = LatentFile.magic
-        out.append(UInt8(LatentFile.majorVersion << 4 | LatentFile.minorVersion))
+        out.append(UInt8(LatentFile.majorVersion << 4 | (file.metadata.isEmpty ? 0 : LatentFile.minorVersion)))
         out += file.modelFingerprint
         appendVarint(file.width, to: &out)
         appendVarint(file.height, to: &out)
@@ -172,6 +178,10 @@ public enum LatentFileCodec {
         coding |= UInt8(file.tileSize.trailingZeroBitCount) << 4
         out.append(coding)
         appendVarint(file.latentDim, to: &out)
+        if !file.metadata.isEmpty {
+            appendVarint(metadata.count, to: &out)
+            out += metadata
+        }
         if let alphaPacked { appendVarint(alphaPacked.count, to: &out) }
         out += compressed ? packed : raw
         if let alphaPacked { out += alphaPacked }
@@ -247,8 +257,10 @@ public enum LatentFileCodec {
         }
     }
 
-    /// Checks the whole file and returns its header and the decompressed payload and alpha.
-    static func parse(_ bytes: [UInt8], path: String) throws -> (header: LatentFile.Header, payload: [UInt8], alpha: [UInt8]?) {
+    /// Checks the whole file and returns its header, the decompressed payload and alpha,
+    /// and the metadata records.
+    static func parse(_ bytes: [UInt8], path: String)
+        throws -> (header: LatentFile.Header, payload: [UInt8], alpha: [UInt8]?, metadata: [MetadataRecord]) {
         let n = bytes.count
         // 1. Signature.
         try checkSignature(bytes, path: path)
@@ -278,7 +290,10 @@ public enum LatentFileCodec {
         // 4. Header fields and limits.
         var header = try parseHeader(bytes, path: path)
         header.crc32 = stored
-        // 5. Payload and alpha.
+        // 5. Metadata records (minor versions >= 1), payload and alpha.
+        let block = bytes[header.extensionOffset ..< header.extensionOffset + header.extensionLength]
+        let (metadata, entries) = try MetadataBlock.decode(block, path: path)
+        header.metadata = entries
         let payloadBytes = Array(bytes[header.payloadOffset ..< header.payloadOffset + header.payloadLength])
         var payload = payloadBytes
         if header.payloadCompressed {
@@ -298,7 +313,7 @@ public enum LatentFileCodec {
                 throw LatentFileError.malformed(path: path, reason: "alpha plane: \(error)")
             }
         }
-        return (header, payload, alpha)
+        return (header, payload, alpha, metadata)
     }
 
     /// For a file whose checksum failed: the length its header implies, when the latent
@@ -334,10 +349,11 @@ public enum LatentFileCodec {
         let latentDim = try c.varint("latent size")
         guard latentDim >= 1 else { throw malformed("latent size is 0") }
         if latentDim > Limits.latentDim { throw limit("latent size", latentDim, Limits.latentDim) }
-        var extensionLength = 0
+        var extensionLength = 0, extensionOffset = 0
         if version & 0x0F > 0 {
-            // Minor versions >= 1: a length-prefixed block this reader skips.
+            // Minor versions >= 1: a length-prefixed block of metadata records (parsed by `parse`).
             extensionLength = try c.varint("extension length")
+            extensionOffset = c.at
             if extensionLength > Limits.extensionBytes { throw limit("header extension", extensionLength, Limits.extensionBytes) }
             guard extensionLength <= c.end - c.at else { throw malformed("the header extension runs past the end of the file") }
             c.at += extensionLength
@@ -376,7 +392,7 @@ public enum LatentFileCodec {
             majorVersion: Int(version >> 4), minorVersion: Int(version & 0x0F), modelFingerprint: fingerprint,
             width: width, height: height, colorType: colorType, bitDepth: bitDepth, tileSize: tileSize,
             latentDim: latentDim, encoding: encoding, payloadCompressed: compressed, hasAlpha: hasAlpha,
-            extensionLength: extensionLength, payloadOffset: payloadOffset, payloadLength: payloadLength,
+            extensionLength: extensionLength, extensionOffset: extensionOffset, payloadOffset: payloadOffset, payloadLength: payloadLength,
             payloadRawLength: rawLength, alphaLength: alphaLength, alphaRawLength: hasAlpha ? width * height : 0,
             fileLength: n, crc32: 0)
     }
@@ -384,7 +400,7 @@ public enum LatentFileCodec {
     // MARK: Decode
 
     static func decode(_ bytes: [UInt8], path: String, quantization: LatentQuantization?) throws -> LatentFile {
-        let (h, payload, alpha) = try parse(bytes, path: path)
+        let (h, payload, alpha, metadata) = try parse(bytes, path: path)
         let size = LatentFile.elementSize(h.encoding)
         let codes = LatentPayloadLayout.format.unarrange(payload, bytesPerValue: size, tiles: h.tileCount, dim: h.latentDim)
         var latents = [Float](repeating: 0, count: codes.count)
@@ -411,6 +427,6 @@ public enum LatentFileCodec {
         return LatentFile(modelFingerprint: h.modelFingerprint, width: h.width, height: h.height,
                           colorType: h.colorType, bitDepth: h.bitDepth, tileSize: h.tileSize,
                           latentDim: h.latentDim, encoding: h.encoding, latents: latents,
-                          quantization: q, alpha: alpha)
+                          quantization: q, alpha: alpha, metadata: metadata)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 
 /// What `aeinfo` shows about a latent file (`.ael`): its header, section sizes and
 /// checksum, as text or as one JSON object. Reading checks the whole file (checksum,
-/// sizes, payload decompression, finite float16 values: steps 1 to 7 of the spec's
+/// sizes, payload decompression, finite float16 values: steps 1 to 8 of the spec's
 /// reading order) but does not need the model.
 public struct LatentInfo {
     public let path: String
@@ -19,7 +19,7 @@ public struct LatentInfo {
     public init(bytes: [UInt8], path: String = "<memory>") throws {
         self.path = path
         header = try LatentFile.inspect(bytes, path: path)
-        // Step 7 of the spec's reading order too: float16 values must be finite (uint8
+        // Step 8 of the spec's reading order too: float16 values must be finite (uint8
         // values need the model's table, which an inspector does not have).
         if header.encoding == .float16 { _ = try LatentFile.decode(bytes, path: path) }
     }
@@ -33,7 +33,7 @@ public struct LatentInfo {
         out.append("file: \(path)")
         out.append("kind: latent file")
         out.append("format: version \(h.majorVersion).\(h.minorVersion), signature \(BundleContainer.hexBytes(LatentFile.magic[...]))"
-                   + (h.extensionLength > 0 ? ", \(h.extensionLength) bytes of header extension skipped" : ""))
+                   + (h.extensionLength > 0 ? ", \(h.extensionLength) bytes of header extension (metadata)" : ""))
         out.append("model fingerprint: \(SHA256.hex(h.modelFingerprint)) (first \(LatentFile.fingerprintLength) bytes)")
         if let model { out.append(model.line) }
         out.append("image: \(h.width)x\(h.height), PNG colour type \(h.colorType.rawValue) (\(h.colorType.name)), \(h.bitDepth)-bit")
@@ -49,6 +49,7 @@ public struct LatentInfo {
         } else {
             out.append("alpha: none")
         }
+        out.append(MetadataBlock.infoLine(h.metadata))
         out.append("header: \(h.payloadOffset) bytes, CRC-32 \(FileErrorText.hex32(h.crc32))")
         out.append("file length: \(NumberText.grouped(h.fileLength)) bytes, \(String(format: "%.3f", h.bitsPerPixel)) bits per pixel")
         return out.joined(separator: "\n")
@@ -68,6 +69,7 @@ public struct LatentInfo {
         }
         struct Envelope: Encodable {
             let path: String, fileKind: String, header: Header, payload: Payload, alpha: Alpha
+            let metadata: [MetadataBlock.Entry]
             let fileLength: Int, crc32: String, bitsPerPixel: Double
             let model: LatentModelMatch?
         }
@@ -83,7 +85,7 @@ public struct LatentInfo {
                              compressed: h.payloadCompressed),
             alpha: Alpha(present: h.hasAlpha, offset: h.hasAlpha ? h.payloadOffset + h.payloadLength : nil,
                          length: h.alphaLength, rawLength: h.alphaRawLength),
-            fileLength: h.fileLength, crc32: FileErrorText.hex32(h.crc32),
+            metadata: h.metadata, fileLength: h.fileLength, crc32: FileErrorText.hex32(h.crc32),
             bitsPerPixel: (h.bitsPerPixel * 10000).rounded() / 10000, model: model)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

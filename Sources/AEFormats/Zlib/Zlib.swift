@@ -167,7 +167,7 @@ public enum Zlib {
                     throw ZlibError.truncated(producedBytes: produced)
                 }
                 let grown = min(ceiling, max(capacity * 2, capacity + 1))
-                output.append(contentsOf: repeatElement(0, count: grown - capacity))
+                output += [UInt8](repeating: 0, count: grown - capacity)  // (a memset, even in debug builds)
                 capacity = grown
             }
             let chunkIn = min(input.count - consumed, Int(UInt32.max / 2))

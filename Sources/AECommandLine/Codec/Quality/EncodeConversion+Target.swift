@@ -20,11 +20,13 @@ extension EncodeConversion {
                  codecs: WorkerCodecs) throws -> ConvertedFile {
         let image = try CodecImage.decode(bytes, path: name)
         let (width, height) = (image.image.width, image.image.height)
+        let (records, report) = carriedMetadata(bytes)
         var attempts: [Int: Attempt] = [:]
         let (index, met) = try target.choose(count: codecs.levels.count, pixels: width * height) { i in
             let codec = try codecs.level(i)
             let coded = try codec.codedCodec(path: name)
-            let file = try coded.encode(image, path: name)
+            var file = try coded.encode(image, path: name)
+            file.metadata = records
             var attempt = Attempt(bytes: try file.encoded(), codec: codec)
             if target.needsPSNR {
                 attempt.squaredError = CodecMetrics.squaredError(image.image, try coded.decode(file, path: name))
@@ -39,7 +41,8 @@ extension EncodeConversion {
         result.setModel(chosen.codec)
         if let (sum, count) = chosen.squaredError { (result.squaredError, result.comparedValues) = (sum, count) }
         return ConvertedFile(bytes: chosen.bytes, result: result,
-                             warning: met ? nil : missed(target, result: result, codec: chosen.codec))
+                             warning: met ? nil : missed(target, result: result, codec: chosen.codec),
+                             notes: report.fileNotes, metadata: report)
     }
 
     /// The warning for a target no level meets: what the nearest level gave instead.

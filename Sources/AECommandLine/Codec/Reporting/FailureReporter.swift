@@ -28,4 +28,12 @@ final class FailureReporter: @unchecked Sendable {
         output.status("")
         ToolReporter.say(tool: tool, "\(path): warning: \(text)")
     }
+
+    /// `tool: <path>: note: <text>`: something the user should know, not an error.
+    func note(_ text: String, path: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        output.status("")
+        ToolReporter.say(tool: tool, "\(path): note: \(text)")
+    }
 }
