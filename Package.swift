@@ -2,7 +2,7 @@
 // A learned image codec toolkit: a convolutional autoencoder as an image codec.
 // Targets, bottom up; each depends only on targets above it in this list (README, "Layout"):
 //   C shims     CZlib, CPNG, CJPEG, CWebP, CBLAS, CMalloc, CSyscalls, CInterrupt, CModels
-//   AEBase      small helpers every layer shares (number text, PSNR, SplitMix64)
+//   AEBase      small helpers every layer shares (number text, PSNR, SSIM, MS-SSIM, SplitMix64)
 //   AEEntropyCoding  the range coder over integer CDF tables (depends on nothing)
 //   AENet       the network: tensors, kernels, layers, models, training (no files)
 //   AEFormats   every byte on disk: safe file I/O, checksums, zlib, PNG, JPEG, WebP, bundles, latent files (no networks)
@@ -53,7 +53,7 @@ let package = Package(
         // The built-in model bundles (Sources/CModels/models), embedded with C23 #embed.
         .target(name: "CModels"),
 
-        // The small helpers every layer shares (number text, PSNR, SplitMix64).
+        // The small helpers every layer shares (number text, the quality metrics PSNR, SSIM and MS-SSIM, SplitMix64).
         .target(name: "AEBase", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The range coder over integer CDF tables (Specs/range-coder.md); depends on nothing.
@@ -104,6 +104,7 @@ let package = Package(
         .target(name: "CTestSpawn", path: "Tests/CTestSpawn"),
 
         // One test target per library target; each depends on what it tests and AETestSupport.
+        .testTarget(name: "AEBaseTests", dependencies: ["AEBase", "AEFormats", "AETestSupport"]),  // AEFormats reads the fixture PNGs
         .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding", "AETestSupport"]),
         .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet", "AEEntropyCoding", "AETestSupport"]),
         .testTarget(name: "AEFormatsTests", dependencies: ["AEBase", "AEFormats", "AEEntropyCoding", "AETestSupport"]),
