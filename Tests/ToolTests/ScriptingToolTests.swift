@@ -91,11 +91,11 @@ final class ScriptingToolTests: XCTestCase {
             var d = doc
             d["files"] = (doc["files"] as! [[String: Any]]).map { f -> [String: Any] in
                 var f = f
-                f["seconds"] = nil
+                for key in ["seconds", "encodeSeconds"] { f[key] = nil }
                 return f
             }
             var totals = doc["totals"] as! [String: Any]
-            totals["seconds"] = nil
+            for key in ["seconds", "encodeSeconds"] { totals[key] = nil }
             d["totals"] = totals
             return d as NSDictionary
         }

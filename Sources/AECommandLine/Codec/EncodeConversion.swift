@@ -8,6 +8,8 @@ struct EncodeConversion: FileConversion {
     /// Choose each image's level of the quality set for this size or PSNR
     /// (`EncodeConversion+Target`); nil: the run's one model.
     var target: QualityTarget? = nil
+    /// Decode each file written and measure it against the input (`--print-quality`).
+    var printQuality = false
 
     var tool: String { "aeenc" }
     var inputExtensions: Set<String> { ImageFormat.fileExtensions }
@@ -52,17 +54,38 @@ struct EncodeConversion: FileConversion {
     }
 
     func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codecs: WorkerCodecs) throws -> ConvertedFile {
-        if let target { return try convert(bytes, name: name, task: task, target: target, codecs: codecs) }
-        let codec = codecs.main
+        let ((image, converted, codec), seconds) = try CodecMetrics.timed {
+            () throws -> (CodecImage, ConvertedFile, ModelCodec) in
+            let image = try CodecImage.decode(bytes, path: name)
+            if let target {
+                let (file, codec) = try convert(image, name: name, task: task, target: target, codecs: codecs)
+                return (image, file, codec)
+            }
+            return (image, try convert(image, name: name, task: task, codec: codecs.main), codecs.main)
+        }
+        var file = converted
+        file.result.encodeSeconds = seconds
+        if printQuality {
+            // Decoded from the file's bytes as aedec decodes them, by the model that wrote it.
+            let ((decoded, _), seconds) = try CodecMetrics.timed {
+                try DecodeConversion.image(of: file.bytes, name: name, codec: { _ in codec })
+            }
+            file.result.decodeSeconds = seconds
+            file.result.record(CodecMetrics.compare(image.image, decoded))
+        }
+        return file
+    }
+
+    /// The image at the run's one model.
+    private func convert(_ image: CodecImage, name: String, task: CodecJob.Task, codec: ModelCodec) throws -> ConvertedFile {
         let width: Int, height: Int, output: [UInt8]
         do {
             switch form {
             case .coded:
-                let coded = try codec.codedCodec(path: name)
-                let file = try coded.encode(try CodecImage.decode(bytes, path: name), path: name)
+                let file = try codec.codedCodec(path: name).encode(image, path: name)
                 (width, height, output) = (file.width, file.height, try file.encoded())
             case .f16, .u8:
-                let file = try codec.tilesCodec(path: name).encode(try CodecImage.decode(bytes, path: name), encoding: encoding)
+                let file = try codec.tilesCodec(path: name).encode(image, encoding: encoding)
                 (width, height, output) = (file.width, file.height, try file.encoded())
             }
         } catch LatentFileError.invalidRequest(_, let reason) {
