@@ -254,11 +254,13 @@ final class ScriptingToolTests: XCTestCase {
 
     // MARK: aeinfo --latents
 
-    /// Runs `aeinfo --latents` on one file and returns its object.
+    /// Runs `aeinfo --latents` on one file and returns its object (the array's one element).
     func latents(_ path: String, _ extra: [String] = [], in dir: String? = nil) throws -> [String: Any] {
         let r = try run("aeinfo", ["--latents", path] + extra, in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
-        return try object(r.stdoutText)
+        let array = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [[String: Any]], r.stdoutText)
+        XCTAssertEqual(array.count, 1)
+        return try XCTUnwrap(array.first)
     }
 
     func floats(_ value: Any?) throws -> [Float] {
