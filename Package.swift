@@ -10,7 +10,7 @@
 //   AECodec     bundles to networks (model families), images to latents, checkpoints, evaluation
 //   AEProcess   what a tool process needs: standard streams, terminal, interrupts, allocator, arguments
 //   AECommandLine  the jobs the tools run over files and folders, and their shared options
-//   aeenc, aedec, aetrain, aeinfo, aebench: thin executables
+//   aeenc, aedec, aetrain, aeinfo, aebench: thin executables; ReadmeExample: the README's library example
 import PackageDescription
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -18,6 +18,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let package = Package(
     name: "AECodec",
     products: [
+        .library(name: "AEBase", targets: ["AEBase"]),
         .library(name: "AENet", targets: ["AENet"]),
         .library(name: "AEFormats", targets: ["AEFormats"]),
         .library(name: "AEData", targets: ["AEData"]),
@@ -93,6 +94,10 @@ let package = Package(
         // aeinfo reads files only: it links AEFormats (and the range coder), not the network (no BLAS).
         .executableTarget(name: "aeinfo", dependencies: ["AEFormats", "AEProcess", argumentParser]),
         .executableTarget(name: "aebench", dependencies: ["AENet", "AEFormats", "AEProcess", argumentParser]),
+        // The README's library example (Examples/CodecExample, also a package of its own that
+        // Scripts/check-readme-example.sh builds), built here so that ReadmeExampleTests runs it.
+        .executableTarget(name: "ReadmeExample", dependencies: ["AEBase", "AEFormats", "AECodec"],
+                          path: "Examples/CodecExample/Sources/CodecExample"),
 
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
         .target(name: "FuzzChecks", dependencies: ["AENet", "AEFormats", "AEData", "AECodec"], path: "Fuzz/FuzzChecks"),
