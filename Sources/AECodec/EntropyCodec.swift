@@ -12,9 +12,10 @@ import AENet
 ///   exactly as `ImageCodec` does (same chunks, same padding, same determinism); the
 ///   latent is [tiles, D];
 /// - **whole image** (`conv-factorized`): the image is padded to a multiple of 16 on each
-///   side by replicating edges (`PaddedImage`), goes through the analysis transform on one
-///   single-threaded model (a fixed split, so the bytes never depend on the thread count)
-///   in horizontal bands whose height a memory budget sets and whose overlap covers the
+///   side by replicating edges (`PaddedImage`), goes through the analysis transform split
+///   over `threads` threads at image rows (`Parallelism.rowAligned`: each row's work is cut
+///   the same way whatever the thread count, so the bytes never depend on it) in
+///   horizontal bands whose height a memory budget sets and whose overlap covers the
 ///   receptive field (`BandedModel`: the same latent as one run over the whole image),
 ///   and the latent is [1, H/16, W/16, M]. Decoding runs the synthesis in bands the same way.
 ///
@@ -34,6 +35,12 @@ public final class EntropyCodec {
     }
 
     private let network: Network
+    /// The rate-distortion weight the model was trained with (nil: not recorded).
+    private let lambda: Double?
+    /// Encoder-side refinement of whole-image latents (nil: off; `refineLatents(steps:)`).
+    private var refinement: LatentRefinement?
+    /// The bundle a refinement's model is built from (whole-image models only).
+    private let refinementBundle: ModelBundle?
     /// The integer tables and medians, one per latent channel.
     public let tables: EntropyTables
     /// The model's fingerprint (32 hex digits) and its 16 bytes.
@@ -65,8 +72,8 @@ public final class EntropyCodec {
     public static let noTablesReason = "the model has no entropy tables (entropy/ tensors), so it cannot write "
         + "entropy-coded latents (use --latent f16 or u8, or a model trained with aetrain --lambda)"
 
-    /// A codec over the model in `bundle`; tile models spread chunks over `threads` threads,
-    /// whole-image models always run single-threaded (see the type's note).
+    /// A codec over the model in `bundle`; tile models spread chunks of tiles over `threads`
+    /// threads, whole-image models the rows of each layer (the same bytes at any count).
     public init(bundle: ModelBundle, name: String? = nil, threads: Int = 1) throws {
         let path = name ?? bundle.displayPath
         guard let tables = try EntropyTables(bundle: bundle) else {
@@ -76,7 +83,7 @@ public final class EntropyCodec {
         if bundle.metadata.architecture.family == ModelFamily.convolutional.name {
             normalization = try ImageCodec.normalization(of: bundle, path: path)
             // Split at image rows: the bands then give the whole image's values bit for bit.
-            let model = try bundle.makeModel(parallelism: Parallelism(threads: 1, rowAligned: true))
+            let model = try bundle.makeModel(parallelism: Parallelism(threads: threads, rowAligned: true))
             guard model.imageShape == [anySize, anySize, 3] else {
                 throw CodecError.incompatible(path: path, reason: "the model takes \(model.imageShape) images, the codec needs RGB of any size")
             }
@@ -85,17 +92,20 @@ public final class EntropyCodec {
             }
             latentChannels = model.encoder.outputShape.last
             network = .whole(banded)
+            refinementBundle = bundle
         } else {
             let codec = try ImageCodec(bundle: bundle, name: name, threads: threads)
             latentChannels = codec.model.encoder.outputShape.last
             normalization = codec.normalization
             network = .tiles(codec)
+            refinementBundle = nil
         }
         guard latentChannels == tables.tables.count else {
             throw CodecError.incompatible(path: path, reason:
                 "the bundle has \(tables.tables.count) entropy tables for a latent of \(latentChannels ?? 0) channels")
         }
         self.tables = tables
+        lambda = bundle.metadata.training?.lambda
         fingerprintBytes = ModelFingerprint.bytes(of: bundle.tensors)
         fingerprint = SHA256.hex(fingerprintBytes)
         modelName = path
@@ -116,6 +126,30 @@ public final class EntropyCodec {
 
     // MARK: Encoding
 
+    /// Refine each whole image's latent by `steps` gradient steps on the image's own
+    /// rate-distortion cost before coding (`LatentRefinement`; 0: off). The files decode as
+    /// any others. Throws for a tiles model, a model without a prior or without a recorded
+    /// lambda (trained without `--lambda`).
+    public func refineLatents(steps: Int) throws {
+        guard steps > 0 else { refinement = nil; return }
+        guard case let .whole(banded) = network, banded.model.prior != nil else {
+            throw CodecError.incompatible(path: modelName, reason: "latent refinement needs a whole-image model with a prior")
+        }
+        guard let lambda, lambda > 0 else {
+            throw CodecError.incompatible(path: modelName, reason: "the model records no rate-distortion lambda, which latent refinement needs")
+        }
+        // Its own single-threaded model: the backward pass's sums (GDN's) are split by pixel
+        // counts, which would make the result depend on the thread count.
+        guard let bundle = refinementBundle else { return }
+        let model = try bundle.makeModel(parallelism: Parallelism(threads: 1, rowAligned: true))
+        guard let modelPrior = model.prior else { return }
+        refinement = LatentRefinement(model: model, prior: modelPrior, lambda: lambda, steps: steps)
+    }
+
+    /// The costs (lambda * 255^2 * MSE + bits per pixel, one per step, the first the plain
+    /// latent's) of the last image refined, and the step whose latent was kept.
+    public private(set) var lastRefinement: (costs: [Double], bestStep: Int)?
+
     /// The latent of `image` as the network gives it: [tiles, D] or [1, H/16, W/16, M]
     /// (padded size), float32.
     public func latent(of image: CodecImage, path: String = "<memory>") throws -> Tensor {
@@ -129,7 +163,17 @@ public final class EntropyCodec {
             let padded = PaddedImage(width: w, height: h, multiple: BandedModel.unit)
             guard let latent = banded.encode(image.image, padded: padded, normalization: normalization, shouldStop: shouldStop)
             else { throw CodecError.interrupted(path: path) }
-            return latent
+            guard let refinement else { return latent }
+            guard padded.paddedWidth * padded.paddedHeight <= LatentRefinement.maxPixels else {
+                throw CodecError.incompatible(path: path, reason: "latent refinement takes images up to "
+                    + "\(LatentRefinement.maxPixels) pixels (after padding to a multiple of 16); this one has "
+                    + "\(padded.paddedWidth * padded.paddedHeight)")
+            }
+            let target = padded.input(image.image, normalization: normalization)
+            guard let refined = refinement.refine(latent, target: target, width: w, height: h, shouldStop: shouldStop)
+            else { throw CodecError.interrupted(path: path) }
+            lastRefinement = (refined.costs, refined.bestStep)
+            return refined.latent
         }
     }
 

@@ -16,8 +16,9 @@ struct AEBench: ParsableCommand {
 
     enum Model: String, ExpressibleByArgument, CaseIterable { case reference, codec, all }
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads = Parallelism.availableCores
+    @Option(name: .customLong("threads"), help: "Worker threads (default: all cores).")
+    var threadsOption: Int?  // nil: all cores (an optional, so the help states no machine's count)
+    var threads: Int { threadsOption ?? Parallelism.availableCores }
     @Option(name: .customLong("latent-dim"), help: "Latent size.")
     var latentDim = 64
     @Option(name: .customLong("batch-size"), help: "Training batch size.")

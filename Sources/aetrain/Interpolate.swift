@@ -34,22 +34,10 @@ struct Interpolate: ParsableCommand {
     @Option(help: "Decoded points, both ends included (2 to 64).")
     var steps = 8
 
-    @Option(name: .shortAndLong, help: "Output PNG.")
-    var output: String
-
-    @Option(help: "Draw each pixel as a SCALE x SCALE block (1 to 8).")
-    var scale = 2
-
-    @Flag(help: "Overwrite an existing output.")
-    var force = false
-
-    @Option(help: "Worker threads; more than the cores are capped to the cores (default: all cores).")
-    var threads = Parallelism.availableCores
+    @OptionGroup var picture: PictureOutputOptions
 
     func validate() throws {
         guard (2...64).contains(steps) else { throw ValidationError("--steps must be in 2...64, got \(steps)") }
-        guard (1...8).contains(scale) else { throw ValidationError("--scale must be in 1...8") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
     }
 
     func run() throws {
@@ -59,10 +47,10 @@ struct Interpolate: ParsableCommand {
         settings.first = first
         settings.second = second
         settings.steps = steps
-        settings.output = output
-        settings.scale = scale
-        settings.force = force
-        settings.threads = Parallelism.capped(threads)
+        settings.output = picture.output
+        settings.scale = picture.scale
+        settings.force = picture.force
+        settings.threads = Parallelism.capped(picture.threads ?? Parallelism.availableCores)
         do {
             let r = try InterpolateJob(settings: settings).run()
             TerminalOutput.standardError(quiet: false).line("Wrote \(r.path) (\(steps) steps; rows: \(r.rows.joined(separator: ", ")))")

@@ -60,7 +60,7 @@ struct Probe: ParsableCommand {
     var noRaw = false
 
     @Option(help: "Worker threads; more than the cores are capped to the cores (default: all cores).")
-    var threads = Parallelism.availableCores
+    var threads: Int?  // nil: all cores (an optional, so the help states no machine's count)
 
     @Flag(help: "No progress output.")
     var quiet = false
@@ -71,7 +71,7 @@ struct Probe: ParsableCommand {
         guard (1...100_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...100,000, got \(epochs)") }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
         guard l2 >= 0 && l2.isFinite else { throw ValidationError("--l2 must be 0 or positive") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard (threads ?? 1) > 0 else { throw ValidationError("--threads must be positive") }
         guard !models.isEmpty || !noRaw else { throw ValidationError("nothing to probe: give a model, or drop --no-raw") }
     }
 
@@ -88,7 +88,7 @@ struct Probe: ParsableCommand {
         settings.options.regression.learningRate = learningRate
         settings.options.regression.l2 = l2
         settings.options.regression.seed = seed
-        settings.threads = Parallelism.capped(threads)
+        settings.threads = Parallelism.capped(threads ?? Parallelism.availableCores)
         let terminal = TerminalOutput.standardError(quiet: quiet)
         do {
             let result = try ProbeJob(settings: settings).run(output: terminal)

@@ -53,7 +53,7 @@ struct Report: ParsableCommand {
     var latentImages = 32
 
     @Option(help: "Worker threads; more than the cores are capped to the cores (default: all cores).")
-    var threads = Parallelism.availableCores
+    var threads: Int?  // nil: all cores (an optional, so the help states no machine's count)
 
     @Option(help: ArgumentHelp("Also feed every model test images corrupted by this noise (gaussian:SIGMA, salt-pepper:P, mask:FRACTION, as aetrain --noise) and measure its outputs against the clean images.", valueName: "NOISE"))
     var noise: String?
@@ -77,7 +77,7 @@ struct Report: ParsableCommand {
         guard limit >= 0 else { throw ValidationError("--limit must be positive, or 0 for all images") }
         guard gridImages > 0 && gridImages <= 256 else { throw ValidationError("--grid-images must be in 1...256") }
         guard latentImages > 0 && latentImages <= 256 else { throw ValidationError("--latent-images must be in 1...256") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        guard (threads ?? 1) > 0 else { throw ValidationError("--threads must be positive") }
         guard (0...16).contains(interpolationPairs) else { throw ValidationError("--interpolation-pairs must be in 0...16") }
         guard (0...256).contains(samples) else { throw ValidationError("--samples must be in 0...256") }
         if let noise {
@@ -94,7 +94,7 @@ struct Report: ParsableCommand {
         settings.limit = limit == 0 ? nil : limit
         settings.gridImages = gridImages
         settings.latentImages = latentImages
-        settings.threads = Parallelism.capped(threads)
+        settings.threads = Parallelism.capped(threads ?? Parallelism.availableCores)
         settings.force = force
         settings.noise = try noise.map { try InputNoise(parsing: $0) }
         settings.probeTrain = probeTrain

@@ -27,9 +27,6 @@ struct Sample: ParsableCommand {
     @Option(name: .short, help: "Number of draws (1 to 1,024).")
     var n = 64
 
-    @Option(name: .shortAndLong, help: "Output PNG.")
-    var output: String
-
     @Option(help: "Seed of the draws.")
     var seed: UInt64 = 0
 
@@ -39,20 +36,11 @@ struct Sample: ParsableCommand {
     @Option(help: "Images per row (default: the square root of N, rounded up).")
     var columns: Int?
 
-    @Option(help: "Draw each pixel as a SCALE x SCALE block (1 to 8).")
-    var scale = 2
-
-    @Flag(help: "Overwrite an existing output.")
-    var force = false
-
-    @Option(help: "Worker threads; more than the cores are capped to the cores (default: all cores).")
-    var threads = Parallelism.availableCores
+    @OptionGroup var picture: PictureOutputOptions
 
     func validate() throws {
         guard (1...1024).contains(n) else { throw ValidationError("-n must be in 1...1,024, got \(n)") }
         if let columns, !(1...1024).contains(columns) { throw ValidationError("--columns must be in 1...1,024") }
-        guard (1...8).contains(scale) else { throw ValidationError("--scale must be in 1...8") }
-        guard threads > 0 else { throw ValidationError("--threads must be positive") }
         if let digit, digit != "all", !(UInt8(digit).map { $0 <= 9 } ?? false) {
             throw ValidationError("--digit must be 0...9 or all, got \(digit)")
         }
@@ -63,13 +51,13 @@ struct Sample: ParsableCommand {
         var settings = SampleJob.Settings()
         settings.model = model
         settings.count = n
-        settings.output = output
+        settings.output = picture.output
         settings.seed = seed
         settings.digits = digit.map { $0 == "all" ? Array(0 ... 9) : [UInt8($0)!] }
         settings.columns = columns
-        settings.scale = scale
-        settings.force = force
-        settings.threads = Parallelism.capped(threads)
+        settings.scale = picture.scale
+        settings.force = picture.force
+        settings.threads = Parallelism.capped(picture.threads ?? Parallelism.availableCores)
         do {
             let r = try SampleJob(settings: settings).run()
             TerminalOutput.standardError(quiet: false).line("Wrote \(r.path) (\(r.count) draws from N(0, I) in \(r.latentDim) dimensions, seed \(seed))")

@@ -157,7 +157,7 @@ struct Train: ParsableCommand {
     var seed: UInt64 = 0
 
     @Option(help: "Worker threads, 1 to 256 (default: all cores). The count changes the order of the gradient sums, so it is recorded and --resume needs the same.")
-    var threads = Parallelism.availableCores
+    var threads: Int?  // nil: all cores (an optional, so the help states no machine's count)
 
     @Option(help: ArgumentHelp("Denoising: corrupt every training input afresh each epoch (seeded) and train to give back the clean image: gaussian:SIGMA (added to values in [0, 1], then clamped), salt-pepper:P (pixels turned black or white), mask:FRACTION (pixels set to black).", valueName: "NOISE"))
     var noise: String?
@@ -226,7 +226,7 @@ struct Train: ParsableCommand {
         }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
         if let f = finalLearningRate, !(f > 0 && f.isFinite) { throw ValidationError("--final-learning-rate must be positive") }
-        guard TrainingJob.Limits.threads.contains(threads) else { throw ValidationError("--threads must be in 1...256, got \(threads)") }
+        guard TrainingJob.Limits.threads.contains(threads ?? 1) else { throw ValidationError("--threads must be in 1...256, got \(threads ?? 0)") }
         guard ["f32", "f16"].contains(weights) else { throw ValidationError("--weights must be f32 or f16") }
         if let noise {
             do { _ = try InputNoise(parsing: noise) } catch { throw ValidationError("--noise \(error)") }
@@ -284,7 +284,7 @@ struct Train: ParsableCommand {
         settings.limit = limit == 0 ? nil : limit
         settings.shuffleData = shuffle
         settings.initSeed = seed
-        settings.threads = threads
+        settings.threads = threads ?? Parallelism.availableCores
         settings.test = test
         settings.weights = weights == "f16" ? .f16 : .f32
         settings.resume = resume

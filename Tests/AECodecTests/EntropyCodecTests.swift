@@ -1,5 +1,5 @@
 import AEBase
-import AECodec
+@testable import AECodec
 import AEEntropyCoding
 import AEFormats
 import AENet
@@ -144,10 +144,19 @@ final class EntropyCodecTests: XCTestCase {
         let encoded = try two.encode(image)
         XCTAssertEqual(try one.encoded(), try encoded.encoded())
         XCTAssertEqual(try EntropyCodec(bundle: bundle, threads: 1).decode(one), try two.decode(one))
+        // Whole-image models split each layer's rows over the threads: the same bytes and pixels.
         let conv = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
-        let small = EntropyCodecTesting.image(width: 70, height: 50, channels: 3)
-        XCTAssertEqual(try EntropyCodec(bundle: conv, threads: 1).encode(small).encoded(),
-                       try EntropyCodec(bundle: conv, threads: 2).encode(small).encoded())
+        for (w, h) in [(70, 50), (300, 70), (33, 130)] {
+            let image = EntropyCodecTesting.image(width: w, height: h, channels: 3)
+            let single = try EntropyCodec(bundle: conv, threads: 1)
+            let file = try single.encode(image)
+            let png = try single.decode(file).encoded()
+            for threads in [2, 3] {
+                let codec = try EntropyCodec(bundle: conv, threads: threads)
+                XCTAssertEqual(try codec.encode(image).encoded(), try file.encoded(), "\(w)x\(h), \(threads) threads")
+                XCTAssertEqual(try codec.decode(file).encoded(), png, "\(w)x\(h), \(threads) threads")
+            }
+        }
     }
 
     // MARK: Rate
@@ -163,6 +172,58 @@ final class EntropyCodecTests: XCTestCase {
             XCTAssertLessThanOrEqual(bytes, ideal / 8 * 1.03 + 8, "\(w)x\(h): \(bytes) bytes, ideal \(ideal / 8)")
             XCTAssertGreaterThanOrEqual(bytes, ideal / 8 * 0.97 - 8, "\(w)x\(h): \(bytes) bytes, ideal \(ideal / 8)")
         }
+    }
+
+    // MARK: Latent refinement (aeenc --effort)
+
+    func testRefinementLowersTheImagesCostKeepsTheBestAndDecodes() throws {
+        let codec = try EntropyCodecTesting.convCodec()
+        let image = EntropyCodecTesting.image(width: 50, height: 40, channels: 3)
+        let plain = try codec.latent(of: image)
+        try codec.refineLatents(steps: 6)
+        let refined = try codec.latent(of: image)
+        let report = try XCTUnwrap(codec.lastRefinement)
+        XCTAssertEqual(report.costs.count, 7)
+        XCTAssertEqual(report.costs[report.bestStep], report.costs.min())
+        XCTAssertLessThan(report.costs[report.bestStep], report.costs[0], "\(report.costs)")
+        XCTAssertNotEqual(try codec.symbols(of: refined), try codec.symbols(of: plain))
+        // The cost of step 0 is the plain latent's: lambda 255^2 MSE over the image + its bits per pixel.
+        let bundle = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
+        let model = try bundle.makeModel()
+        let prior = try XCTUnwrap(model.prior)
+        let quantized = prior.forward(quantizing: plain)
+        let padded = PaddedImage(width: 50, height: 40, multiple: 16)
+        let target = padded.input(image.image, normalization: codec.normalization)
+        let (d, _) = LatentRefinement.distortion(model.decode(quantized.values), target, width: 50, height: 40,
+                                                 scale: 0.01 * 255 * 255)
+        XCTAssertEqual(report.costs[0], d + quantized.bits / 2000, accuracy: 1e-3 * report.costs[0])
+        // The file holds the refined latent's symbols and decodes as any other.
+        let file = try codec.encode(image)
+        var decoder = try RangeDecoder(bytes: file.stream, tables: codec.tables.tables)
+        let symbols = try (0 ..< refined.count).map { try decoder.decode(table: $0 % codec.channels) }
+        XCTAssertEqual(symbols, try codec.symbols(of: refined))
+        let decoded = try codec.decode(file)
+        XCTAssertEqual([decoded.width, decoded.height], [50, 40])
+        // Off again: the plain latent, bit for bit.
+        try codec.refineLatents(steps: 0)
+        XCTAssertEqual(try codec.latent(of: image).data.map(\.bitPattern), plain.data.map(\.bitPattern))
+    }
+
+    func testRefinedFilesAreTheSameAtOneAndTwoThreads() throws {
+        let bundle = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
+        let image = EntropyCodecTesting.image(width: 70, height: 50, channels: 3)
+        let one = try EntropyCodec(bundle: bundle, threads: 1), two = try EntropyCodec(bundle: bundle, threads: 2)
+        try one.refineLatents(steps: 3)
+        try two.refineLatents(steps: 3)
+        XCTAssertEqual(try one.encode(image).encoded(), try two.encode(image).encoded())
+    }
+
+    func testRefinementNeedsAWholeImageModelWithALambda() throws {
+        let tiles = try EntropyCodec(bundle: try EntropyCodecTesting.referenceBundle(), name: "tiles")
+        XCTAssertThrowsError(try tiles.refineLatents(steps: 2)) { error in
+            XCTAssertTrue("\(error)".contains("whole-image"), "\(error)")
+        }
+        XCTAssertNoThrow(try tiles.refineLatents(steps: 0))
     }
 
     // MARK: Refusals

@@ -168,6 +168,15 @@ final class ScriptingToolTests: XCTestCase {
     /// Help within 80 columns, and each option's default stated once (not the text's
     /// "(default: all cores)" and the parser's "(default: 2)" both).
     func testHelpStatesEachDefaultOnceWithin80Columns() throws {
+        for (tool, arguments) in [("aetrain", ["train"]), ("aetrain", ["report"]), ("aetrain", ["probe"]),
+                                  ("aetrain", ["sample"]), ("aetrain", ["interpolate"]), ("aebench", [])] {
+            let r = try run(tool, arguments + ["--help"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let flat = r.stdoutText.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            XCTAssertTrue(flat.contains("--threads"), "\(tool) \(arguments)")
+            XCTAssertNil(flat.range(of: #"\(default: [^)]*\)\.? \(default:"#, options: .regularExpression),
+                         "\(tool) \(arguments) states a default twice")
+        }
         for tool in ["aeenc", "aedec", "aeinfo"] {
             let r = try run(tool, ["--help"])
             XCTAssertEqual(r.status, 0, r.stderr)

@@ -66,7 +66,7 @@ extension ModelFamily {
         }
         let model = ReferenceModel.build(latentDim: arch.latentDim, seed: 0, threads: parallelism.threads, hiddenActivation: hidden,
                                          variational: variational, conditionClasses: arch.conditionClasses)
-        return try withEntropyModel(model, bundle: bundle)
+        return try withEntropyModel(model, bundle: bundle, parallelism: parallelism)
     }
 
     /// The fully-convolutional photo codec (`ConvolutionalCodecModel`), its channel counts
@@ -98,7 +98,8 @@ extension ModelFamily {
 
     /// `model` with the factorized prior the bundle's `architecture.entropyModel` describes
     /// (unchanged when there is none).
-    static func withEntropyModel(_ model: Autoencoder, bundle: ModelBundle) throws -> Autoencoder {
+    static func withEntropyModel(_ model: Autoencoder, bundle: ModelBundle,
+                                 parallelism: Parallelism) throws -> Autoencoder {
         guard let info = bundle.metadata.architecture.entropyModel else { return model }
         guard info.kind == BundleMetadata.EntropyModelInfo.factorized, info.channels == model.encoder.outputShape.last,
               !info.filters.isEmpty, info.filters.allSatisfy({ (1...64).contains($0) }) else {
@@ -106,7 +107,7 @@ extension ModelFamily {
                 "entropy model \(info.kind) over \(info.channels) channels with filters \(info.filters) does not fit the latent \(model.encoder.outputShape)")
         }
         var rng = RandomGenerator(seed: 0)
-        let prior = FactorizedPrior(channels: info.channels, filters: info.filters, rng: &rng)
+        let prior = FactorizedPrior(channels: info.channels, filters: info.filters, rng: &rng, parallelism: parallelism)
         return Autoencoder(encoder: model.encoder, decoder: model.decoder, prior: prior)
     }
 }

@@ -64,6 +64,9 @@ public struct CodecJob {
         /// Encoding with a quality set: choose each image's level for this size or PSNR
         /// (`--size`, `--bpp`, `--psnr`) instead of a fixed one.
         public var target: QualityTarget?
+        /// Encoding with a whole-image model: gradient steps refining each image's latent
+        /// before coding (`EntropyCodec.refineLatents`; 0: none).
+        public var effort = 0
 
         public init(direction: Direction) { self.direction = direction }
     }
@@ -185,7 +188,7 @@ public struct CodecJob {
         switch settings.direction {
         case .encode:
             return EncodeConversion(form: settings.latent ?? (codec?.coded != nil ? .coded : .f16), target: settings.target,
-                                    printQuality: settings.printQuality)
+                                    printQuality: settings.printQuality, effort: settings.effort)
         case .decode: return DecodeConversion()
         }
     }
@@ -224,8 +227,9 @@ public struct CodecJob {
         let codecThreads = workers == 1 ? max(1, settings.threads) : 1
         // Build the first codec here, so a model that does not fit fails the run once.
         let makeCodecs = { () throws -> WorkerCodecs in
-            WorkerCodecs(main: try ModelCodec(bundle: models.main.bundle, name: models.main.name, threads: codecThreads),
-                         levels: models.levels, finder: models.finder, threads: codecThreads)
+            WorkerCodecs(main: try ModelCodec(bundle: models.main.bundle, name: models.main.name, threads: codecThreads,
+                                               effort: settings.effort),
+                         levels: models.levels, finder: models.finder, threads: codecThreads, effort: settings.effort)
         }
         let first = try makeCodecs()
         first.shouldStop = shouldStop

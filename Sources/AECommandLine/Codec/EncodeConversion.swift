@@ -10,6 +10,8 @@ struct EncodeConversion: FileConversion {
     var target: QualityTarget? = nil
     /// Decode each file written and measure it against the input (`--print-quality`).
     var printQuality = false
+    /// Latent refinement steps (`--effort`; 0: none): whole-image models only.
+    var effort = 0
 
     var tool: String { "aeenc" }
     var inputExtensions: Set<String> { ImageFormat.fileExtensions }
@@ -31,6 +33,10 @@ struct EncodeConversion: FileConversion {
         switch form {
         case .coded: _ = try codec.codedCodec(path: codec.modelName)
         case .f16, .u8: try codec.tilesCodec(path: codec.modelName).checkCanEncode(encoding)
+        }
+        if effort > 0 && codec.coded?.codesWholeImages != true {
+            throw ToolError(path: codec.modelName, reason: "--effort refines the latents of whole-image models "
+                + "(conv-factorized); this model codes 32x32 tiles")
         }
     }
 

@@ -14,9 +14,12 @@ final class ModelCodec {
     /// The model's level in its quality set, when its bundle records one.
     let quality: BundleMetadata.QualityInfo?
 
-    init(bundle: ModelBundle, name: String, threads: Int) throws {
+    /// `effort`: latent refinement steps for a whole-image model (`EntropyCodec.refineLatents`;
+    /// ignored by tile models, which `aeenc` refuses with an effort).
+    init(bundle: ModelBundle, name: String, threads: Int, effort: Int = 0) throws {
         if try EntropyTables(bundle: bundle) != nil {
             let coded = try EntropyCodec(bundle: bundle, name: name, threads: threads)
+            if effort > 0 && coded.codesWholeImages { try coded.refineLatents(steps: effort) }
             self.coded = coded
             tiles = coded.imageCodec
         } else {

@@ -252,7 +252,8 @@ public struct TrainingJob {
         if settings.lambda != nil && model.prior == nil, let channels = model.encoder.outputShape.last {
             var rng = RandomGenerator(seed: settings.initSeed &+ 1)
             model = Autoencoder(encoder: model.encoder, decoder: model.decoder,
-                                prior: FactorizedPrior(channels: channels, rng: &rng))
+                                prior: FactorizedPrior(channels: channels, rng: &rng,
+                                                     parallelism: Parallelism(threads: settings.threads)))
         }
         return model
     }

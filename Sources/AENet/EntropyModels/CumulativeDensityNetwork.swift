@@ -32,16 +32,18 @@ struct CumulativeDensityNetwork {
         self.factors = factors.map { $0.data.map { tanh(Double($0)) } }
     }
 
-    /// What `backward` needs from one evaluation: each layer's input h_i and output before the factor
-    /// z_i; and room for the backward pass's gradients, so that no evaluation allocates.
+    /// What `backward` needs from one evaluation: each layer's input h_i, output before the factor
+    /// z_i and tanh(z_i); and room for the backward pass's gradients, so that no evaluation allocates.
     struct Trace {
         var inputs: [[Double]]
         var outputs: [[Double]]
+        var tanhs: [[Double]]
         var gradInputs: [[Double]]
         var gradOutputs: [[Double]]
         init(widths: [Int]) {
             inputs = (0 ..< widths.count - 1).map { [Double](repeating: 0, count: widths[$0]) }
             outputs = (0 ..< widths.count - 1).map { [Double](repeating: 0, count: widths[$0 + 1]) }
+            tanhs = outputs
             gradInputs = inputs
             gradOutputs = outputs
         }
@@ -59,7 +61,9 @@ struct CumulativeDensityNetwork {
                 for j in 0 ..< nIn { z += w[row + j] * trace.inputs[i][j] }
                 trace.outputs[i][o] = z
                 if i + 1 < layerCount {
-                    trace.inputs[i + 1][o] = z + factors[i][c * nOut + o] * tanh(z)
+                    let t = tanh(z)
+                    trace.tanhs[i][o] = t
+                    trace.inputs[i + 1][o] = z + factors[i][c * nOut + o] * t
                 }
             }
         }
@@ -82,7 +86,7 @@ struct CumulativeDensityNetwork {
             if i + 1 < layerCount {
                 for o in 0 ..< nOut {
                     let k = c * nOut + o, upstream = trace.gradInputs[i + 1][o]
-                    let tz = tanh(trace.outputs[i][o])
+                    let tz = trace.tanhs[i][o]
                     gradients.factors[i][k] += upstream * tz
                     trace.gradOutputs[i][o] = upstream * (1 + factors[i][k] * (1 - tz * tz))
                 }
@@ -122,6 +126,13 @@ struct CumulativeDensityGradients {
         weights = network.weights.map { [Double](repeating: 0, count: $0.count) }
         biases = network.biases.map { [Double](repeating: 0, count: $0.count) }
         factors = network.factors.map { [Double](repeating: 0, count: $0.count) }
+    }
+
+    /// Adds another accumulator's gradients (chunks of a batch, summed in order).
+    mutating func add(_ other: CumulativeDensityGradients) {
+        for i in weights.indices { for k in weights[i].indices { weights[i][k] += other.weights[i][k] } }
+        for i in biases.indices { for k in biases[i].indices { biases[i][k] += other.biases[i][k] } }
+        for i in factors.indices { for k in factors[i].indices { factors[i][k] += other.factors[i][k] } }
     }
 
     /// Adds the chain rule through softplus (derivative sigmoid(M)) and tanh (1 - tanh(a)^2) into

@@ -33,6 +33,12 @@ public final class FactorizedPrior {
     public let tailMass: Double
     /// The smallest likelihood `forward` returns (keeps log2 finite).
     public let likelihoodBound: Double
+    /// How `forward` and `backward` spread the values over threads: in fixed chunks of
+    /// `chunk` values whatever the thread count, the parameter gradients summed chunk by
+    /// chunk in order, so the results are the same bit for bit at any thread count.
+    public let parallelism: Parallelism
+    /// Values per chunk of work.
+    static let chunk = 2048
 
     /// Per layer i: matrix [C, width(i+1), width(i)] (used through softplus), bias [C, width(i+1)],
     /// and for each layer but the last a factor [C, width(i+1)] (used through tanh).
@@ -63,13 +69,15 @@ public final class FactorizedPrior {
     /// 1 / initScale: a density about initScale wide), biases U(-0.5, 0.5), factors 0, quantiles
     /// (-initScale, 0, initScale).
     public init(name: String = "prior", channels: Int, filters: [Int] = [3, 3, 3], initScale: Double = 10,
-                tailMass: Double = 1e-9, likelihoodBound: Double = 1e-9, rng: inout RandomGenerator) {
+                tailMass: Double = 1e-9, likelihoodBound: Double = 1e-9, rng: inout RandomGenerator,
+                parallelism: Parallelism = Parallelism(threads: 1)) {
         precondition(channels > 0 && filters.allSatisfy { $0 > 0 }, "\(name): \(channels) channels, filters \(filters)")
         self.name = name
         self.channels = channels
         self.filters = filters
         self.tailMass = tailMass
         self.likelihoodBound = likelihoodBound
+        self.parallelism = parallelism
         let widths = [1] + filters + [1]
         let scale = pow(initScale, 1 / Double(widths.count - 1))
         var matrices: [Parameter] = [], biases: [Parameter] = [], factors: [Parameter] = []
@@ -142,17 +150,27 @@ public final class FactorizedPrior {
 
     /// The likelihoods of `values`, kept for `backward`.
     private func evaluate(values: Tensor) -> FactorizedPriorOutput {
-        let network = self.network
-        var trace = CumulativeDensityNetwork.Trace(widths: widths)
-        var raw = [Double](repeating: 0, count: values.count)
+        let network = self.network, widths = self.widths, bound = likelihoodBound, count = values.count
+        let channels = self.channels, chunk = Self.chunk
+        var raw = [Double](repeating: 0, count: count)
         var likelihoods = Tensor(zeros: values.shape)
-        for i in 0 ..< values.count {
-            let v = Double(values.data[i]), c = i % channels
-            let lower = network.logit(v - 0.5, channel: c, trace: &trace)
-            let upper = network.logit(v + 0.5, channel: c, trace: &trace)
-            let s: Double = lower + upper > 0 ? -1 : 1
-            raw[i] = abs(Logistic.sigmoid(s * upper) - Logistic.sigmoid(s * lower))
-            likelihoods.data[i] = Float(max(raw[i], likelihoodBound))
+        values.data.withUnsafeBufferPointer { vb in
+            raw.withUnsafeMutableBufferPointer { rb in
+                likelihoods.data.withUnsafeMutableBufferPointer { lb in
+                    let (v, r, l) = (vb.baseAddress!, rb.baseAddress!, lb.baseAddress!)
+                    parallelism.forEachRange((count + chunk - 1) / chunk) { chunks, _ in
+                        var trace = CumulativeDensityNetwork.Trace(widths: widths)
+                        for i in chunks.lowerBound * chunk ..< min(chunks.upperBound * chunk, count) {
+                            let x = Double(v[i]), c = i % channels
+                            let lower = network.logit(x - 0.5, channel: c, trace: &trace)
+                            let upper = network.logit(x + 0.5, channel: c, trace: &trace)
+                            let s: Double = lower + upper > 0 ? -1 : 1
+                            r[i] = abs(Logistic.sigmoid(s * upper) - Logistic.sigmoid(s * lower))
+                            l[i] = Float(max(r[i], bound))
+                        }
+                    }
+                }
+            }
         }
         savedValues = values
         savedLikelihoods = raw
@@ -167,23 +185,42 @@ public final class FactorizedPrior {
         precondition(gradLikelihoods.shape == savedValues.shape,
                      "\(name): likelihood gradient \(gradLikelihoods.shape), forward gave \(savedValues.shape)")
         if let gradValues { precondition(gradValues.shape == savedValues.shape, "\(name): value gradient \(gradValues.shape)") }
-        let network = self.network
-        var gradients = CumulativeDensityGradients(like: network)
-        var trace = CumulativeDensityNetwork.Trace(widths: widths)
+        let network = self.network, widths = self.widths, bound = likelihoodBound, count = savedValues.count
+        let channels = self.channels, chunk = Self.chunk, chunks = (count + chunk - 1) / chunk
+        // One gradient accumulator per chunk, summed in chunk order below.
+        var partials = [CumulativeDensityGradients](repeating: CumulativeDensityGradients(like: network), count: chunks)
         var gradInput = gradValues ?? Tensor(zeros: savedValues.shape)
-        for i in 0 ..< savedValues.count {
-            let g = Double(gradLikelihoods.data[i])
-            guard g != 0, savedLikelihoods[i] >= likelihoodBound || g < 0 else { continue }
-            let v = Double(savedValues.data[i]), c = i % channels
-            // likelihood = sigmoid(upper) - sigmoid(lower) whatever the sign trick picked.
-            let upper = network.logit(v + 0.5, channel: c, trace: &trace)
-            let gradUpper = g * Logistic.sigmoid(upper) * Logistic.sigmoid(-upper)
-            var gradV = network.backward(gradUpper, channel: c, trace: &trace, into: &gradients)
-            let lower = network.logit(v - 0.5, channel: c, trace: &trace)
-            let gradLower = -g * Logistic.sigmoid(lower) * Logistic.sigmoid(-lower)
-            gradV += network.backward(gradLower, channel: c, trace: &trace, into: &gradients)
-            gradInput.data[i] += Float(gradV)
+        savedValues.data.withUnsafeBufferPointer { vb in
+            savedLikelihoods.withUnsafeBufferPointer { rb in
+                gradLikelihoods.data.withUnsafeBufferPointer { gb in
+                    gradInput.data.withUnsafeMutableBufferPointer { xb in
+                        partials.withUnsafeMutableBufferPointer { pb in
+                            let (v, r, gl, gx, parts) = (vb.baseAddress!, rb.baseAddress!, gb.baseAddress!, xb.baseAddress!, pb.baseAddress!)
+                            parallelism.forEachRange(chunks) { range, _ in
+                                var trace = CumulativeDensityNetwork.Trace(widths: widths)
+                                for k in range {
+                                    for i in k * chunk ..< min((k + 1) * chunk, count) {
+                                        let g = Double(gl[i])
+                                        guard g != 0, r[i] >= bound || g < 0 else { continue }
+                                        let x = Double(v[i]), c = i % channels
+                                        // likelihood = sigmoid(upper) - sigmoid(lower) whatever the sign trick picked.
+                                        let upper = network.logit(x + 0.5, channel: c, trace: &trace)
+                                        let gradUpper = g * Logistic.sigmoid(upper) * Logistic.sigmoid(-upper)
+                                        var gradV = network.backward(gradUpper, channel: c, trace: &trace, into: &parts[k])
+                                        let lower = network.logit(x - 0.5, channel: c, trace: &trace)
+                                        let gradLower = -g * Logistic.sigmoid(lower) * Logistic.sigmoid(-lower)
+                                        gradV += network.backward(gradLower, channel: c, trace: &trace, into: &parts[k])
+                                        gx[i] += Float(gradV)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
+        var gradients = CumulativeDensityGradients(like: network)
+        for part in partials { gradients.add(part) }
         gradients.addTo(matrices: matrices, biases: biases, factors: factors)
         return gradInput
     }

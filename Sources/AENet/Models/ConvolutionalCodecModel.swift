@@ -38,7 +38,7 @@ public enum ConvolutionalCodecModel {
                                                    kernelSize: 5, stride: 2, rng: &rng, parallelism: par))
             if i < 3 { synthesis.append(GDN(name: "synthesis_igdn\(i)", channels: back[i + 1], inverse: true, parallelism: par)) }
         }
-        let prior = FactorizedPrior(channels: m, rng: &rng)
+        let prior = FactorizedPrior(channels: m, rng: &rng, parallelism: par)
         return Autoencoder(encoder: Sequential(name: "analysis", layers: analysis),
                            decoder: Sequential(name: "synthesis", layers: synthesis), prior: prior)
     }

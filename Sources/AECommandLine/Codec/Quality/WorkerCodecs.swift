@@ -13,13 +13,17 @@ final class WorkerCodecs {
     /// such a file (a `--model` was named).
     let finder: ModelFinder?
     private let threads: Int
+    /// Latent refinement steps of every codec built (`ModelCodec`).
+    private let effort: Int
     private var levelCodecs: [Int: ModelCodec] = [:]
     /// Codecs of other files' models, and the fingerprints found nowhere, by hex fingerprint.
     private var found: [String: ModelCodec] = [:]
     private var missing: Set<String> = []
 
-    init(main: ModelCodec, levels: [CodecJob.LoadedModel] = [], finder: ModelFinder? = nil, threads: Int) {
+    init(main: ModelCodec, levels: [CodecJob.LoadedModel] = [], finder: ModelFinder? = nil, threads: Int,
+         effort: Int = 0) {
         self.main = main
+        self.effort = effort
         self.levels = levels
         self.finder = finder
         self.threads = threads
@@ -66,7 +70,7 @@ final class WorkerCodecs {
     }
 
     private func make(_ model: CodecJob.LoadedModel) throws -> ModelCodec {
-        let codec = try ModelCodec(bundle: model.bundle, name: model.name, threads: threads)
+        let codec = try ModelCodec(bundle: model.bundle, name: model.name, threads: threads, effort: effort)
         codec.shouldStop = shouldStop
         return codec
     }
