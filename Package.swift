@@ -2,7 +2,7 @@
 // A learned image codec toolkit: a convolutional autoencoder as an image codec.
 // Targets, bottom up; each depends only on targets above it in this list (README, "Layout"):
 //   C shims     CZlib, CPNG, CJPEG, CWebP, CBLAS, CMalloc, CSyscalls, CInterrupt, CModels
-//   AEBase      small helpers every layer shares (number text, PSNR, SplitMix64)
+//   AEBase      small helpers every layer shares (number text, PSNR, SSIM, MS-SSIM, SplitMix64)
 //   AEEntropyCoding  the range coder over integer CDF tables (depends on nothing)
 //   AENet       the network: tensors, kernels, layers, models, training (no files)
 //   AEFormats   every byte on disk: safe file I/O, checksums, zlib, PNG, JPEG, WebP, bundles, latent files (no networks)
@@ -10,7 +10,7 @@
 //   AECodec     bundles to networks (model families), images to latents, checkpoints, evaluation
 //   AEProcess   what a tool process needs: standard streams, terminal, interrupts, allocator, arguments
 //   AECommandLine  the jobs the tools run over files and folders, and their shared options
-//   aeenc, aedec, aetrain, aeinfo, aebench: thin executables
+//   aeenc, aedec, aetrain, aeinfo, aebench: thin executables; ReadmeExample: the README's library example
 import PackageDescription
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -18,6 +18,7 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let package = Package(
     name: "AECodec",
     products: [
+        .library(name: "AEBase", targets: ["AEBase"]),
         .library(name: "AENet", targets: ["AENet"]),
         .library(name: "AEFormats", targets: ["AEFormats"]),
         .library(name: "AEData", targets: ["AEData"]),
@@ -53,7 +54,7 @@ let package = Package(
         // The built-in model bundles (Sources/CModels/models), embedded with C23 #embed.
         .target(name: "CModels"),
 
-        // The small helpers every layer shares (number text, PSNR, SplitMix64).
+        // The small helpers every layer shares (number text, the quality metrics PSNR, SSIM and MS-SSIM, SplitMix64).
         .target(name: "AEBase", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The range coder over integer CDF tables (Specs/range-coder.md); depends on nothing.
@@ -93,6 +94,10 @@ let package = Package(
         // aeinfo reads files only: it links AEFormats (and the range coder), not the network (no BLAS).
         .executableTarget(name: "aeinfo", dependencies: ["AEFormats", "AEProcess", argumentParser]),
         .executableTarget(name: "aebench", dependencies: ["AENet", "AEFormats", "AEProcess", argumentParser]),
+        // The README's library example (Examples/CodecExample, also a package of its own that
+        // Scripts/check-readme-example.sh builds), built here so that ReadmeExampleTests runs it.
+        .executableTarget(name: "ReadmeExample", dependencies: ["AEBase", "AEFormats", "AECodec"],
+                          path: "Examples/CodecExample/Sources/CodecExample"),
 
         // What each fuzz target does with an input, shared with FuzzRegressionTests.
         .target(name: "FuzzChecks", dependencies: ["AENet", "AEFormats", "AEData", "AECodec"], path: "Fuzz/FuzzChecks"),
@@ -104,6 +109,7 @@ let package = Package(
         .target(name: "CTestSpawn", path: "Tests/CTestSpawn"),
 
         // One test target per library target; each depends on what it tests and AETestSupport.
+        .testTarget(name: "AEBaseTests", dependencies: ["AEBase", "AEFormats", "AETestSupport"]),  // AEFormats reads the fixture PNGs
         .testTarget(name: "AEEntropyCodingTests", dependencies: ["AEEntropyCoding", "AETestSupport"]),
         .testTarget(name: "AENetTests", dependencies: ["AEBase", "AENet", "AEEntropyCoding", "AETestSupport"]),
         .testTarget(name: "AEFormatsTests", dependencies: ["AEBase", "AEFormats", "AEEntropyCoding", "AETestSupport"]),

@@ -7,6 +7,7 @@ import Foundation
 /// An image as the codec takes it: 8-bit samples (gray, gray+alpha, RGB or RGBA, the
 /// original's own layout) and what the original was (as a PNG colour type and depth).
 public struct CodecImage: Equatable, Sendable {
+    /// The pixels, 8 bits per sample, in the file's layout (gray, gray + alpha, RGB or RGBA).
     public var image: PNGImage
     /// The original PNG's colour type and bit depth (kept in the latent file).
     public var colorType: LatentFile.ColorType

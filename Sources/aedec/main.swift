@@ -37,9 +37,13 @@ struct AEdec: ParsableCommand {
             set's levels.
 
             --stats prints the latent file's size, bits per pixel and compression ratio against \
-            raw RGB; with --reference ORIGINAL (a PNG, JPEG or WebP; or a folder of originals, matched \
+            raw RGB and the decoding time (latent file to pixels, writing the PNG not counted); \
+            with --reference ORIGINAL (a PNG, JPEG or WebP; or a folder of originals, matched \
             by name: NAME.png, else NAME.jpg, .jpeg or .webp) also \
-            the MSE and PSNR over RGB, pixels in [0, 1].
+            the MSE and PSNR over RGB, pixels in [0, 1], and SSIM and MS-SSIM (each channel's \
+            index, then their mean; 'n/a' under 11 and 161 pixels a side; definitions in aeenc \
+            --help). The total line gives the PSNR of the mean MSE and the mean of the files' \
+            PSNR (as CompressAI reports).
 
             Outputs: IN.ael -> IN.png next to it; -o names the output file (PNG: a name with \
             another extension, such as .jpg, is a usage error), or the output folder \
@@ -63,10 +67,10 @@ struct AEdec: ParsableCommand {
 
     @OptionGroup var files: CodecFileOptions
 
-    @Flag(help: "Print size, bits per pixel and compression ratio (and MSE/PSNR with --reference) for each file.")
+    @Flag(help: "Print size, bits per pixel, compression ratio and decoding time (and MSE, PSNR, SSIM, MS-SSIM with --reference) for each file.")
     var stats = false
 
-    @Option(help: "The original PNG (or a folder of originals) to measure MSE and PSNR against; implies --stats.")
+    @Option(help: "The original PNG (or a folder of originals) to measure MSE, PSNR, SSIM and MS-SSIM against; implies --stats.")
     var reference: String?
 
     func run() throws {

@@ -100,6 +100,17 @@ struct AEenc: ParsableCommand {
             (the bytes do not depend on --threads): about 2 s per step for a 768x512 photo with \
             the N = 128 models; images up to 2,097,152 pixels.
 
+            Quality (--print-quality, as cwebp -print_psnr and -print_ssim): each file written is \
+            decoded again as aedec decodes it, and compared with the input over R, G and B (alpha \
+            not compared), pixels in [0, 1]: MSE and PSNR; SSIM (Wang et al. 2004: Gaussian \
+            window 11, sigma 1.5, K1 0.01, K2 0.03) and MS-SSIM (5 scales, weights 0.0448, \
+            0.2856, 0.3001, 0.2363, 0.1333, 2x2 average between scales), each channel's index \
+            then their mean, as pytorch_msssim computes them; 'n/a' for images too small \
+            (SSIM under 11 pixels a side, MS-SSIM under 161). The total line gives PSNR both \
+            ways: of the mean MSE over all files' values, and the mean of the files' PSNR \
+            (as CompressAI reports), with the mean SSIM and MS-SSIM. Times: encode is image file \
+            to latent file (with a target, the whole search), decode is latent file to pixels.
+
             Errors are one line, 'aeenc: <path>: <reason>'; the other files go on. Exit status: 0 \
             done, 1 if any file failed (or the model or set is not found), 2 every input done but \
             input folders held other files (skipped, each named), 64 usage error (unknown option, \
@@ -137,8 +148,12 @@ struct AEenc: ParsableCommand {
                                valueName: "db"))
     var psnr: Double?
 
-    @Flag(help: "Print size, bits per pixel and compression ratio against raw RGB for each file (and its quality level).")
+    @Flag(help: "Print size, bits per pixel and compression ratio against raw RGB for each file (and its quality level), and the encoding time.")
     var stats = false
+
+    @Flag(name: .customLong("print-quality"),
+          help: "Also decode each file written and print the quality it gives against the input (MSE, PSNR, SSIM, MS-SSIM) and the decoding time; implies --stats (or fills these --json fields).")
+    var printQuality = false
 
     @Option(help: ArgumentHelp("Whole-image models: refine each image's latent by N gradient steps on its own rate and distortion before coding (slower encoding, smaller files for the same quality; aedec is unchanged).",
                                valueName: "N"))
@@ -173,7 +188,8 @@ struct AEenc: ParsableCommand {
         // Checked here, not in validate(), so an unknown option is reported before it.
         guard !inputs.isEmpty else { Self.exit(withError: ValidationError("no input given (an image file, a folder, or '-')")) }
         var settings = files.settings(.encode, inputs: inputs)
-        settings.stats = stats
+        settings.stats = stats || printQuality
+        settings.printQuality = printQuality
         settings.latent = latent.flatMap(CodecJob.LatentForm.init(rawValue:)) ?? bits.map { $0 == 8 ? .u8 : .f16 }
         settings.qualityLevel = quality
         settings.effort = effort

@@ -25,7 +25,12 @@ struct AEinfo: ParsableCommand {
             bundle records them, its mean bits per pixel and PSNR on the 24 Kodak photos. With \
             --json: an array of the built-in models and the sets' levels found in folders.
 
-            --latents prints, for each latent file, one JSON object with its latent values, flat \
+            --json prints one JSON array, whatever the number of files (one file: an array of \
+            one): an object per file, in the order given; a file that cannot be read is the \
+            object {"path": ..., "error": ...} (and its error line on standard error, exit \
+            status 1), so the output is always one valid JSON document.
+
+            --latents prints one JSON array of the same shape, for each latent file an object with its latent values, flat \
             in memory order (channels last), and their "shape": for 1.x files each tile's values \
             ([tiles, latentDim]; uint8 files dequantised with the model's table), for 2.0 files \
             the entropy-coded "symbols", decoded with the model's entropy tables, and the \
@@ -50,7 +55,7 @@ struct AEinfo: ParsableCommand {
         valueName: "dir"))
     var modelPath: [String] = []
 
-    @Flag(help: "Print one JSON object per file instead of text.")
+    @Flag(help: "Print one JSON array instead of text: an object per file, in the order given.")
     var json = false
 
     @Flag(help: "Print the latent values of latent files (.ael) as JSON (1.x: per tile; 2.0: the decoded symbols and the values symbol + median).")
@@ -74,32 +79,47 @@ struct AEinfo: ParsableCommand {
             print("")
         }
         var failed = false
-        for (index, path) in inputs.enumerated() {
-            do {
-                let output: String
-                if latents {
-                    // The values are the whole point: one JSON object per file, the model found as aedec does.
-                    print(try LatentValues(path: path, catalog: catalog).json())
-                    continue
+        if json || latents {
+            var array = JSONArrayPrinter()
+            for path in inputs {
+                do {
+                    // --latents: the values are the point, the model found as aedec does.
+                    array.append(latents ? try LatentValues(path: path, catalog: catalog).json()
+                                         : try document(path, catalog: catalog, json: true))
+                } catch {
+                    ToolReporter.report(tool: "aeinfo", error: error, path: path)
+                    array.append(path: path, error: error)
+                    failed = true
                 }
-                switch try FileKind.detect(path: path) {
-                case .modelBundle:
-                    let info = try BundleInfo(path: path)
-                    output = json ? try info.json() : info.text()
-                case .latentFile:
-                    let info = try AnyLatentInfo(path: path).withModel(from: catalog)
-                    output = json ? try info.json() : info.text()
-                case let .unknown(signature):
-                    throw FileKind.unrecognized(path: path, signature: signature)
+            }
+            array.finish()
+        } else {
+            for (index, path) in inputs.enumerated() {
+                do {
+                    let output = try document(path, catalog: catalog, json: false)
+                    if index > 0 { print("") }
+                    print(output)
+                } catch {
+                    ToolReporter.report(tool: "aeinfo", error: error, path: path)
+                    failed = true
                 }
-                if index > 0 && !json { print("") }
-                print(output)
-            } catch {
-                ToolReporter.report(tool: "aeinfo", error: error, path: path)
-                failed = true
             }
         }
         if failed { throw ExitCode(1) }
+    }
+
+    /// What the file at `path` holds, as text or one JSON object.
+    func document(_ path: String, catalog: ModelCatalog, json: Bool) throws -> String {
+        switch try FileKind.detect(path: path) {
+        case .modelBundle:
+            let info = try BundleInfo(path: path)
+            return json ? try info.json() : info.text()
+        case .latentFile:
+            let info = try AnyLatentInfo(path: path).withModel(from: catalog)
+            return json ? try info.json() : info.text()
+        case let .unknown(signature):
+            throw FileKind.unrecognized(path: path, signature: signature)
+        }
     }
 }
 

@@ -85,7 +85,7 @@ final class BundleInfoTests: XCTestCase {
         XCTAssertTrue(ok.out.contains("fingerprint: "))
         let json = try run([golden, "--json"])
         XCTAssertEqual(json.status, 0)
-        XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any])
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])?.count, 1, "an array of one")
         let missing = try run(["/nonexistent/x.aemodel"])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.err, "aeinfo: /nonexistent/x.aemodel: cannot read: no such file\n")

@@ -63,7 +63,7 @@ final class AECodecToolTests: XCTestCase {
         XCTAssertEqual(dec.status, 0, dec.stderr)
         let line = String(decoding: dec.stdout, as: UTF8.self)
         XCTAssertTrue(line.hasPrefix("photo.ael -> back.png: 45x30, read \(size) bytes"), line)
-        XCTAssertTrue(line.contains("MSE ") && line.contains("PSNR ") && line.hasSuffix(" dB\n"), line)
+        XCTAssertTrue(line.contains("MSE ") && line.contains("PSNR ") && line.contains(" dB, SSIM ") && line.hasSuffix(" s\n"), line)
         let back = try PNGImage.read(path: dir + "/back.png")
         XCTAssertEqual([back.width, back.height, back.channels], [45, 30, 4])
         XCTAssertEqual(try listing(dir), ["back.png", "photo.ael", "photo.png"])

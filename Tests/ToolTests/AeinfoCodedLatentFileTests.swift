@@ -18,7 +18,7 @@ extension AECodecToolTests {
         XCTAssertTrue(out.contains("stream: \(streamLength) bytes of entropy-coded latents (rANS) at offset 17"), out)
         let json = try run("aeinfo", ["--json", golden])
         XCTAssertEqual(json.status, 0, json.stderr)
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
+        let object = try XCTUnwrap((JSONSerialization.jsonObject(with: json.stdout) as? [[String: Any]])?.first)  // an array of one
         XCTAssertEqual(object["fileLength"] as? Int, fileLength)
         XCTAssertEqual((object["header"] as? [String: Any])?["majorVersion"] as? Int, 2)
 

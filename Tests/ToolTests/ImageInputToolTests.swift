@@ -54,8 +54,11 @@ final class ImageInputToolTests: XCTestCase {
         let png = try run("aedec", ["o.ael", "-o", "o1.png", "--reference", "original.png", "--stats"])
         let webp = try run("aedec", ["o.ael", "-o", "o2.png", "--reference", "reference.jpg", "--stats"])
         XCTAssertEqual(webp.status, 0, webp.stderr)
-        let figures = { (r: ToolProcess.Result) in String(String(decoding: r.stdout, as: UTF8.self).split(separator: ",").last!) }
-        XCTAssertTrue(figures(png).hasSuffix(" dB\n"), figures(png))
+        let figures = { (r: ToolProcess.Result) -> String in  // from the MSE to the SSIMs, without the time
+            let line = r.stdoutText
+            return String(line[(line.range(of: "MSE ")?.lowerBound ?? line.startIndex)...].components(separatedBy: ", decode ")[0])
+        }
+        XCTAssertTrue(figures(png).hasPrefix("MSE ") && figures(png).contains(" dB, SSIM "), figures(png))
         XCTAssertEqual(figures(png), figures(webp), "lossless WebP reference = the PNG reference")
     }
 

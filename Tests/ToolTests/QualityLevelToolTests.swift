@@ -110,7 +110,7 @@ final class QualityLevelToolTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdoutText.contains("model: models/tiny-3.aemodel, level 3 of tiny"), r.stdoutText)
         r = try run("aeinfo", ["--json", "q3.ael", "--model-path", "models"], in: dir)
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+        let json = try XCTUnwrap((try JSONSerialization.jsonObject(with: r.stdout) as? [[String: Any]])?.first)  // an array of one
         let model = try XCTUnwrap(json["model"] as? [String: Any])
         XCTAssertEqual(model["fingerprint"] as? String, Self.levels[2].fingerprint)
         XCTAssertEqual((model["quality"] as? [String: Any])?["level"] as? Int, 3)

@@ -38,8 +38,12 @@ public struct CodecJob {
         /// only the rest. An existing output that is not valid is an error (never replaced).
         public var skipExisting = false
         public var threads = Parallelism.availableCores
-        /// Print size, bits per pixel and compression ratio per file (and PSNR with `reference`).
+        /// Print size, bits per pixel and compression ratio per file, the encoding or decoding
+        /// time (and PSNR, SSIM and MS-SSIM with `reference` or `printQuality`).
         public var stats = false
+        /// Encoding: decode each file written and measure it against the input (PSNR, SSIM,
+        /// MS-SSIM) and the decoding time (`aeenc --print-quality`, as `cwebp -print_psnr`).
+        public var printQuality = false
         /// Print the figures as one JSON document at the end of the run (`CodecJSONReport`)
         /// instead of `stats` lines.
         public var json = false
@@ -120,6 +124,8 @@ public struct CodecJob {
         /// Sum of squared differences (pixels in [0, 1], RGB) against the reference, and the number of values.
         public var squaredError: Double?
         public var comparedValues: Int = 0
+        /// SSIM and MS-SSIM against the reference (nil: not measured; see `CodecMetrics`).
+        public var similarity: CodecMetrics.Similarity?
         /// The quality level of the model that wrote or read the file, when its bundle has one.
         public var quality: BundleMetadata.QualityInfo?
         /// The fingerprint (hex) and name of the model that wrote or read the file.
@@ -127,12 +133,24 @@ public struct CodecJob {
         public var modelName = ""
         /// Seconds spent reading and converting the file (not writing it).
         public var seconds = 0.0
+        /// Seconds from the image file's bytes to the latent file's (aeenc; with a size or
+        /// PSNR target, the whole search), nil when not encoded.
+        public var encodeSeconds: Double?
+        /// Seconds from the latent file's bytes to the decoded pixels (aedec, and aeenc
+        /// with `printQuality`; writing the PNG not counted), nil when not decoded.
+        public var decodeSeconds: Double?
 
         public var bitsPerPixel: Double { Double(latentBytes * 8) / Double(width * height) }
         /// Raw RGB bytes (width x height x 3) over the latent file's bytes.
         public var compressionRatio: Double { Double(width * height * 3) / Double(latentBytes) }
         public var mse: Double? { squaredError.map { $0 / Double(max(1, comparedValues)) } }
         public var psnr: Double? { mse.map { PSNR.decibels(mse: $0) } }
+
+        /// Records a comparison with the reference (or the input).
+        mutating func record(_ comparison: CodecMetrics.Comparison) {
+            (squaredError, comparedValues) = (comparison.squaredError, comparison.values)
+            similarity = comparison.similarity
+        }
 
         /// Records the model that wrote or read the file.
         mutating func setModel(_ codec: ModelCodec) {
@@ -175,7 +193,8 @@ public struct CodecJob {
         switch settings.direction {
         case .encode:
             return EncodeConversion(form: settings.latent ?? (codec?.coded != nil ? .coded : .f16), target: settings.target,
-                                    effort: settings.effort, metadata: settings.metadata)
+                                    printQuality: settings.printQuality, effort: settings.effort,
+                                    metadata: settings.metadata)
         case .decode: return DecodeConversion()
         }
     }

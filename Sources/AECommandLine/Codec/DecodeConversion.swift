@@ -39,27 +39,18 @@ struct DecodeConversion: FileConversion {
     }
 
     func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codecs: WorkerCodecs) throws -> ConvertedFile {
-        let image: PNGImage
-        let codec: ModelCodec
-        let metadata: [MetadataRecord]
-        if try LatentFiles.majorVersion(bytes, path: name) == CodedLatentFile.majorVersion {
-            let file = try CodedLatentFile.decode(bytes, path: name)
-            codec = try codecs.codec(forFile: file.modelFingerprint, path: name)
-            image = try codec.codedCodec(path: name).decode(file, path: name)
-            metadata = file.metadata
-        } else {
-            let header = try LatentFile.inspect(bytes, path: name)
-            codec = try codecs.codec(forFile: header.modelFingerprint, path: name)
-            (image, metadata) = try decodeTiles(bytes, name: name, codec: codec)
+        let ((image, codec, metadata), seconds) = try CodecMetrics.timed {
+            try Self.image(of: bytes, name: name, codec: { try codecs.codec(forFile: $0, path: name) })
         }
         let output = try PNGMetadataWriter.inserting(metadata, into: try image.encoded())
         var result = CodecJob.FileResult(task: task, width: image.width, height: image.height, latentBytes: bytes.count)
         result.setModel(codec)
+        result.decodeSeconds = seconds
         var problem: Error? = nil
         if let reference = task.reference {
             // A missing or unusable reference costs the measurement, not the decoded image.
             do {
-                (result.squaredError, result.comparedValues) = try CodecMetrics.compare(png: output, reference: reference, input: name)
+                result.record(try CodecMetrics.compare(png: output, reference: reference, input: name))
             } catch {
                 problem = error
             }
@@ -67,11 +58,20 @@ struct DecodeConversion: FileConversion {
         return ConvertedFile(bytes: output, result: result, referenceProblem: problem)
     }
 
-    /// A format 1.x file's image and metadata, with the codec of the model that made it.
-    private func decodeTiles(_ bytes: [UInt8], name: String, codec: ModelCodec) throws -> (PNGImage, [MetadataRecord]) {
-        let tiles = try codec.tilesCodec(path: name)
+    /// The image and metadata records of a latent file of any version (`name` names it),
+    /// decoded by the codec `codec` gives for the file's model fingerprint, and that codec.
+    static func image(of bytes: [UInt8], name: String,
+                      codec: ([UInt8]) throws -> ModelCodec) throws -> (PNGImage, ModelCodec, [MetadataRecord]) {
+        if try LatentFiles.majorVersion(bytes, path: name) == CodedLatentFile.majorVersion {
+            let file = try CodedLatentFile.decode(bytes, path: name)
+            let maker = try codec(file.modelFingerprint)
+            return (try maker.codedCodec(path: name).decode(file, path: name), maker, file.metadata)
+        }
+        let header = try LatentFile.inspect(bytes, path: name)
+        let maker = try codec(header.modelFingerprint)
+        let tiles = try maker.tilesCodec(path: name)
         let file = try LatentFile.decode(bytes, path: name, quantization: tiles.quantization)
-        return (try tiles.decode(file, path: name), file.metadata)
+        return (try tiles.decode(file, path: name), maker, file.metadata)
     }
 
     func problem(withExisting path: String, codecs: WorkerCodecs) throws -> String? {

@@ -8,6 +8,8 @@ struct EncodeConversion: FileConversion {
     /// Choose each image's level of the quality set for this size or PSNR
     /// (`EncodeConversion+Target`); nil: the run's one model.
     var target: QualityTarget? = nil
+    /// Decode each file written and measure it against the input (`--print-quality`).
+    var printQuality = false
     /// Latent refinement steps (`--effort`; 0: none): whole-image models only.
     var effort = 0
     /// The kinds of metadata carried from the input into the latent file.
@@ -60,11 +62,34 @@ struct EncodeConversion: FileConversion {
     }
 
     func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, codecs: WorkerCodecs) throws -> ConvertedFile {
-        if let target { return try convert(bytes, name: name, task: task, target: target, codecs: codecs) }
-        let codec = codecs.main
+        let ((image, converted, codec), seconds) = try CodecMetrics.timed {
+            () throws -> (CodecImage, ConvertedFile, ModelCodec) in
+            let image = try CodecImage.decode(bytes, path: name)
+            let carried = carriedMetadata(bytes)
+            if let target {
+                let (file, codec) = try convert(image, carrying: carried, name: name, task: task, target: target, codecs: codecs)
+                return (image, file, codec)
+            }
+            return (image, try convert(image, carrying: carried, name: name, task: task, codec: codecs.main), codecs.main)
+        }
+        var file = converted
+        file.result.encodeSeconds = seconds
+        if printQuality {
+            // Decoded from the file's bytes as aedec decodes them, by the model that wrote it.
+            let ((decoded, _, _), seconds) = try CodecMetrics.timed {
+                try DecodeConversion.image(of: file.bytes, name: name, codec: { _ in codec })
+            }
+            file.result.decodeSeconds = seconds
+            file.result.record(CodecMetrics.compare(image.image, decoded))
+        }
+        return file
+    }
+
+    /// The image at the run's one model.
+    private func convert(_ image: CodecImage, carrying carried: (records: [MetadataRecord], report: MetadataReport),
+                         name: String, task: CodecJob.Task, codec: ModelCodec) throws -> ConvertedFile {
         let width: Int, height: Int, output: [UInt8]
-        let image = try CodecImage.decode(bytes, path: name)
-        let (records, report) = carriedMetadata(bytes)
+        let (records, report) = carried
         do {
             switch form {
             case .coded:

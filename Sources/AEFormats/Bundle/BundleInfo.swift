@@ -160,7 +160,8 @@ public struct BundleInfo {
     // MARK: - JSON
 
     /// One JSON object: file, header, fingerprint, the stored metadata (verbatim,
-    /// unknown keys included), the tensor table and any unknown metadata keys.
+    /// unknown keys included; control characters in strings and lone surrogates escaped), the
+    /// tensor table and any unknown metadata keys.
     public func json() throws -> String {
         let h = container.header
         struct Section: Encodable { let offset: UInt64, length: UInt64, crc32: String }
@@ -197,6 +198,15 @@ public struct BundleInfo {
         var raw = String(decoding: container.metadataBytes, as: UTF8.self)
         if raw.hasPrefix("\u{FEFF}") { raw.removeFirst() }
         raw = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        if (try? JSONSerialization.jsonObject(with: Data(raw.utf8))) == nil {
+            // The reader's JSONDecoder accepts what is not JSON text (raw control characters
+            // or NUL in strings, escaped lone surrogates): escaped, so that this document
+            // stays valid JSON; anything else makes the file's JSON an error, never invalid.
+            raw = JSONTextRepair.repaired(raw)
+            guard (try? JSONSerialization.jsonObject(with: Data(raw.utf8))) != nil else {
+                throw BundleError.invalidMetadata(path: path, reason: "not JSON text that can be shown as it is stored")
+            }
+        }
         let quoted = String(decoding: try JSONEncoder().encode(placeholder), as: UTF8.self)
         guard let range = text.range(of: quoted) else { return text }
         let lineStart = text[..<range.lowerBound].lastIndex(of: "\n").map { text.index(after: $0) } ?? text.startIndex

@@ -39,8 +39,11 @@ public enum PNGError: Error, CustomStringConvertible, Equatable, Sendable {
 public struct PNGImage: Equatable, Sendable {
     public var width: Int
     public var height: Int
+    /// Samples per pixel: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA.
     public var channels: Int
+    /// Bits per sample: 8 (16 only for a future 16-bit path).
     public var bitDepth: Int
+    /// The samples, row by row, `channels` per pixel interleaved (R, G, B, A).
     public var pixels: [UInt8]
 
     public init(width: Int, height: Int, channels: Int, bitDepth: Int = 8, pixels: [UInt8]) {

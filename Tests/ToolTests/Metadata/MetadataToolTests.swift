@@ -65,7 +65,9 @@ final class MetadataToolTests: XCTestCase {
                 XCTAssertTrue(text.contains(words), "no '\(words)' in \(text)")
             }
             if version == "2.1" {
-                let json = try XCTUnwrap(JSONSerialization.jsonObject(with: try run("aeinfo", ["all.ael", "--json"]).stdout) as? [String: Any])
+                // aeinfo --json prints one array, an element per file.
+                let array = try XCTUnwrap(JSONSerialization.jsonObject(with: try run("aeinfo", ["all.ael", "--json"]).stdout) as? [[String: Any]])
+                let json = try XCTUnwrap(array.first)
                 XCTAssertEqual((json["metadata"] as? [[String: Any]])?.map { $0["kind"] as? String }, ["icc", "exif", "xmp", "text", "text"])
             }
 

@@ -16,11 +16,12 @@ extension EncodeConversion {
         var squaredError: (sum: Double, count: Int)?
     }
 
-    func convert(_ bytes: [UInt8], name: String, task: CodecJob.Task, target: QualityTarget,
-                 codecs: WorkerCodecs) throws -> ConvertedFile {
-        let image = try CodecImage.decode(bytes, path: name)
+    /// The chosen level's file of the image, and that level's codec.
+    func convert(_ image: CodecImage, carrying carried: (records: [MetadataRecord], report: MetadataReport),
+                 name: String, task: CodecJob.Task, target: QualityTarget,
+                 codecs: WorkerCodecs) throws -> (ConvertedFile, ModelCodec) {
         let (width, height) = (image.image.width, image.image.height)
-        let (records, report) = carriedMetadata(bytes)
+        let (records, report) = carried
         var attempts: [Int: Attempt] = [:]
         let (index, met) = try target.choose(count: codecs.levels.count, pixels: width * height) { i in
             let codec = try codecs.level(i)
@@ -40,9 +41,9 @@ extension EncodeConversion {
         var result = CodecJob.FileResult(task: task, width: width, height: height, latentBytes: chosen.bytes.count)
         result.setModel(chosen.codec)
         if let (sum, count) = chosen.squaredError { (result.squaredError, result.comparedValues) = (sum, count) }
-        return ConvertedFile(bytes: chosen.bytes, result: result,
-                             warning: met ? nil : missed(target, result: result, codec: chosen.codec),
-                             notes: report.fileNotes, metadata: report)
+        return (ConvertedFile(bytes: chosen.bytes, result: result,
+                              warning: met ? nil : missed(target, result: result, codec: chosen.codec),
+                              notes: report.fileNotes, metadata: report), chosen.codec)
     }
 
     /// The warning for a target no level meets: what the nearest level gave instead.
