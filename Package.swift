@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // A learned image codec toolkit: a convolutional autoencoder as an image codec.
 // Targets, bottom up; each depends only on targets above it in this list (README, "Layout"):
-//   C shims     CZlib, CPNG, CJPEG, CWebP, CBLAS, CMalloc, CSyscalls, CInterrupt, CModels
+//   C shims     CZlib, CPNG, CJPEG, CWebP, CBLAS, CMalloc, CSyscalls, CInterrupt, CSHA256, CModels
 //   AEBase      small helpers every layer shares (number text, PSNR, SSIM, MS-SSIM, SplitMix64)
 //   AEEntropyCoding  the range coder over integer CDF tables (depends on nothing)
 //   AENet       the network: tensors, kernels, layers, models, training (no files)
@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "CSyscalls"),
         // SIGINT/SIGTERM handlers in C (async-signal-safe: work whatever the threads are doing).
         .target(name: "CInterrupt"),
+        // SHA-256 for the model fingerprints (C: fast in debug builds too).
+        .target(name: "CSHA256"),
         // The built-in model bundles (Sources/CModels/models), embedded with C23 #embed.
         .target(name: "CModels"),
 
@@ -66,7 +68,7 @@ let package = Package(
         // Every byte on disk, nothing of networks: safe writes, bounded reads, checksums,
         // zlib, PNG, JPEG and WebP input, the model-bundle container and metadata, the latent file,
         // the built-in bundles, the bundle's entropy tables (read with the range coder, for latent files 2.0).
-        .target(name: "AEFormats", dependencies: ["AEBase", "AEEntropyCoding", "CZlib", "CPNG", "CJPEG", "CWebP", "CSyscalls", "CModels"],
+        .target(name: "AEFormats", dependencies: ["AEBase", "AEEntropyCoding", "CZlib", "CPNG", "CJPEG", "CWebP", "CSyscalls", "CModels", "CSHA256"],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // Training and evaluation data sources (MAT, npy, PNG folders, SVHN photos, synthetic).

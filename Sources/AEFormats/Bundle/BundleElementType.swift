@@ -14,7 +14,12 @@ public enum BundleElementType: UInt8, Sendable, CaseIterable, Codable {
         var out = [UInt8](repeating: 0, count: values.count * byteSize)
         switch self {
         case .f32:
+            #if _endian(little)
+            // The stored bytes are the little-endian IEEE bits: the host's own layout.
+            out.withUnsafeMutableBytes { dst in values.withUnsafeBytes { dst.copyMemory(from: $0) } }
+            #else
             for (i, v) in values.enumerated() { BundleBytes.put(v.bitPattern, into: &out, at: 4 * i) }
+            #endif
         case .f16:
             for (i, v) in values.enumerated() { BundleBytes.put(Self.half(v), into: &out, at: 2 * i) }
         }
@@ -25,7 +30,17 @@ public enum BundleElementType: UInt8, Sendable, CaseIterable, Codable {
     public func decode(_ bytes: [UInt8], offset: Int, count: Int) -> [Float] {
         switch self {
         case .f32:
+            #if _endian(little)
+            precondition(offset >= 0 && count >= 0 && offset + 4 * count <= bytes.count, "f32 data out of range")
+            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                bytes.withUnsafeBytes { src in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset ..< offset + 4 * count]))
+                }
+                initialized = count
+            }
+            #else
             return (0..<count).map { Float(bitPattern: BundleBytes.u32(bytes, offset + 4 * $0)) }
+            #endif
         case .f16:
             return (0..<count).map { Self.widen(BundleBytes.u16(bytes, offset + 2 * $0)) }
         }
