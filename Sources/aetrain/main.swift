@@ -57,7 +57,9 @@ struct Train: ParsableCommand {
             A checkpoint MODEL.aemodel.checkpoint is written after every epoch and removed when the \
             bundle is written; per-epoch losses go to MODEL.history.csv. Ctrl-C stops between two \
             batches; run the same command with --resume to continue exactly where the last \
-            checkpoint left off.
+            checkpoint left off. An epoch whose loss is not finite or over ten times the best \
+            earlier one's stops the run before its checkpoint is written (the checkpoint keeps \
+            the last good epoch).
 
             Example (the seed recipe on the SVHN data beside this checkout):
               aetrain ../shared/datasets/svhn/cropped_subset/train_32x32_subset.mat+svhn-photos:../shared/datasets/svhn/format1_subset,count=15566,seed=1 \\

@@ -351,7 +351,12 @@ public struct TrainingJob {
             return m
         }
 
-        let progress = TrainingProgress(output: output, shouldStop: shouldStop) { _ in
+        let progress = TrainingProgress(output: output, shouldStop: shouldStop) { record in
+            if let reason = TrainingDivergence.reason(trainer.history) {
+                let kept = record.epoch > 1 ? "the checkpoint keeps epoch \(record.epoch - 1)" : "there is no checkpoint"
+                throw ToolError(path: self.checkpointPath, reason: "training diverged in epoch \(record.epoch): \(reason); "
+                    + "\(kept) (train again with a lower --learning-rate; --init-from takes a checkpoint's weights)")
+            }
             var checkpointMetadata = metadata(kind: .checkpoint)
             checkpointMetadata.createdAt = BundleMetadata.timestamp()
             _ = try ModelBundle(checkpointOf: trainer, metadata: checkpointMetadata)
