@@ -79,7 +79,7 @@ def parameter_count(latent):
 # Keras stores Conv2D kernels HWIO, Conv2DTranspose kernels HWOI and Dense kernels
 # [in, out]. The bundle spec (section 5.3) chose the same layouts, so every kernel
 # maps with the identity permutation; the table says so explicitly, and
-# Tests/ToolTests/KerasParityTests.swift shows that the result computes what
+# Tests/ToolTests/Keras/KerasParityTests.swift shows that the result computes what
 # Keras computes (a wrong permutation of a square 3x3x128x128 kernel would keep
 # its shape but not its outputs).
 KERAS_TO_BUNDLE = {

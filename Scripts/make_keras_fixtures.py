@@ -5,7 +5,7 @@ models of the wrong architecture. Needs TensorFlow/Keras 3 and h5py; not run by 
 
     Benchmarks/.venv-peers/bin/python Scripts/make_keras_fixtures.py
 
-The Swift tests (Tests/ToolTests/Keras*.swift) use what it writes without
+The Swift tests (Tests/ToolTests/Keras/*.swift) use what it writes without
 TensorFlow: KerasParityTests compares our network with Keras's outputs, and
 KerasConverterTests runs the converters on the committed Keras files.
 """

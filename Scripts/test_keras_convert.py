@@ -2,7 +2,7 @@
 
     python3 -m unittest discover -s Scripts -p 'test_keras*.py'
 
-Run by Tests/ToolTests/KerasConverterTests.swift. The spec's own reader (Appendix
+Run by Tests/ToolTests/Keras/KerasConverterTests.swift. The spec's own reader (Appendix
 A of Specs/model-bundle.md, taken from the document) checks what the writer writes.
 """
 
