@@ -27,21 +27,29 @@ struct ReportPage {
 
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
-    func html() -> String {
-        var h = """
+    /// A report page's opening up to `<body>`: the title and the style sheet both reports
+    /// share, with `style` (rules of the page's own) before its last two rules.
+    static func head(title: String, style: String) -> String {
+        """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
-            <title>Autoencoder codec report</title>
+            <title>\(title)</title>
             <style>
             body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
             table { border-collapse: collapse; margin: 0.5em 0 1em; }
             th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; font-size: 14px; }
             th { background: #f2f2f2; } td.l, th.l { text-align: left; }
             img { image-rendering: pixelated; border: 1px solid #ddd; }
-            .hist { display: flex; flex-wrap: wrap; gap: 2px; }
+            \(style)
             .note { color: #555; font-size: 14px; }
             code { background: #f4f4f4; padding: 0 3px; }
             </style></head><body>
+
+            """
+    }
+
+    func html() -> String {
+        var h = Self.head(title: "Autoencoder codec report", style: ".hist { display: flex; flex-wrap: wrap; gap: 2px; }") + """
             <h1>Autoencoder codec report</h1>
             <p class="note">Test set: \(esc(testDescription)), \(testCount) images.
             Generated \(esc(created)) by <code>aetrain report</code>.

@@ -48,21 +48,10 @@ struct PhotoReportPage {
     func html() -> String {
         let e = evaluation
         let sizes = Set(e.photos.map { "\($0.width)x\($0.height)" }).sorted()
-        var h = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8">
-            <title>Photo codec report</title>
-            <style>
-            body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
-            table { border-collapse: collapse; margin: 0.5em 0 1em; }
-            th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; font-size: 14px; }
-            th { background: #f2f2f2; } td.l, th.l { text-align: left; }
-            img { image-rendering: pixelated; border: 1px solid #ddd; }
+        var h = ReportPage.head(title: "Photo codec report", style: """
             figure { display: inline-block; margin: 0 8px 12px 0; vertical-align: top; }
             figcaption { font-size: 13px; max-width: 260px; }
-            .note { color: #555; font-size: 14px; }
-            code { background: #f4f4f4; padding: 0 3px; }
-            </style></head><body>
+            """) + """
             <h1>Photo codec report</h1>
             <p class="note">Photos: \(esc(photosDescription)), \(e.photos.count) images (\(esc(sizes.joined(separator: ", ")))).
             Generated \(esc(created)) by <code>aetrain report --photos</code>.
