@@ -155,6 +155,10 @@ struct Train: ParsableCommand {
             help: "Decay the learning rate by a cosine to this value in the last epoch (default: constant).")
     var finalLearningRate: Float?
 
+    @Option(name: .customLong("clip-gradient-norm"),
+            help: ArgumentHelp("Scale each step's gradient of the weights down to this global L2 norm when larger (CompressAI's training example uses 1.0; recorded in the bundle).", valueName: "NORM"))
+    var clipGradientNorm: Double?
+
     @Option(help: "Seed of the initial weights, the shuffles and random data sources.")
     var seed: UInt64 = 0
 
@@ -228,6 +232,7 @@ struct Train: ParsableCommand {
         }
         guard learningRate > 0 && learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
         if let f = finalLearningRate, !(f > 0 && f.isFinite) { throw ValidationError("--final-learning-rate must be positive") }
+        if let c = clipGradientNorm, !(c > 0 && c.isFinite) { throw ValidationError("--clip-gradient-norm must be a positive number") }
         guard TrainingJob.Limits.threads.contains(threads ?? 1) else { throw ValidationError("--threads must be in 1...256, got \(threads ?? 0)") }
         guard ["f32", "f16"].contains(weights) else { throw ValidationError("--weights must be f32 or f16") }
         if let noise {
@@ -281,6 +286,7 @@ struct Train: ParsableCommand {
         settings.options.validationSplit = validationSplit
         settings.options.learningRate = learningRate
         settings.options.finalLearningRate = finalLearningRate
+        settings.options.gradientClipNorm = clipGradientNorm
         settings.options.seed = seed
         settings.options.inputNoise = try noise.map { try InputNoise(parsing: $0) }
         settings.limit = limit == 0 ? nil : limit

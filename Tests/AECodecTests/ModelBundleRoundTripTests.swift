@@ -168,4 +168,52 @@ final class ModelBundleRoundTripTests: XCTestCase {
         let bundle = ModelBundle(model: ReferenceModel.build(latentDim: 4, seed: 1), metadata: metadata)
         XCTAssertEqual(try bundle.encoded(weights: .f16), try bundle.encoded(weights: .f16))
     }
+
+    // MARK: Format 1.7: gradient clipping
+
+    static let clippingMetadataURL = TestFixtures.url("bundles").appendingPathComponent("clipping-metadata-v1.7.json")
+
+    /// Fixed metadata of a rate-distortion run that clipped its gradients (the 1.7 key).
+    static func clippingMetadata() throws -> BundleMetadata {
+        let model = ReferenceModel.build(latentDim: 2, seed: 1)
+        var options = TrainingOptions()
+        options.epochs = 1
+        options.gradientClipNorm = 1
+        var m = BundleMetadata(describing: model, tool: .init(name: "golden-generator", version: "0.1.0"))
+        m.createdAt = "2026-01-01T00:00:00Z"
+        m.training = .init(options: options, loss: RateDistortionLoss(lambda: 0.013))
+        return m
+    }
+
+    /// Regenerates the golden metadata (AE_REGENERATE_GOLDEN=1 only; never to make a change pass).
+    func testRegenerateClippingMetadata() throws {
+        guard ProcessInfo.processInfo.environment["AE_REGENERATE_GOLDEN"] == "1" else {
+            throw XCTSkip("set AE_REGENERATE_GOLDEN=1 to regenerate Fixtures/bundles/clipping-metadata-v1.7.json")
+        }
+        try Data(try Self.clippingMetadata().jsonBytes() + [10]).write(to: Self.clippingMetadataURL)
+    }
+
+    /// The committed 1.7 metadata reads with its key, today's writer gives the same bytes,
+    /// a bundle with it is written as 1.7 and one without stays at its lower version.
+    func testGradientClippingIsRecordedAsVersion17() throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.clippingMetadataURL))
+        let m = try BundleMetadata.decode(bytes, path: "golden")
+        XCTAssertEqual(m.training?.gradientClipNorm, 1)
+        XCTAssertEqual(m.training?.options.gradientClipNorm, 1)
+        XCTAssertTrue(m.usesVersion17Keys)
+        XCTAssertEqual(try Self.clippingMetadata().jsonBytes() + [10], bytes, "the writer's JSON changed")
+        XCTAssertTrue(String(decoding: bytes, as: UTF8.self).contains("\"gradientClipNorm\" : 1"))
+
+        let folder = try BundleTesting.temporaryFolder(self)
+        let model = ReferenceModel.build(latentDim: 2, seed: 1)
+        for (clip, version) in [(1.0 as Double?, "1.7"), (nil, "1.0")] {
+            var metadata = try Self.clippingMetadata()
+            metadata.training?.gradientClipNorm = clip
+            let path = folder.appendingPathComponent("m\(version).aemodel").path
+            _ = try ModelBundle(model: model, metadata: metadata).write(to: path)
+            let written = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            XCTAssertEqual(try BundleContainer.parseHeader(written, fileSize: written.count, path: path).version, version)
+            XCTAssertEqual(try ModelBundle.read(path: path).metadata.training?.gradientClipNorm, clip)
+        }
+    }
 }

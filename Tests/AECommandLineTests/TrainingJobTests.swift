@@ -173,6 +173,23 @@ final class TrainingJobTests: XCTestCase {
         other.resume = true
         other.options.batchSize = 16
         assertRefused(other, containing: "--batch-size")
+        other = s
+        other.resume = true
+        other.options.gradientClipNorm = 1
+        assertRefused(other, containing: "--clip-gradient-norm")
+    }
+
+    /// --clip-gradient-norm: recorded in the checkpoint and the bundle (format 1.7), and resumed.
+    func testGradientClippingIsRecordedAndResumed() throws {
+        var s = settings()
+        s.options.gradientClipNorm = 0.5
+        XCTAssertThrowsError(try run(s, stopAfterBatches: 4))
+        XCTAssertEqual(try ModelBundle.read(path: s.output + ".checkpoint").metadata.training?.gradientClipNorm, 0.5)
+        s.resume = true
+        _ = try run(s)
+        let bundle = try ModelBundle.read(path: s.output)
+        XCTAssertEqual(bundle.metadata.training?.gradientClipNorm, 0.5)
+        XCTAssertEqual(bundle.metadata.training?.options.gradientClipNorm, 0.5)
     }
 
     /// --distortion mean-psnr: recorded in the bundle (format 1.5), resumed exactly, and a

@@ -204,4 +204,44 @@ final class TrainerPartsTests: XCTestCase {
         XCTAssertEqual(aux.grad.data, [0, 0, 0], "cleared before each step")
         XCTAssertEqual(aux.value.data, [1, 2, 3], "no gradient reached it")
     }
+
+    /// clip_grad_norm_: a global L2 norm over the gradients above the bound scales them all by
+    /// bound / (norm + 1e-6); at or below it nothing changes.
+    func testGradientClippingScalesTheGlobalNormDown() {
+        let a = Parameter(name: "a", value: Tensor(zeros: [2])), b = Parameter(name: "b", value: Tensor(zeros: [1]))
+        a.grad = Tensor(shape: [2], data: [3, 0])
+        b.grad = Tensor(shape: [1], data: [-4])
+        XCTAssertEqual(Trainer.clipGradients([a, b], maxNorm: 1), 5, accuracy: 1e-12)
+        let s = Float(1 / (5 + 1e-6))
+        XCTAssertEqual(a.grad.data, [3 * s, 0])
+        XCTAssertEqual(b.grad.data, [-4 * s])
+        a.grad = Tensor(shape: [2], data: [0.3, 0])
+        b.grad = Tensor(shape: [1], data: [-0.4])
+        XCTAssertEqual(Trainer.clipGradients([a, b], maxNorm: 1), 0.5, accuracy: 1e-7)
+        XCTAssertEqual(a.grad.data + b.grad.data, [0.3, 0, -0.4], "under the bound: unchanged")
+    }
+
+    /// With clipping the model group's gradients are clipped before Adam steps (the run
+    /// differs from an unclipped one and repeats exactly); the auxiliary group is not.
+    func testTrainingWithClippingIsDeterministicAndClipsTheModelGroup() throws {
+        func run(_ clip: Double?) throws -> [Tensor] {
+            let data = syntheticImages(32, seed: 8)
+            let model = ReferenceModel.build(latentDim: 4, seed: 5)
+            var o = options(epochs: 1)
+            o.gradientClipNorm = clip
+            try Trainer(model: model, options: o).fit(data)
+            return model.parameters.map(\.value)
+        }
+        let clipped = try run(1e-4)
+        XCTAssertEqual(clipped, try run(1e-4))
+        XCTAssertNotEqual(clipped, try run(nil))
+        // The gradient left for Adam has the bound's norm.
+        let model = ReferenceModel.build(latentDim: 4, seed: 5)
+        var o = options(epochs: 1)
+        o.gradientClipNorm = 1e-4
+        let trainer = Trainer(model: model, options: o)
+        trainer.gradients(syntheticImages(8, seed: 9).batch(0 ..< 8))
+        XCTAssertGreaterThan(Trainer.clipGradients(model.parameters, maxNorm: 1e-4), 1e-4)
+        XCTAssertEqual(Trainer.clipGradients(model.parameters, maxNorm: 1e-4), 1e-4, accuracy: 1e-8)
+    }
 }

@@ -69,6 +69,7 @@ extension BundleMetadata.TrainingProvenance {
         distortion = (loss as? RateDistortionLoss).flatMap { $0.distortion == .mse ? nil : $0.distortion.rawValue }
         inputNoise = options.inputNoise?.description
         beta = (loss as? VariationalLoss)?.beta
+        gradientClipNorm = options.gradientClipNorm
     }
 
     /// The loss this run minimised: rate-distortion with `lambda` (and `distortion`),
@@ -94,6 +95,7 @@ extension BundleMetadata.TrainingProvenance {
         // A noise this build cannot parse (a later writer's) is dropped here; a resume
         // then sees the difference and refuses.
         o.inputNoise = inputNoise.flatMap { try? InputNoise(parsing: $0) }
+        o.gradientClipNorm = gradientClipNorm
         return o
     }
 }

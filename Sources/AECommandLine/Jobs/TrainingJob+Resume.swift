@@ -48,6 +48,10 @@ extension TrainingJob {
         if t.inputNoise != o.inputNoise?.description {
             throw differs("--noise", t.inputNoise ?? "none", o.inputNoise?.description ?? "none")
         }
+        if t.gradientClipNorm != o.gradientClipNorm {
+            throw differs("--clip-gradient-norm", t.gradientClipNorm.map { "\($0)" } ?? "none",
+                          o.gradientClipNorm.map { "\($0)" } ?? "none")
+        }
         if t.optimizer.finalLearningRate != o.finalLearningRate {
             throw differs("--final-learning-rate", "\(t.optimizer.finalLearningRate.map { "\($0)" } ?? "none")",
                           "\(o.finalLearningRate.map { "\($0)" } ?? "none")")

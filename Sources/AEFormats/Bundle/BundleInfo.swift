@@ -112,6 +112,7 @@ public struct BundleInfo {
             if let noise = t.inputNoise { out.append("  denoising: inputs corrupted by \(noise)") }
             let o = t.optimizer
             out.append("  optimizer: \(o.name), learning rate \(o.learningRate), beta1 \(o.beta1), beta2 \(o.beta2), epsilon \(o.epsilon)")
+            if let c = t.gradientClipNorm { out.append("  gradient clipping: global L2 norm at most \(number(c))") }
             var seeds = "  seed: \(t.seed)"
             if let s = t.initSeed { seeds += ", initial weights seed \(s)" }
             if let th = t.threads { seeds += ", threads \(th)" }

@@ -283,6 +283,9 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public var inputNoise: String?
         /// Format 1.6: a variational model's loss, MSE + beta * KL / (values per image).
         public var beta: Double?
+        /// Format 1.7: each step's gradient of the model's weights was scaled down to this
+        /// global L2 norm when larger (aetrain --clip-gradient-norm); absent: no clipping.
+        public var gradientClipNorm: Double?
 
         public init(dataSource: DataSourceInfo? = nil, epochs: Int, batchSize: Int, validationSplit: Double,
                     optimizer: OptimizerInfo, seed: UInt64, initSeed: UInt64? = nil, threads: Int? = nil,
@@ -391,6 +394,9 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             self.version = version
         }
     }
+
+    /// Whether the metadata holds a key added in format 1.7 (gradient clipping).
+    public var usesVersion17Keys: Bool { training?.gradientClipNorm != nil }
 
     /// Whether the metadata holds a key added in format 1.6 (denoising, variational
     /// and conditional training).

@@ -18,6 +18,12 @@ public struct TrainingOptions: Sendable {
     /// batch and epoch, while the target stays the clean image; validation measures
     /// noisy inputs (a fixed draw) against clean targets. Nil: plain reconstruction.
     public var inputNoise: InputNoise? = nil
+    /// With a value, each step scales the gradients of the groups that follow the learning-rate
+    /// schedule (the model's weights, not the quantiles' auxiliary group) down to this global
+    /// L2 norm when theirs is larger, as PyTorch's `clip_grad_norm_` and CompressAI's training
+    /// example (1.0) do: a batch with a huge gradient cannot throw GDN's parameters out of
+    /// range. Nil: no clipping.
+    public var gradientClipNorm: Double? = nil
 
     public init() {}
 }
@@ -245,8 +251,33 @@ public final class Trainer {
     @discardableResult
     public func trainStep(_ images: Tensor, noiseSeed: UInt64 = 0) -> StepResult {
         let result = gradients(images, noiseSeed: noiseSeed)
+        if let maxNorm = options.gradientClipNorm {
+            for group in parameterGroups where group.followsSchedule {
+                Self.clipGradients(group.parameters, maxNorm: maxNorm)
+            }
+        }
         for group in parameterGroups { group.optimizer.update() }
         return result
+    }
+
+    /// Scales the gradients of `parameters` by maxNorm / (norm + 1e-6) when their global L2
+    /// norm (summed in Double, in order) is over `maxNorm`, as PyTorch's `clip_grad_norm_`.
+    /// Returns the norm before clipping.
+    @discardableResult
+    public static func clipGradients(_ parameters: [Parameter], maxNorm: Double) -> Double {
+        var sum = 0.0
+        for p in parameters {
+            for g in p.grad.data { sum += Double(g) * Double(g) }
+        }
+        let norm = sum.squareRoot()
+        let scale = maxNorm / (norm + 1e-6)
+        if scale < 1 {
+            let s = Float(scale)
+            for p in parameters {
+                for i in 0 ..< p.grad.count { p.grad.data[i] *= s }
+            }
+        }
+        return norm
     }
 
     /// The seed of a batch's input corruption (`options.inputNoise`), derived from its
