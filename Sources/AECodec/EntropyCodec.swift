@@ -132,7 +132,7 @@ public final class EntropyCodec {
     /// lambda (trained without `--lambda`).
     public func refineLatents(steps: Int) throws {
         guard steps > 0 else { refinement = nil; return }
-        guard case let .whole(banded) = network, banded.model.prior != nil else {
+        guard case .whole = network, let bundle = refinementBundle else {
             throw CodecError.incompatible(path: modelName, reason: "latent refinement needs a whole-image model with a prior")
         }
         guard let lambda, lambda > 0 else {
@@ -140,10 +140,11 @@ public final class EntropyCodec {
         }
         // Its own single-threaded model: the backward pass's sums (GDN's) are split by pixel
         // counts, which would make the result depend on the thread count.
-        guard let bundle = refinementBundle else { return }
         let model = try bundle.makeModel(parallelism: Parallelism(threads: 1, rowAligned: true))
-        guard let modelPrior = model.prior else { return }
-        refinement = LatentRefinement(model: model, prior: modelPrior, lambda: lambda, steps: steps)
+        guard let prior = model.prior else {
+            throw CodecError.incompatible(path: modelName, reason: "latent refinement needs a whole-image model with a prior")
+        }
+        refinement = LatentRefinement(model: model, prior: prior, lambda: lambda, steps: steps)
     }
 
     /// The costs (lambda * 255^2 * MSE + bits per pixel, one per step, the first the plain

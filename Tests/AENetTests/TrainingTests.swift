@@ -221,9 +221,10 @@ final class TrainerPartsTests: XCTestCase {
         XCTAssertEqual(a.grad.data + b.grad.data, [0.3, 0, -0.4], "under the bound: unchanged")
     }
 
-    /// With clipping the model group's gradients are clipped before Adam steps (the run
-    /// differs from an unclipped one and repeats exactly); the auxiliary group is not.
-    func testTrainingWithClippingIsDeterministicAndClipsTheModelGroup() throws {
+    /// With clipping the model group's gradients are clipped before Adam steps: the run
+    /// differs from an unclipped one and repeats exactly, and this model's real gradients
+    /// are over the bound (so the clipping did act).
+    func testTrainingWithClippingIsDeterministicAndChangesTheRun() throws {
         func run(_ clip: Double?) throws -> [Tensor] {
             let data = syntheticImages(32, seed: 8)
             let model = ReferenceModel.build(latentDim: 4, seed: 5)
@@ -235,7 +236,7 @@ final class TrainerPartsTests: XCTestCase {
         let clipped = try run(1e-4)
         XCTAssertEqual(clipped, try run(1e-4))
         XCTAssertNotEqual(clipped, try run(nil))
-        // The gradient left for Adam has the bound's norm.
+        // A batch's gradient is over the bound, and clipping leaves the bound's norm.
         let model = ReferenceModel.build(latentDim: 4, seed: 5)
         var o = options(epochs: 1)
         o.gradientClipNorm = 1e-4
