@@ -11,7 +11,7 @@ import Foundation
 struct AETrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aetrain",
-        abstract: "Train the SVHN convolutional autoencoder used by aeenc/aedec, and report on trained models.",
+        abstract: "Train the autoencoders used by aeenc/aedec (the SVHN tile models and the photo codec), and report on trained models.",
         discussion: """
             `aetrain DATA... -o MODEL.aemodel` trains (the `train` subcommand is the default); \
             `aetrain report` writes an HTML report on one or more model bundles; `aetrain probe` \
@@ -29,7 +29,7 @@ struct AETrain: ParsableCommand {
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the SVHN convolutional autoencoder used by aeenc/aedec and write a model bundle.",
+        abstract: "Train an autoencoder for aeenc/aedec (--family: the SVHN tile model or the photo codec) and write a model bundle.",
         usage: """
             aetrain DATA... -o MODEL.aemodel [options]
             aetrain --quantize-from MODEL.aemodel DATA... -o OUT.aemodel [--limit N] [--shuffle]
@@ -37,11 +37,19 @@ struct Train: ParsableCommand {
             aetrain --summary [--latent-dim N] [--variational] [--conditional]
             """,
         discussion: """
-            The model: encoder Conv2D(32)-MaxPool-Conv2D(64)-MaxPool-Conv2D(128)-MaxPool-Flatten-Dense(latent), \
+            The reference family (the default, --family reference-svhn) codes 32x32 tiles: \
+            encoder Conv2D(32)-MaxPool-Conv2D(64)-MaxPool-Conv2D(128)-MaxPool-Flatten-Dense(latent), \
             decoder Dense(2048)-Reshape(4,4,128)-Conv2DTranspose(128)-UpSample-Conv2DTranspose(64)-UpSample-\
             Conv2DTranspose(32)-UpSample-Conv2D(3, sigmoid); 3x3 kernels, 'same' padding, ReLU, MSE loss, Adam. \
             Labels are used only with --conditional. The defaults are the seed's recipe: 20,000 images, 20 epochs, batch 128, \
             10% validation split, learning rate 1e-3.
+
+            The photo codec (--family conv-factorized, with --lambda) is fully convolutional and \
+            codes whole images: analysis 4 x [5x5 stride-2 convolution, GDN] with --channels N \
+            (--latent-channels M in the last), synthesis the mirror with transposed convolutions \
+            and inverse GDN, a factorized prior on the rounded latent; it trains on crops \
+            (PNG sources with size=) for lambda * 255^2 * MSE + bits per pixel. The README's \
+            "Rate-distortion training" has the commands the built-in photo levels were trained with.
 
             \(DataSource.syntaxHelp)
 
