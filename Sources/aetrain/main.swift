@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
         usage: """
             aetrain DATA... -o MODEL.aemodel [options]
             aetrain --quantize-from MODEL.aemodel DATA... -o OUT.aemodel [--limit N] [--shuffle]
-            aetrain --stamp-quality MODEL.aemodel --quality-set SET --quality-level N [--kodak-bpp X --kodak-psnr DB] -o OUT.aemodel
+            aetrain --stamp-quality MODEL.aemodel --quality-set SET --quality-level N [--kodak-bpp X --kodak-psnr DB] [--weights f16] -o OUT.aemodel
             aetrain --summary [--latent-dim N] [--variational] [--conditional]
             """,
         discussion: """
@@ -60,7 +60,8 @@ struct Train: ParsableCommand {
             folders. --stamp-quality MODEL writes an existing bundle to -o with that record (and \
             with --kodak-bpp and --kodak-psnr, the level's measured mean bits per pixel and PSNR \
             on the 24 Kodak photos, which `aeinfo --models` lists); the weights and so the \
-            fingerprint stay the same, and latent files made with MODEL decode with the new bundle.
+            fingerprint stay the same, and latent files made with MODEL decode with the new bundle \
+            (unless --weights f16 converts a float32 bundle's weights: half the size, a new fingerprint).
 
             A checkpoint MODEL.aemodel.checkpoint is written after every epoch and removed when the \
             bundle is written; per-epoch losses go to MODEL.history.csv. Ctrl-C stops between two \
@@ -179,8 +180,8 @@ struct Train: ParsableCommand {
     @Option(help: "Held-out test data, evaluated once at the end (MSE and PSNR go into the bundle).")
     var test: String?
 
-    @Option(help: "Weight storage in the bundle: f32, or f16 (half the size).")
-    var weights = "f32"
+    @Option(help: "Weight storage in the bundle: f32, or f16 (half the size). Default: f32 for a trained bundle; with --stamp-quality and --quantize-from, the source's (f16 there converts it, and the fingerprint changes).")
+    var weights: String?
 
     @Flag(help: "Continue an interrupted run from MODEL.aemodel.checkpoint (same command line).")
     var resume = false
@@ -242,7 +243,7 @@ struct Train: ParsableCommand {
         if let f = finalLearningRate, !(f > 0 && f.isFinite) { throw ValidationError("--final-learning-rate must be positive") }
         if let c = clipGradientNorm, !(c > 0 && c.isFinite) { throw ValidationError("--clip-gradient-norm must be a positive number") }
         guard TrainingJob.Limits.threads.contains(threads ?? 1) else { throw ValidationError("--threads must be in 1...256, got \(threads ?? 0)") }
-        guard ["f32", "f16"].contains(weights) else { throw ValidationError("--weights must be f32 or f16") }
+        if let weights, !["f32", "f16"].contains(weights) { throw ValidationError("--weights must be f32 or f16") }
         if let noise {
             do { _ = try InputNoise(parsing: noise) } catch { throw ValidationError("--noise \(error)") }
         }
@@ -302,7 +303,7 @@ struct Train: ParsableCommand {
         settings.initSeed = seed
         settings.threads = threads ?? Parallelism.availableCores
         settings.test = test
-        settings.weights = weights == "f16" ? .f16 : .f32
+        settings.weights = weights.map { $0 == "f16" ? .f16 : .f32 }
         settings.resume = resume
         settings.force = force
         settings.quantizeFrom = quantizeFrom

@@ -89,6 +89,38 @@ final class ModelBundleRoundTripTests: XCTestCase {
         XCTAssertEqual(try read.write(to: again, weights: .f16), f16)
     }
 
+    /// A coded model's entropy tables hold integers up to 65,536, beyond float16: with
+    /// float16 weights they stay float32 (so the bundle can be written at all, and codes
+    /// exactly the same symbols), while the network's weights are float16.
+    func testFloat16CodedBundleKeepsItsEntropyTablesInFloat32() throws {
+        let folder = try BundleTesting.temporaryFolder(self)
+        let bundle = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
+        XCTAssertEqual(bundle.weightType, .f32)
+        let path = folder.appendingPathComponent("half.aemodel").path
+        let fingerprint = try bundle.write(to: path, weights: .f16)
+        XCTAssertNotEqual(fingerprint, bundle.fingerprint)
+        let half = try ModelBundle.read(path: path)
+        XCTAssertEqual(half.weightType, .f16)
+        XCTAssertEqual(half.fingerprint, fingerprint)
+        var tables = 0
+        for t in half.tensors where t.isWeight {
+            if t.name.hasPrefix(BundleTensor.entropyTablePrefix) {
+                tables += 1
+                XCTAssertEqual(t.elementType, .f32, t.name)
+                XCTAssertEqual(t.values, bundle[t.name]?.values, "\(t.name) exactly as it was")
+            } else {
+                XCTAssertEqual(t.elementType, .f16, t.name)
+            }
+        }
+        XCTAssertEqual(tables, 4)
+        XCTAssertEqual(try EntropyTables(bundle: half), try EntropyTables(bundle: bundle))
+        // It codes: a round trip through the float16 model gives the image's size back.
+        let codec = try EntropyCodec(bundle: half)
+        let image = EntropyCodecTesting.image(width: 40, height: 24, channels: 3)
+        let decoded = try codec.decode(CodedLatentFile.decode(try codec.encode(image).encoded()))
+        XCTAssertEqual([decoded.width, decoded.height], [40, 24])
+    }
+
     func testFingerprintDependsOnTheWeightsOnly() {
         let a = ModelBundle(model: ReferenceModel.build(latentDim: 4, seed: 1))
         var b = ModelBundle(model: ReferenceModel.build(latentDim: 4, seed: 1))

@@ -122,6 +122,24 @@ final class TrainingJobTests: XCTestCase {
         checkpoint.output = folder + "/c.aemodel"
         XCTAssertEqual(try ModelBundle.read(path: checkpoint.stampQuality!).metadata.quality, s.quality, "checkpoints carry it too")
         XCTAssertThrowsError(try TrainingJob(settings: checkpoint).stamp()) { XCTAssertTrue("\($0)".contains("checkpoint"), "\($0)") }
+        // --weights f16 converts while stamping: float16 storage, a new fingerprint, the same
+        // weights to float16's precision, the record and the rest of the metadata kept.
+        var half = stamp
+        half.output = folder + "/half.aemodel"
+        half.weights = .f16
+        let halved = try TrainingJob(settings: half).stamp()
+        XCTAssertNotEqual(halved.fingerprint, result.fingerprint)
+        let halfBundle = try ModelBundle.read(path: half.output)
+        XCTAssertEqual(halfBundle.weightType, .f16)
+        XCTAssertEqual(halfBundle.metadata.quality, stamp.quality)
+        XCTAssertEqual(halfBundle.tensors.count, bundle.tensors.count)
+        for (a, b) in zip(halfBundle.tensors, bundle.tensors) {
+            XCTAssertEqual(a.name, b.name)
+            XCTAssertEqual(a.shape, b.shape)
+            for (x, y) in zip(a.values, b.values) where abs(x - y) > abs(y) / 1024 + 1e-7 {
+                XCTFail("\(a.name): \(x) is not \(y) to float16's precision"); break
+            }
+        }
     }
 
     func testResumeGivesTheSameModelAsAnUninterruptedRun() throws {

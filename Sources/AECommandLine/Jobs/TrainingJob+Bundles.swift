@@ -42,7 +42,7 @@ extension TrainingJob {
         let table = LatentQuantization.measure(model: model, images: train.images)
         var quantized = bundle.withQuantization(table)
         if let quality = settings.quality { quantized.metadata.quality = quality }
-        let fingerprint = try quantized.write(to: out, weights: bundle.weightType, force: settings.force)
+        let fingerprint = try quantized.write(to: out, weights: settings.weights ?? bundle.weightType, force: settings.force)
         return (out, fingerprint, table)
     }
 
@@ -50,7 +50,9 @@ extension TrainingJob {
     /// `settings.output` with `settings.quality` as its metadata's `quality` (replacing any),
     /// everything else as it was: the metadata keeps its provenance and time, the weights
     /// their storage, and so the fingerprint (which covers the weights only) is unchanged
-    /// and every latent file made with the bundle still decodes with the new one.
+    /// and every latent file made with the bundle still decodes with the new one. With
+    /// `settings.weights` set to another storage (float16 for a shipped level at half the
+    /// size) the weights are converted, and the fingerprint is the converted bundle's.
     /// Returns the output path and the fingerprint.
     public func stamp() throws -> (path: String, fingerprint: String) {
         guard let source = settings.stampQuality else { throw ToolError(path: "--stamp-quality", reason: "no model given") }
@@ -68,9 +70,10 @@ extension TrainingJob {
             throw ToolError(path: source, reason: "is a training checkpoint, not a finished model bundle")
         }
         let before = bundle.fingerprint
+        let storage = settings.weights ?? bundle.weightType
         bundle.metadata.quality = quality
-        let fingerprint = try bundle.write(to: out, weights: bundle.weightType, force: settings.force)
-        precondition(fingerprint == before, "the fingerprint covers the weights only")
+        let fingerprint = try bundle.write(to: out, weights: storage, force: settings.force)
+        precondition(storage != bundle.weightType || fingerprint == before, "the fingerprint covers the weights only")
         return (out, fingerprint)
     }
 }

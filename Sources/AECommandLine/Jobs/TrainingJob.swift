@@ -51,7 +51,9 @@ public struct TrainingJob {
         public var threads = Parallelism.availableCores
         /// Held-out test data evaluated at the end.
         public var test: String?
-        public var weights: BundleElementType = .f32
+        /// How the written bundle stores its weights; nil: float32 for a trained bundle, the
+        /// source's storage for `--stamp-quality` and `--quantize-from`.
+        public var weights: BundleElementType?
         public var resume = false
         public var force = false
         /// Instead of training: read this bundle, measure its latent quantisation table on
@@ -387,7 +389,7 @@ public struct TrainingJob {
             // (A conditional model is no codec: a picture does not carry its class.)
             bundle = bundle.withQuantization(LatentQuantization.measure(model: trainer.model, images: train.images))
         }
-        let fingerprint = try bundle.write(to: settings.output, weights: settings.weights, force: settings.force || settings.resume)
+        let fingerprint = try bundle.write(to: settings.output, weights: settings.weights ?? .f32, force: settings.force || settings.resume)
         try writeHistory(trainer.history)
         try? FileManager.default.removeItem(atPath: checkpointPath)
         return Result(bundlePath: settings.output, fingerprint: fingerprint, history: trainer.history,

@@ -21,6 +21,11 @@ public struct BundleTensor: Equatable, Sendable {
     /// since format 1.2): float32, not a weight, not part of the fingerprint.
     public static let quantizationPrefix = "quantization/"
 
+    /// Prefix of the entropy tables (format 1.4, `EntropyTables`): weights for the
+    /// fingerprint, but integers up to 65,536 that float16 cannot hold, so float32 in
+    /// every bundle.
+    public static let entropyTablePrefix = "entropy/"
+
     /// Whether this is a model weight (not optimizer state nor the quantisation table):
     /// it counts for the fingerprint.
     public var isWeight: Bool { Self.isWeight(name: name) }
@@ -29,6 +34,10 @@ public struct BundleTensor: Equatable, Sendable {
     public static func isWeight(name: String) -> Bool {
         !name.hasPrefix(optimizerPrefix) && !name.hasPrefix(quantizationPrefix)
     }
+
+    /// Whether the tensor is stored as the bundle's weights are (`--weights`): every
+    /// weight but the entropy tables, which stay float32.
+    public var followsWeightStorage: Bool { isWeight && !name.hasPrefix(Self.entropyTablePrefix) }
 
     /// This tensor stored as `type` (float16 rounds to nearest, ties to even).
     public func stored(as type: BundleElementType) -> BundleTensor {

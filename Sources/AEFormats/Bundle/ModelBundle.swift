@@ -26,7 +26,7 @@ public struct ModelBundle {
 
     /// The element type of the weights (float32 unless every weight is float16).
     public var weightType: BundleElementType {
-        let w = weightTensors
+        let w = tensors.filter(\.followsWeightStorage)
         return !w.isEmpty && w.allSatisfy { $0.elementType == .f16 } ? .f16 : .f32
     }
 
@@ -68,7 +68,7 @@ public struct ModelBundle {
     /// The tensors as `write(weights:)` stores them: weights as `weights`, optimizer
     /// state and the quantisation table always float32.
     func storedTensors(weights: BundleElementType) -> [BundleTensor] {
-        tensors.map { $0.stored(as: $0.isWeight ? weights : .f32) }
+        tensors.map { $0.stored(as: $0.followsWeightStorage ? weights : .f32) }
     }
 
     // MARK: - Encoding
@@ -87,7 +87,7 @@ public struct ModelBundle {
                 throw BundleError.invalidRequest(path: displayPath, reason:
                     "a checkpoint keeps float32 weights so training resumes exactly; write it with float32 weights")
             }
-            for t in weightTensors {
+            for t in tensors where t.followsWeightStorage {
                 if let v = t.values.first(where: { $0.isFinite && abs($0) > Float(Float16.greatestFiniteMagnitude) }) {
                     throw BundleError.invalidRequest(path: displayPath, reason:
                         "tensor \(t.name) holds \(v), outside the float16 range; store the weights as float32")
