@@ -170,7 +170,8 @@ public struct CodecJob {
         public var unmeasured: Int = 0
         /// Entries of input folders that are not inputs (each named on standard error).
         public var skipped: Int = 0
-        /// End-of-run notes: metadata left out (`MetadataTally`), one line each.
+        /// End-of-run notes: metadata left out (`MetadataTally`), photos coded with the
+        /// default tile model (`DefaultModelNote`), one line each.
         public var notes: [String] = []
         public var total: Int
         public var interrupted: Bool
@@ -263,8 +264,10 @@ public struct CodecJob {
         let failed = refused.count + invalid + state.failures
         let interrupted = shouldStop() && results.count + failed + kept < total
         if settings.stats && !settings.json && results.count > 1 { statsLine(CodecMetrics.totalLine(results)) }
+        let notes = tally.notes(settings.metadata)
+            + [DefaultModelNote.text(direction: settings.direction, model: settings.model, results: results)].compactMap { $0 }
         return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, skipped: skipped.count,
-                       notes: tally.notes(settings.metadata), total: total, interrupted: interrupted,
+                       notes: notes, total: total, interrupted: interrupted,
                        seconds: Date().timeIntervalSince(start))
     }
 

@@ -1,0 +1,23 @@
+import AEFormats
+
+/// The end-of-run note for photos encoded with the default model: the default
+/// (`EmbeddedModels.defaultName`, svhn-64) codes 32x32 digit tiles, which on a photograph
+/// gives blocky, blurred pictures; when the photo codec's levels are built in, the note
+/// points to them. Only when no `--model` was given, so an explicit choice stays quiet.
+enum DefaultModelNote {
+    /// Images with both sides at least this long count as photos.
+    static let photoSide = 128
+
+    /// The note, or nil (decoding, a model given, no photo among `results`, or no photo
+    /// levels built in).
+    static func text(direction: CodecJob.Direction, model: String?, results: [CodecJob.FileResult],
+                     builtInModels: [String] = EmbeddedModels.names) -> String? {
+        guard direction == .encode, model == nil,
+              builtInModels.contains("photo-1"),
+              let photo = results.first(where: { min($0.width, $0.height) >= photoSide }) else { return nil }
+        let count = results.filter { min($0.width, $0.height) >= photoSide }.count
+        let which = count == 1 ? photo.task.input.displayName : "\(count) of the images"
+        return "note: \(which) coded with the default model \(EmbeddedModels.defaultName), which codes 32x32 digit tiles; "
+            + "for photos, --model photo (the photo codec, -q 1-6) gives far better pictures at the same size"
+    }
+}
