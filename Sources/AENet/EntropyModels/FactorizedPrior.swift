@@ -150,7 +150,7 @@ public final class FactorizedPrior {
 
     /// The likelihoods of `values`, kept for `backward`.
     private func evaluate(values: Tensor) -> FactorizedPriorOutput {
-        let network = self.network, widths = self.widths, bound = likelihoodBound, count = values.count
+        let network = self.network, bound = likelihoodBound, count = values.count
         let channels = self.channels, chunk = Self.chunk
         var raw = [Double](repeating: 0, count: count)
         var likelihoods = Tensor(zeros: values.shape)
@@ -159,7 +159,7 @@ public final class FactorizedPrior {
                 likelihoods.data.withUnsafeMutableBufferPointer { lb in
                     let (v, r, l) = (vb.baseAddress!, rb.baseAddress!, lb.baseAddress!)
                     parallelism.forEachRange((count + chunk - 1) / chunk) { chunks, _ in
-                        var trace = CumulativeDensityNetwork.Trace(widths: widths)
+                        var trace = CumulativeDensityNetwork.Trace(layout: network.layout)
                         for i in chunks.lowerBound * chunk ..< min(chunks.upperBound * chunk, count) {
                             let x = Double(v[i]), c = i % channels
                             let lower = network.logit(x - 0.5, channel: c, trace: &trace)
@@ -185,7 +185,7 @@ public final class FactorizedPrior {
         precondition(gradLikelihoods.shape == savedValues.shape,
                      "\(name): likelihood gradient \(gradLikelihoods.shape), forward gave \(savedValues.shape)")
         if let gradValues { precondition(gradValues.shape == savedValues.shape, "\(name): value gradient \(gradValues.shape)") }
-        let network = self.network, widths = self.widths, bound = likelihoodBound, count = savedValues.count
+        let network = self.network, bound = likelihoodBound, count = savedValues.count
         let channels = self.channels, chunk = Self.chunk, chunks = (count + chunk - 1) / chunk
         // One gradient accumulator per chunk, summed in chunk order below.
         var partials = [CumulativeDensityGradients](repeating: CumulativeDensityGradients(like: network), count: chunks)
@@ -197,7 +197,7 @@ public final class FactorizedPrior {
                         partials.withUnsafeMutableBufferPointer { pb in
                             let (v, r, gl, gx, parts) = (vb.baseAddress!, rb.baseAddress!, gb.baseAddress!, xb.baseAddress!, pb.baseAddress!)
                             parallelism.forEachRange(chunks) { range, _ in
-                                var trace = CumulativeDensityNetwork.Trace(widths: widths)
+                                var trace = CumulativeDensityNetwork.Trace(layout: network.layout)
                                 for k in range {
                                     for i in k * chunk ..< min((k + 1) * chunk, count) {
                                         let g = Double(gl[i])
