@@ -216,6 +216,7 @@ struct Train: ParsableCommand {
         }
         if let kodakBpp, !(kodakBpp > 0 && kodakBpp.isFinite) { throw ValidationError("--kodak-bpp must be a positive number") }
         if let kodakPSNR, !(kodakPSNR > 0 && kodakPSNR.isFinite) { throw ValidationError("--kodak-psnr must be a positive number") }
+        if let weights, !["f32", "f16"].contains(weights) { throw ValidationError("--weights must be f32 or f16") }
         if stampQuality != nil {
             guard qualitySet != nil else { throw ValidationError("--stamp-quality needs --quality-set and --quality-level") }
             guard quantizeFrom == nil else { throw ValidationError("--stamp-quality and --quantize-from exclude each other") }
@@ -243,11 +244,13 @@ struct Train: ParsableCommand {
         if let f = finalLearningRate, !(f > 0 && f.isFinite) { throw ValidationError("--final-learning-rate must be positive") }
         if let c = clipGradientNorm, !(c > 0 && c.isFinite) { throw ValidationError("--clip-gradient-norm must be a positive number") }
         guard TrainingJob.Limits.threads.contains(threads ?? 1) else { throw ValidationError("--threads must be in 1...256, got \(threads ?? 0)") }
-        if let weights, !["f32", "f16"].contains(weights) { throw ValidationError("--weights must be f32 or f16") }
         if let noise {
             do { _ = try InputNoise(parsing: noise) } catch { throw ValidationError("--noise \(error)") }
         }
     }
+
+    /// `--weights` as a storage type (nil: not given).
+    var weightStorage: BundleElementType? { weights.map { $0 == "f16" ? .f16 : .f32 } }
 
     func run() throws {
         if summary {
@@ -263,10 +266,12 @@ struct Train: ParsableCommand {
             settings.force = force
             settings.stampQuality = stampQuality
             settings.quality = quality
+            settings.weights = weightStorage
             do {
                 let r = try TrainingJob(settings: settings).stamp()
-                TerminalOutput.standardError(quiet: quiet).line(
-                    "Wrote \(r.path) as \(quality!.label) (fingerprint \(r.fingerprint), unchanged)")
+                let before = try ModelBundle.read(path: stampQuality).fingerprint
+                TerminalOutput.standardError(quiet: quiet).line("Wrote \(r.path) as \(quality!.label) (fingerprint \(r.fingerprint), "
+                    + (r.fingerprint == before ? "unchanged)" : "was \(before): weights converted to \(weights ?? "f32"))"))
             } catch {
                 ToolReporter.report(tool: "aetrain", error: error)
                 throw ExitCode.failure
@@ -303,7 +308,7 @@ struct Train: ParsableCommand {
         settings.initSeed = seed
         settings.threads = threads ?? Parallelism.availableCores
         settings.test = test
-        settings.weights = weights.map { $0 == "f16" ? .f16 : .f32 }
+        settings.weights = weightStorage
         settings.resume = resume
         settings.force = force
         settings.quantizeFrom = quantizeFrom

@@ -248,6 +248,15 @@ final class QualityLevelToolTests: XCTestCase {
         XCTAssertEqual(stamped.fingerprint, Self.levels[1].fingerprint)
         XCTAssertEqual(stamped.metadata.quality, BundleMetadata.QualityInfo(set: "tiny", level: 2, kodakBitsPerPixel: 0.25, kodakPSNR: 30.5))
         XCTAssertTrue(r.stderr.contains("as level 2 of tiny (fingerprint \(stamped.fingerprint), unchanged)"), r.stderr)
+        // --weights f16 converts while stamping: half the size, a new fingerprint, said so.
+        try FileManager.default.createDirectory(atPath: dir + "/half", withIntermediateDirectories: true)
+        r = try run("aetrain", ["--stamp-quality", "models/tiny-2.aemodel", "--quality-set", "tiny", "--quality-level", "2",
+                                "--weights", "f16", "-o", "half/tiny-2.aemodel"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let half = try ModelBundle.read(path: dir + "/half/tiny-2.aemodel")
+        XCTAssertEqual(half.weightType, .f16)
+        XCTAssertNotEqual(half.fingerprint, Self.levels[1].fingerprint)
+        XCTAssertTrue(r.stderr.contains("(fingerprint \(half.fingerprint), was \(Self.levels[1].fingerprint): weights converted to f16)"), r.stderr)
         // Another set's level 1, from the stamped bundle.
         r = try run("aetrain", ["--stamp-quality", "models/tiny-1.aemodel", "--quality-set", "other", "--quality-level", "1",
                                 "-o", "more/other-1.aemodel"], in: dir)
@@ -280,6 +289,7 @@ final class QualityLevelToolTests: XCTestCase {
         for arguments in [["--stamp-quality", "models/tiny-1.aemodel", "-o", "s.aemodel"],
                           ["--stamp-quality", "models/tiny-1.aemodel", "--quality-set", "Tiny", "--quality-level", "1", "-o", "s.aemodel"],
                           ["--stamp-quality", "models/tiny-1.aemodel", "--quality-set", "tiny", "--quality-level", "100", "-o", "s.aemodel"],
+                          ["--stamp-quality", "models/tiny-1.aemodel", "--quality-set", "tiny", "--quality-level", "1", "--weights", "f8", "-o", "s.aemodel"],
                           ["--quality-set", "tiny", "--quality-level", "1", "--kodak-bpp", "1", "x.png", "-o", "s.aemodel"]] {
             r = try run("aetrain", arguments, in: dir)
             XCTAssertEqual(r.status, 64, "\(arguments): \(r.stderr)")
