@@ -1,4 +1,4 @@
-import AEFormats
+@testable import AEFormats
 import AEBase
 import AETestSupport
 import XCTest
@@ -19,6 +19,19 @@ final class PNGImageTests: XCTestCase {
             XCTAssertEqual(header.channels, channels)
             XCTAssertEqual(header.bitDepth, 8)
             XCTAssertEqual(try PNGImage.decode(png), image, "channels \(channels)")
+        }
+    }
+
+    /// Encoding writes once into libpng's worst-case size: incompressible noise (the worst
+    /// case) at sizes from 1x1 to a photo's fits, and the file is no larger than the bound.
+    func testIncompressibleImagesFitTheWorstCaseBuffer() throws {
+        var rng = SystemRandomNumberGenerator()
+        for (w, h, c) in [(1, 1, 1), (1, 1, 4), (3, 2, 2), (257, 3, 3), (300, 200, 3), (64, 700, 4)] {
+            let image = PNGImage(width: w, height: h, channels: c, pixels: (0 ..< w * h * c).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            let png = try image.encoded()
+            XCTAssertLessThanOrEqual(png.count, image.maximumEncodedSize)
+            XCTAssertGreaterThan(png.count, w * h * c, "noise does not compress")
+            XCTAssertEqual(try PNGImage.decode(png), image, "\(w)x\(h)x\(c)")
         }
     }
 

@@ -144,27 +144,35 @@ public struct PNGImage: Equatable, Sendable {
 
     /// The image as PNG file bytes (8-bit samples, default compression). Minimal for
     /// now: no metadata chunks, no compression options.
+    ///
+    /// Written once into a buffer of libpng's worst-case size (`maximumEncodedSize`):
+    /// asking libpng for the size first would compress the image twice.
     public func encoded() throws -> [UInt8] {
         guard bitDepth == 8 else { throw PNGError.encodeFailed("only 8-bit images can be encoded so far") }
         return try Self.withControl { image in
             image.pointee.width = UInt32(width)
             image.pointee.height = UInt32(height)
             image.pointee.format = Self.format(channels: channels)
-            var size = 0
-            let sized = pixels.withUnsafeBytes { raw in
-                png_image_write_to_memory(image, nil, &size, 0, raw.baseAddress, 0, nil)
-            }
-            guard sized != 0, size > 0 else { throw PNGError.encodeFailed(Self.message(image.pointee)) }
-            var output = [UInt8](repeating: 0, count: size)
+            var output = [UInt8](repeating: 0, count: maximumEncodedSize)
+            var size = output.count
             let ok = output.withUnsafeMutableBytes { out in
                 pixels.withUnsafeBytes { raw in
                     png_image_write_to_memory(image, out.baseAddress, &size, 0, raw.baseAddress, 0, nil)
                 }
             }
-            guard ok != 0 else { throw PNGError.encodeFailed(Self.message(image.pointee)) }
+            guard ok != 0, size > 0, size <= output.count else { throw PNGError.encodeFailed(Self.message(image.pointee)) }
             output.removeLast(output.count - size)
             return output
         }
+    }
+
+    /// libpng's PNG_IMAGE_PNG_SIZE_MAX for this image (a macro Swift cannot import): the
+    /// filtered rows (a filter byte each) through zlib's worst case, 12 bytes per IDAT chunk
+    /// of PNG_ZBUF_SIZE (8,192), the signature, IHDR, gAMA, cHRM, IEND and one more IDAT.
+    var maximumEncodedSize: Int {
+        let filtered = height * (width * channels + 1)
+        let zlib = filtered + (filtered + 7) >> 3 + (filtered + 63) >> 6 + 11
+        return 8 + 25 + 16 + 44 + 12 + 12 + 12 * (zlib / 8192) + zlib
     }
 
     // MARK: libpng plumbing
