@@ -126,7 +126,7 @@ public final class ImageCodec {
         let normalization = try Self.normalization(of: bundle, path: path)
         var models = [try bundle.makeModel(threads: 1)]
         let shape = models[0].imageShape
-        guard shape.count == 3, shape[0] == shape[1], shape[2] == 3 else {
+        guard shape.count == 3, shape[0] > 0, shape[0] == shape[1], shape[2] == 3 else {
             throw CodecError.incompatible(path: path, reason: "the model takes \(shape) images, the codec needs square RGB tiles")
         }
         if models[0].conditionClasses != nil {

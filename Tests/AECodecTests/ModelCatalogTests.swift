@@ -63,7 +63,7 @@ final class ModelCatalogTests: XCTestCase {
         guard case .model(_, let name) = try ModelLookup.resolve(a + "/y.aemodel", folders: [a, b]) else { return XCTFail("a file") }
         XCTAssertEqual(name, a + "/y.aemodel")
         guard case .model = try ModelLookup.resolve(EmbeddedModels.defaultName, folders: [a, b]) else { return XCTFail("built-in") }
-        XCTAssertThrowsError(try ModelLookup.resolve("photo", folders: [a, b])) {
+        XCTAssertThrowsError(try ModelLookup.resolve("paintings", folders: [a, b])) {
             let text = "\($0)"
             let listed = ((builtIn + ["other", "tiny"]).sorted()).joined(separator: ", ")
             XCTAssertTrue(text.contains("no built-in model or quality set by that name") && text.contains("quality sets: \(listed)"), text)
