@@ -51,6 +51,13 @@ enum EntropyCodecTesting {
 final class EntropyCodecTests: XCTestCase {
     // MARK: Round trips
 
+    /// The tile codec refuses a whole-image model with an error (it once took its free
+    /// height and width, -1, for a tile size and stopped on a precondition).
+    func testTheTileCodecRefusesAWholeImageModel() throws {
+        let bundle = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
+        XCTAssertThrowsError(try ImageCodec(bundle: bundle)) { XCTAssertTrue("\($0)".contains("square RGB tiles"), "\($0)") }
+    }
+
     func testConvolutionalRoundTripKeepsSizeLayoutAlphaAndTheQuantisedLatent() throws {
         let codec = try EntropyCodecTesting.convCodec()
         XCTAssertTrue(codec.codesWholeImages)

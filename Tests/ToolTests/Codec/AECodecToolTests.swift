@@ -42,6 +42,23 @@ final class AECodecToolTests: XCTestCase {
 
     // MARK: Single files
 
+    /// A photo coded with the default tile model gets a note pointing to the photo codec
+    /// (when its levels are built in); a digit or an explicit model does not.
+    func testAPhotoCodedWithTheDefaultTileModelGetsANote() throws {
+        try XCTSkipUnless(EmbeddedModels.names.contains("photo-1"), "the photo levels are not built in")
+        let dir = try folder()
+        try writePNG(dir + "/photo.png", width: 160, height: 128)
+        try writePNG(dir + "/digit.png", width: 32, height: 32)
+        var r = try run("aeenc", ["photo.png", "digit.png", "-o", "out"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "aeenc: note: photo.png coded with the default model svhn-64, which codes 32x32 digit tiles; "
+            + "for photos, --model photo (the photo codec, -q 1-6) gives far better pictures at the same size\n")
+        r = try run("aeenc", ["photo.png", "-o", "explicit.ael", "--model", "svhn-64"], in: dir)
+        XCTAssertEqual(r.stderr, "")
+        r = try run("aeenc", ["digit.png", "-o", "digit.ael"], in: dir)
+        XCTAssertEqual(r.stderr, "")
+    }
+
     func testEncodeAndDecodeOneFileWithStatsAndReference() throws {
         let dir = try folder()
         try writePNG(dir + "/photo.png", width: 45, height: 30, colorType: 6)

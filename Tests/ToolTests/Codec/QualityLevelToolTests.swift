@@ -211,8 +211,8 @@ final class QualityLevelToolTests: XCTestCase {
         let dir = try folder()
         // (arguments, exit status, what stderr says)
         let cases: [([String], Int32, String)] = [
-            (["--model", "photo", "--model-path", "models"], 1,
-             "aeenc: photo: no such model file, and no built-in model or quality set by that name (built-in: "),
+            (["--model", "paintings", "--model-path", "models"], 1,
+             "aeenc: paintings: no such model file, and no built-in model or quality set by that name (built-in: "),
             (["-q", "4"] + set, 64, "aeenc: -q 4: the quality set tiny has no level 4 (its levels: 1, 2, 3)"),
             (["-q", "1"], 64, "aeenc: -q 1: chooses among the levels of a quality set, and built-in \(EmbeddedModels.defaultName) is a single model"),
             (["--size", "100", "--model", "models/tiny-1.aemodel"], 64, "aeenc: --size 100: chooses among the levels of a quality set, and models/tiny-1.aemodel is a single model"),
@@ -230,7 +230,7 @@ final class QualityLevelToolTests: XCTestCase {
             XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.ael"), "\(arguments)")
         }
         // The unknown set's message names the sets there are.
-        let r = try run("aeenc", ["in.png", "--model", "photo", "--model-path", "models"], in: dir)
+        let r = try run("aeenc", ["in.png", "--model", "paintings", "--model-path", "models"], in: dir)
         let sets = (ModelCatalog(folders: []).qualitySets().map(\.name) + ["tiny"]).sorted().joined(separator: ", ")
         XCTAssertTrue(r.stderr.contains("quality sets: \(sets)"), r.stderr)  // the built-in sets too
         // aedec has no level options.
