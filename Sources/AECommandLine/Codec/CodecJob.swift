@@ -170,9 +170,10 @@ public struct CodecJob {
         public var unmeasured: Int = 0
         /// Entries of input folders that are not inputs (each named on standard error).
         public var skipped: Int = 0
-        /// End-of-run notes: metadata left out (`MetadataTally`), photos coded with the
-        /// default tile model (`DefaultModelNote`), one line each.
+        /// End-of-run notes: metadata left out (`MetadataTally`), one line each.
         public var notes: [String] = []
+        /// End-of-run suggestions (`DefaultModelNote`), one line each: not printed with `--quiet`.
+        public var advice: [String] = []
         public var total: Int
         public var interrupted: Bool
         public var seconds: Double
@@ -264,10 +265,9 @@ public struct CodecJob {
         let failed = refused.count + invalid + state.failures
         let interrupted = shouldStop() && results.count + failed + kept < total
         if settings.stats && !settings.json && results.count > 1 { statsLine(CodecMetrics.totalLine(results)) }
-        let notes = tally.notes(settings.metadata)
-            + [DefaultModelNote.text(direction: settings.direction, model: settings.model, results: results)].compactMap { $0 }
+        let advice = [DefaultModelNote.text(direction: settings.direction, model: settings.model, results: results)].compactMap { $0 }
         return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, skipped: skipped.count,
-                       notes: notes, total: total, interrupted: interrupted,
+                       notes: tally.notes(settings.metadata), advice: advice, total: total, interrupted: interrupted,
                        seconds: Date().timeIntervalSince(start))
     }
 

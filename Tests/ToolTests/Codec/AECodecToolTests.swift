@@ -43,7 +43,7 @@ final class AECodecToolTests: XCTestCase {
     // MARK: Single files
 
     /// A photo coded with the default tile model gets a note pointing to the photo codec
-    /// (when its levels are built in); a digit or an explicit model does not.
+    /// (when its levels are built in); a digit, an explicit model or --quiet does not.
     func testAPhotoCodedWithTheDefaultTileModelGetsANote() throws {
         try XCTSkipUnless(EmbeddedModels.names.contains("photo-1"), "the photo levels are not built in")
         let dir = try folder()
@@ -55,6 +55,9 @@ final class AECodecToolTests: XCTestCase {
             + "for photos, --model photo (the photo codec, -q 1-6) gives far better pictures at the same size\n")
         r = try run("aeenc", ["photo.png", "-o", "explicit.ael", "--model", "svhn-64"], in: dir)
         XCTAssertEqual(r.stderr, "")
+        r = try run("aeenc", ["photo.png", "-o", "quiet.ael", "--quiet"], in: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "", "--quiet leaves the advice out")
         r = try run("aeenc", ["digit.png", "-o", "digit.ael"], in: dir)
         XCTAssertEqual(r.stderr, "")
     }
