@@ -269,9 +269,9 @@ struct Train: ParsableCommand {
             settings.weights = weightStorage
             do {
                 let r = try TrainingJob(settings: settings).stamp()
-                let before = try ModelBundle.read(path: stampQuality).fingerprint
                 TerminalOutput.standardError(quiet: quiet).line("Wrote \(r.path) as \(quality!.label) (fingerprint \(r.fingerprint), "
-                    + (r.fingerprint == before ? "unchanged)" : "was \(before): weights converted to \(weights ?? "f32"))"))
+                    + (r.fingerprint == r.sourceFingerprint ? "unchanged)"
+                       : "was \(r.sourceFingerprint): weights converted to \(weights ?? "f32"))"))
             } catch {
                 ToolReporter.report(tool: "aetrain", error: error)
                 throw ExitCode.failure

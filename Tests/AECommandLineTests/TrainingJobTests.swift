@@ -129,6 +129,8 @@ final class TrainingJobTests: XCTestCase {
         half.weights = .f16
         let halved = try TrainingJob(settings: half).stamp()
         XCTAssertNotEqual(halved.fingerprint, result.fingerprint)
+        XCTAssertEqual(halved.sourceFingerprint, result.fingerprint)
+        XCTAssertEqual(stamped.sourceFingerprint, result.fingerprint)
         let halfBundle = try ModelBundle.read(path: half.output)
         XCTAssertEqual(halfBundle.weightType, .f16)
         XCTAssertEqual(halfBundle.metadata.quality, stamp.quality)

@@ -53,8 +53,8 @@ extension TrainingJob {
     /// and every latent file made with the bundle still decodes with the new one. With
     /// `settings.weights` set to another storage (float16 for a shipped level at half the
     /// size) the weights are converted, and the fingerprint is the converted bundle's.
-    /// Returns the output path and the fingerprint.
-    public func stamp() throws -> (path: String, fingerprint: String) {
+    /// Returns the output path, the fingerprint, and the source's fingerprint.
+    public func stamp() throws -> (path: String, fingerprint: String, sourceFingerprint: String) {
         guard let source = settings.stampQuality else { throw ToolError(path: "--stamp-quality", reason: "no model given") }
         guard let quality = settings.quality else {
             throw ToolError(path: "--stamp-quality", reason: "give the level with --quality-set SET --quality-level N")
@@ -74,6 +74,6 @@ extension TrainingJob {
         bundle.metadata.quality = quality
         let fingerprint = try bundle.write(to: out, weights: storage, force: settings.force)
         precondition(storage != bundle.weightType || fingerprint == before, "the fingerprint covers the weights only")
-        return (out, fingerprint)
+        return (out, fingerprint, before)
     }
 }

@@ -274,7 +274,7 @@ public final class Trainer {
         if scale < 1 {
             let s = Float(scale)
             for p in parameters {
-                for i in 0 ..< p.grad.count { p.grad.data[i] *= s }
+                p.grad.data.withUnsafeMutableBufferPointer { g in for i in g.indices { g[i] *= s } }
             }
         }
         return norm

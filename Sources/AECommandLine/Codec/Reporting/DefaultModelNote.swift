@@ -12,11 +12,10 @@ enum DefaultModelNote {
     /// levels built in).
     static func text(direction: CodecJob.Direction, model: String?, results: [CodecJob.FileResult],
                      builtInModels: [String] = EmbeddedModels.names) -> String? {
-        guard direction == .encode, model == nil,
-              builtInModels.contains("photo-1"),
-              let photo = results.first(where: { min($0.width, $0.height) >= photoSide }) else { return nil }
-        let count = results.filter { min($0.width, $0.height) >= photoSide }.count
-        let which = count == 1 ? photo.task.input.displayName : "\(count) of the images"
+        guard direction == .encode, model == nil, builtInModels.contains("photo-1") else { return nil }
+        let photos = results.filter { min($0.width, $0.height) >= photoSide }
+        guard let photo = photos.first else { return nil }
+        let which = photos.count == 1 ? photo.task.input.displayName : "\(photos.count) of the images"
         return "note: \(which) coded with the default model \(EmbeddedModels.defaultName), which codes 32x32 digit tiles; "
             + "for photos, --model photo (the photo codec, -q 1-6) gives far better pictures at the same size"
     }
