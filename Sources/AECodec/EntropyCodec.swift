@@ -11,7 +11,7 @@ import AENet
 /// - **tiles** (the reference family): the image is cut into the model's square tiles
 ///   exactly as `ImageCodec` does (same chunks, same padding, same determinism); the
 ///   latent is [tiles, D];
-/// - **whole image** (`conv-factorized`): the image is padded to a multiple of 16 on each
+/// - **whole image** (`conv-factorized`, `conv-hyperprior`): the image is padded to a multiple of 16 on each
 ///   side by replicating edges (`PaddedImage`), goes through the analysis transform split
 ///   over `threads` threads at image rows (`Parallelism.rowAligned`: each row's work is cut
 ///   the same way whatever the thread count, so the bytes never depend on it) in
@@ -19,9 +19,11 @@ import AENet
 ///   receptive field (`BandedModel`: the same latent as one run over the whole image),
 ///   and the latent is [1, H/16, W/16, M]. Decoding runs the synthesis in bands the same way.
 ///
-/// Either way the symbols are the latent's values in memory order (channels last), each
-/// round(value - median) of its channel (ties to even, as `FactorizedPrior.symbols`), coded
-/// by the rANS coder under its channel's table (Specs/latent-file.md section 12). Decoding
+/// With a factorized prior the symbols are the latent's values in memory order (channels
+/// last), each round(value - median) of its channel (ties to even, as
+/// `FactorizedPrior.symbols`), coded by the rANS coder under its channel's table
+/// (Specs/latent-file.md section 12). A hyperprior model codes its hyper-latent's symbols
+/// first, then the latent's under tables picked by scale (`HyperpriorCoding`). Decoding
 /// uses only the bundle's integer tables and float32 medians (value = symbol + median),
 /// never the prior's floating point, so a file decodes to the same latent everywhere.
 /// Gray, palette and alpha are handled as `ImageCodec` handles them; alpha is stored
@@ -33,6 +35,9 @@ public final class EntropyCodec {
         case tiles(ImageCodec)
         case whole(BandedModel)
     }
+    /// How a hyperprior model's symbols are ordered and given tables (nil: one table per
+    /// latent channel).
+    private let hyper: HyperpriorCoding?
 
     private let network: Network
     /// The rate-distortion weight the model was trained with (nil: not recorded).
@@ -49,8 +54,8 @@ public final class EntropyCodec {
     /// How errors name the model: "built-in svhn-64" or the bundle's path.
     public let modelName: String
     public let normalization: PixelNormalization
-    /// Latent channels (the last axis; one table each).
-    public var channels: Int { tables.tables.count }
+    /// Latent channels (the last axis; with a factorized prior one table each).
+    public let channels: Int
     /// The tiles codec the entropy codec runs the network through (nil for a whole-image
     /// model): it also writes and reads the model's format 1.x files.
     public var imageCodec: ImageCodec? {
@@ -80,7 +85,9 @@ public final class EntropyCodec {
             throw CodecError.incompatible(path: path, reason: Self.noTablesReason)
         }
         let latentChannels: Int?
-        if bundle.metadata.architecture.family == ModelFamily.convolutional.name {
+        var hyper: HyperpriorCoding?
+        let family = bundle.metadata.architecture.family
+        if family == ModelFamily.convolutional.name || family == ModelFamily.hyperprior.name {
             normalization = try ImageCodec.normalization(of: bundle, path: path)
             // Split at image rows: the bands then give the whole image's values bit for bit.
             let model = try bundle.makeModel(parallelism: Parallelism(threads: threads, rowAligned: true))
@@ -89,6 +96,13 @@ public final class EntropyCodec {
             }
             guard let banded = BandedModel(model: model) else {
                 throw CodecError.incompatible(path: path, reason: "the model's transforms are not all convolutions and per-pixel layers")
+            }
+            if let hyperprior = model.hyperprior {
+                guard let coding = HyperpriorCoding(hyperprior: hyperprior, tables: tables, threads: threads) else {
+                    throw CodecError.incompatible(path: path, reason: "the bundle's entropy tables do not fit its hyperprior "
+                        + "(\(hyperprior.prior.channels) tables of z, then one per scale of entropy/scale)")
+                }
+                hyper = coding
             }
             latentChannels = model.encoder.outputShape.last
             network = .whole(banded)
@@ -100,11 +114,13 @@ public final class EntropyCodec {
             network = .tiles(codec)
             refinementBundle = nil
         }
-        guard latentChannels == tables.tables.count else {
+        self.hyper = hyper
+        guard hyper != nil || latentChannels == tables.tables.count else {
             throw CodecError.incompatible(path: path, reason:
                 "the bundle has \(tables.tables.count) entropy tables for a latent of \(latentChannels ?? 0) channels")
         }
         self.tables = tables
+        channels = latentChannels ?? 0
         lambda = bundle.metadata.training?.lambda
         fingerprintBytes = ModelFingerprint.bytes(of: bundle.tensors)
         fingerprint = SHA256.hex(fingerprintBytes)
@@ -134,6 +150,9 @@ public final class EntropyCodec {
         guard steps > 0 else { refinement = nil; return }
         guard case .whole = network, let bundle = refinementBundle else {
             throw CodecError.incompatible(path: modelName, reason: "latent refinement needs a whole-image model with a prior")
+        }
+        guard hyper == nil else {
+            throw CodecError.incompatible(path: modelName, reason: "latent refinement is for conv-factorized models; this one has a hyperprior")
         }
         guard let lambda, lambda > 0 else {
             throw CodecError.incompatible(path: modelName, reason: "the model records no rate-distortion lambda, which latent refinement needs")
@@ -181,28 +200,42 @@ public final class EntropyCodec {
     /// The coded latent file of one image.
     public func encode(_ image: CodecImage, path: String = "<memory>") throws -> CodedLatentFile {
         let latent = try latent(of: image, path: path)
-        let symbols = try self.symbols(of: latent, path: path)
+        let (symbols, tableIndexes) = try codedSymbols(of: latent, path: path)
         var encoder = RangeEncoder(tables: tables.tables)
-        let c = channels
-        for (i, s) in symbols.enumerated() { encoder.encode(s, table: i % c) }
+        for (s, t) in zip(symbols, tableIndexes) { encoder.encode(s, table: t) }
         return CodedLatentFile(modelFingerprint: fingerprintBytes, width: image.image.width, height: image.image.height,
                                colorType: image.colorType, bitDepth: image.bitDepth, stream: encoder.finish(),
                                alpha: ImageCodec.alphaPlane(of: image.image))
     }
 
-    /// round(value - median) of each value's channel (ties to even). Refuses non-finite
-    /// latents (a damaged model) and values beyond Int32.
-    public func symbols(of latent: Tensor, path: String = "<memory>") throws -> [Int32] {
-        let medians = tables.medians, c = channels
-        var symbols = [Int32](repeating: 0, count: latent.count)
-        for i in 0..<latent.count {
-            let r = (latent.data[i] - medians[i % c]).rounded(.toNearestOrEven)
-            guard r.isFinite, abs(r) < 2_000_000_000 else {
-                throw CodecError.incompatible(path: path, reason: "the model \(modelName) gave the latent value \(latent.data[i]), which cannot be coded")
-            }
-            symbols[i] = Int32(r)
+    /// Every symbol the stream of `latent` codes, with its table, in coding order: the
+    /// latent's own symbols (`symbols(of:)`) under their channels' tables, or a hyperprior
+    /// model's hyper-latent and latent symbols (`HyperpriorCoding`).
+    public func codedSymbols(of latent: Tensor, path: String = "<memory>") throws -> (symbols: [Int32], tables: [Int]) {
+        if let hyper {
+            return try hyper.symbols(of: latent) { try symbol($0, median: $1, path: path) }
         }
+        let c = channels
+        return (try symbols(of: latent, path: path), (0 ..< latent.count).map { $0 % c })
+    }
+
+    /// round(value - median) of each value's channel (ties to even). Refuses non-finite
+    /// latents (a damaged model) and values beyond Int32. (With a hyperprior: round(value),
+    /// the latent's own symbols without the hyper-latent's.)
+    public func symbols(of latent: Tensor, path: String = "<memory>") throws -> [Int32] {
+        let c = channels, medians = hyper == nil ? tables.medians : [Float](repeating: 0, count: c)
+        var symbols = [Int32](repeating: 0, count: latent.count)
+        for i in 0..<latent.count { symbols[i] = try symbol(latent.data[i], median: medians[i % c], path: path) }
         return symbols
+    }
+
+    /// round(value - median), ties to even; throws for a value that cannot be coded.
+    private func symbol(_ value: Float, median: Float, path: String) throws -> Int32 {
+        let r = (value - median).rounded(.toNearestOrEven)
+        guard r.isFinite, abs(r) < 2_000_000_000 else {
+            throw CodecError.incompatible(path: path, reason: "the model \(modelName) gave the latent value \(value), which cannot be coded")
+        }
+        return Int32(r)
     }
 
     // MARK: Decoding
@@ -239,7 +272,7 @@ public final class EntropyCodec {
             throw CodecError.incompatible(path: path, reason: "its alpha plane has \(alpha.count) bytes for \(file.width * file.height) pixels")
         }
         let shape = latentShape(width: file.width, height: file.height)
-        let latent = Tensor(shape: shape, data: try values(of: file.stream, count: Tensor.elementCount(shape), path: path))
+        let latent = try latentValues(of: file.stream, shape: shape, path: path)
         let outChannels = ImageCodec.outputChannels(colorType: file.colorType, hasAlpha: file.alpha != nil)
         switch network {
         case let .tiles(codec):
@@ -258,18 +291,24 @@ public final class EntropyCodec {
         }
     }
 
-    /// The `count` latent values of a stream: each symbol + its channel's median (float32).
-    private func values(of stream: [UInt8], count: Int, path: String) throws -> [Float] {
-        let medians = tables.medians, c = channels
-        var values = [Float](repeating: 0, count: count)
+    /// The latent values of a stream, in `shape`: each symbol + its channel's median
+    /// (float32), or a hyperprior model's (`HyperpriorCoding.decode`).
+    func latentValues(of stream: [UInt8], shape: [Int], path: String) throws -> Tensor {
         do {
             var decoder = try RangeDecoder(bytes: stream, tables: tables.tables)
-            for i in 0..<count { values[i] = Float(try decoder.decode(table: i % c)) + medians[i % c] }
+            var latent: Tensor
+            if let hyper {
+                latent = try hyper.decode(&decoder, yShape: shape)
+            } else {
+                let medians = tables.medians, c = channels
+                latent = Tensor(zeros: shape)
+                for i in 0..<latent.count { latent.data[i] = Float(try decoder.decode(table: i % c)) + medians[i % c] }
+            }
             try decoder.finish()
+            return latent
         } catch let error as EntropyCodingError {
             throw CodecError.incompatible(path: path, reason:
                 "its entropy-coded stream does not decode under the tables of \(modelName) (damaged?): \(error)")
         }
-        return values
     }
 }

@@ -50,6 +50,10 @@ struct Train: ParsableCommand {
             and inverse GDN, a factorized prior on the rounded latent; it trains on crops \
             (PNG sources with size=) for lambda * 255^2 * MSE + bits per pixel. The README's \
             "Rate-distortion training" has the commands the built-in photo levels were trained with.
+            --family conv-hyperprior adds a scale hyperprior (Balle et al. 2018): a second latent \
+            z from |y| (3x3 and two 5x5 stride-2 convolutions, N channels) coded first, whose \
+            synthesis gives each latent value the scale of a zero-mean Gaussian it is coded with. \
+            --init-from a conv-factorized model starts it from that model's transforms.
 
             \(DataSource.syntaxHelp)
 
@@ -111,13 +115,13 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("latent-dim"), help: "Size of the latent vector (1 to 4096; reference family).")
     var latentDim = 64
 
-    @Option(help: "Model family: reference-svhn (32x32 tiles) or conv-factorized (the fully-convolutional photo codec; needs --lambda and PNG sources with size=).")
+    @Option(help: "Model family: reference-svhn (32x32 tiles), conv-factorized (the fully-convolutional photo codec; needs --lambda and PNG sources with size=) or conv-hyperprior (the photo codec with a scale hyperprior; the same needs).")
     var family = "reference-svhn"
 
-    @Option(help: "conv-factorized: channels inside the transforms (N, 1 to 1024).")
+    @Option(help: "Photo families: channels inside the transforms (N, 1 to 1024; also the hyperprior's).")
     var channels = 128
 
-    @Option(name: .customLong("latent-channels"), help: "conv-factorized: latent channels (M, 1 to 1024).")
+    @Option(name: .customLong("latent-channels"), help: "Photo families: latent channels (M, 1 to 1024).")
     var latentChannels = 192
 
     @Option(help: "Train for rate and distortion: loss = lambda * 255^2 * MSE + bits per pixel, with a learned prior on the latent (e.g. 0.0018 to 0.0483 for photos).")

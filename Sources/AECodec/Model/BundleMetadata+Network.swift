@@ -16,10 +16,16 @@ extension BundleMetadata {
 extension BundleMetadata.Architecture {
     /// The description of `model`, a network of `family` (`ModelFamily.name`).
     public init(describing model: Autoencoder, family: String = Self.referenceFamily) {
+        let hyper = model.hyperprior
         let layers = model.encoder.layers.map { BundleMetadata.LayerInfo(describing: $0, part: .encoder) }
             + model.decoder.layers.map { BundleMetadata.LayerInfo(describing: $0, part: .decoder) }
-        let entropyModel = model.prior.map {
-            BundleMetadata.EntropyModelInfo(channels: $0.channels, filters: $0.filters,
+            + (hyper?.analysis.layers ?? []).map { BundleMetadata.LayerInfo(describing: $0, part: .hyperAnalysis) }
+            + (hyper?.synthesis.layers ?? []).map { BundleMetadata.LayerInfo(describing: $0, part: .hyperSynthesis) }
+        // A hyperprior's factorized prior is over z; the layers above hold h_a and h_s.
+        let entropyModel = model.factorizedPrior.map {
+            BundleMetadata.EntropyModelInfo(kind: hyper == nil ? BundleMetadata.EntropyModelInfo.factorized
+                                                               : BundleMetadata.EntropyModelInfo.hyperprior,
+                                            channels: $0.channels, filters: $0.filters,
                                             parameters: $0.parameters.map(\.name),
                                             auxiliaryParameters: $0.auxiliaryParameters.map(\.name))
         }

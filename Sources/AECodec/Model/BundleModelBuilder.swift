@@ -57,7 +57,7 @@ extension ModelBundle {
                 p.value = Tensor(shape: t.shape, data: t.values)
             }
         }
-        if let prior = model.prior {
+        if let prior = model.factorizedPrior {
             let info = arch.entropyModel
             guard info?.parameters == prior.parameters.map(\.name),
                   info?.auxiliaryParameters == prior.auxiliaryParameters.map(\.name) else {

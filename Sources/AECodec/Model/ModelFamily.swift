@@ -26,7 +26,7 @@ public struct ModelFamily: Sendable {
     }
 
     /// Every family this build can rebuild, the reference first.
-    public static let registry: [ModelFamily] = [.reference, .convolutional]
+    public static let registry: [ModelFamily] = [.reference, .convolutional, .hyperprior]
 
     /// The family called `name`, if this build knows it.
     public static func named(_ name: String) -> ModelFamily? {
@@ -72,28 +72,45 @@ extension ModelFamily {
     /// The fully-convolutional photo codec (`ConvolutionalCodecModel`), its channel counts
     /// read from the recorded layers (the first convolution's outputs, the latent's channels).
     public static let convolutional = ModelFamily(name: "conv-factorized") { bundle, parallelism in
+        let (n, m) = try photoChannels(bundle, family: "conv-factorized", entropyKind: BundleMetadata.EntropyModelInfo.factorized)
+        return ConvolutionalCodecModel.build(channels: n, latentChannels: m, parallelism: parallelism)
+    }
+
+    /// The photo codec with a scale hyperprior (`ConvolutionalHyperpriorModel`), its channel
+    /// counts read as for `convolutional`.
+    public static let hyperprior = ModelFamily(name: "conv-hyperprior") { bundle, parallelism in
+        let (n, m) = try photoChannels(bundle, family: "conv-hyperprior", entropyKind: BundleMetadata.EntropyModelInfo.hyperprior)
+        let model = ConvolutionalHyperpriorModel.build(channels: n, latentChannels: m, parallelism: parallelism)
+        let info = bundle.metadata.architecture.entropyModel
+        guard info?.channels == n, info?.filters == model.hyperprior?.prior.filters else {
+            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(entropy model)", reason:
+                "the conv-hyperprior family needs a hyperprior over \(n) channels with filters \(model.hyperprior?.prior.filters ?? [])")
+        }
+        return model
+    }
+
+    /// N and M of a photo-codec bundle (the first analysis convolution's output channels, the
+    /// last one's), after checking that the family has no variant and the entropy model's kind.
+    static func photoChannels(_ bundle: ModelBundle, family: String, entropyKind: String) throws -> (Int, Int) {
         let arch = bundle.metadata.architecture
+        func mismatch(_ layer: String, _ reason: String) -> BundleError {
+            .architectureMismatch(path: bundle.displayPath, layer: layer, reason: reason)
+        }
         func channels(_ layer: String) throws -> Int {
             guard let l = arch.layers.first(where: { $0.name == layer }), let c = l.outputShape.last, c > 0, c <= 4096 else {
-                throw BundleError.architectureMismatch(path: bundle.displayPath, layer: layer,
-                                                       reason: "the conv-factorized family needs layer \(layer) with 1 to 4096 output channels")
+                throw mismatch(layer, "the \(family) family needs layer \(layer) with 1 to 4096 output channels")
             }
             return c
         }
-        if arch.conditionClasses != nil {
-            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(model)",
-                                                   reason: "the conv-factorized family has no conditional variant")
+        if arch.conditionClasses != nil { throw mismatch("(model)", "the \(family) family has no conditional variant") }
+        if let variant = arch.variant { throw mismatch("(model)", "the \(family) family has no variant \"\(variant)\"") }
+        guard let kind = arch.entropyModel?.kind else {
+            throw mismatch("(entropy model)", "the \(family) family needs an entropy model")
         }
-        if let variant = arch.variant {
-            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(model)",
-                                                   reason: "the conv-factorized family has no variant \"\(variant)\"")
+        guard kind == entropyKind else {
+            throw mismatch("(entropy model)", "the \(family) family needs an entropy model of kind \"\(entropyKind)\", not \"\(kind)\"")
         }
-        guard arch.entropyModel != nil else {
-            throw BundleError.architectureMismatch(path: bundle.displayPath, layer: "(entropy model)",
-                                                   reason: "the conv-factorized family needs an entropy model")
-        }
-        return ConvolutionalCodecModel.build(channels: try channels("analysis_conv0"),
-                                             latentChannels: try channels("analysis_conv3"), parallelism: parallelism)
+        return (try channels("analysis_conv0"), try channels("analysis_conv3"))
     }
 
     /// `model` with the factorized prior the bundle's `architecture.entropyModel` describes

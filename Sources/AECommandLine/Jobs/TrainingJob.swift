@@ -100,8 +100,8 @@ public struct TrainingJob {
         if settings.distortion != .mse && settings.lambda == nil {
             throw ToolError(path: "--distortion", reason: "is the distortion of the rate-distortion loss: give --lambda")
         }
-        if settings.family == ModelFamily.convolutional.name && settings.lambda == nil {
-            throw ToolError(path: "--lambda", reason: "the conv-factorized family trains for rate and distortion: give --lambda")
+        if settings.family != ModelFamily.reference.name && settings.lambda == nil {
+            throw ToolError(path: "--lambda", reason: "the \(settings.family) family trains for rate and distortion: give --lambda")
         }
         if let levels = settings.latentLevels {
             try check(levels, Limits.latentLevels, "--latent-levels")
@@ -227,6 +227,9 @@ public struct TrainingJob {
         if let from = settings.initFrom {
             let (bundle, _) = try ModelLookup.load(from)
             model = try bundle.makeModel(threads: settings.threads)
+            if settings.family == ModelFamily.hyperprior.name && model.hyperprior == nil {
+                model = try hyperpriorModel(transforms: model, from: from)
+            }
             if settings.variational && model.sampler == nil {
                 throw ToolError(path: from, reason: "is not a variational model; --variational with --init-from needs one")
             }
@@ -243,6 +246,9 @@ public struct TrainingJob {
                 let table = LatentQuantization.measure(model: model, images: images)
                 model.rescaleLatent(steps: table.scale.map { $0 * 255 / Float(levels) })
             }
+        } else if settings.family == ModelFamily.hyperprior.name {
+            model = ConvolutionalHyperpriorModel.build(channels: settings.channels, latentChannels: settings.latentChannels,
+                                                       seed: settings.initSeed, threads: settings.threads)
         } else if settings.family == ModelFamily.convolutional.name {
             model = ConvolutionalCodecModel.build(channels: settings.channels, latentChannels: settings.latentChannels,
                                                   seed: settings.initSeed, threads: settings.threads)
@@ -251,11 +257,29 @@ public struct TrainingJob {
                                          variational: settings.variational,
                                          conditionClasses: settings.conditional ? DigitLabels.classCount : nil)
         }
-        if settings.lambda != nil && model.prior == nil, let channels = model.encoder.outputShape.last {
+        if settings.lambda != nil && !model.hasEntropyModel, let channels = model.encoder.outputShape.last {
             var rng = RandomGenerator(seed: settings.initSeed &+ 1)
             model = Autoencoder(encoder: model.encoder, decoder: model.decoder,
                                 prior: FactorizedPrior(channels: channels, rng: &rng,
                                                      parallelism: Parallelism(threads: settings.threads)))
+        }
+        return model
+    }
+
+    /// A new hyperprior model (initialised from `initSeed`) that starts from the analysis and
+    /// synthesis transforms of `transforms`, a conv-factorized model (`--init-from`): its
+    /// factorized prior is left behind, the hyperprior is trained from scratch.
+    func hyperpriorModel(transforms: Autoencoder, from path: String) throws -> Autoencoder {
+        guard transforms.prior != nil, let m = transforms.encoder.outputShape.last,
+              let n = (transforms.encoder.layers.first as? Convolution)?.filters else {
+            throw ToolError(path: path, reason: "is not a conv-factorized model; --family conv-hyperprior --init-from takes one (or a conv-hyperprior model)")
+        }
+        let model = ConvolutionalHyperpriorModel.build(channels: n, latentChannels: m, seed: settings.initSeed,
+                                                       threads: settings.threads)
+        for (to, from) in zip(model.encoder.parameters + model.decoder.parameters,
+                              transforms.encoder.parameters + transforms.decoder.parameters) {
+            precondition(to.name == from.name && to.value.shape == from.value.shape, "\(to.name) vs \(from.name)")
+            to.value = from.value
         }
         return model
     }
@@ -371,18 +395,20 @@ public struct TrainingJob {
 
         // An entropy-coded model's quantiles (the medians its symbols are centred on, and
         // the tables' ranges) solved from the trained density, then the integer tables.
-        trainer.model.prior?.setQuantilesByBisection()
+        trainer.model.factorizedPrior?.setQuantilesByBisection()
         let measured = test.map { Trainer.measure(trainer.model, on: $0.images, loss: MeanSquaredErrorLoss()) }
         let testMSE = measured?.mse
         let testNoisyMSE = trainer.options.inputNoise.flatMap { noise in
             test.map { Trainer.measure(trainer.model, on: $0.images, loss: MeanSquaredErrorLoss(), inputNoise: noise).mse }
         }
         var final = metadata(kind: .model, testMSE: testMSE,
-                             testBitsPerPixel: trainer.model.prior == nil ? nil : measured?.bitsPerPixel)
+                             testBitsPerPixel: trainer.model.hasEntropyModel ? measured?.bitsPerPixel : nil)
         final.createdAt = BundleMetadata.timestamp()
         var bundle = ModelBundle(model: trainer.model, metadata: final)
         if let prior = trainer.model.prior {
             bundle = bundle.withEntropyTables(try EntropyTables(prior: prior))
+        } else if let hyperprior = trainer.model.hyperprior {
+            bundle = bundle.withEntropyTables(try EntropyTables(hyperprior: hyperprior))
         }
         if settings.family == ModelFamily.reference.name && trainer.model.conditionClasses == nil {
             // The latent quantisation table (aeenc --bits 8), measured on the training images.

@@ -72,7 +72,10 @@ public struct BundleInfo {
             out.append("variant: " + parts.joined(separator: "; "))
         }
         if let e = a.entropyModel {
-            var line = "entropy model: \(e.kind) prior over \(e.channels) latent channels, density filters \(e.filters)"
+            var line = e.kind == BundleMetadata.EntropyModelInfo.hyperprior
+                ? "entropy model: scale hyperprior (a factorized prior over \(e.channels) hyper-latent channels, density filters \(e.filters); "
+                    + "a Gaussian conditional over the latent\(bundle[EntropyTables.scaleName].map { " with \($0.values.count) scales" } ?? ""))"
+                : "entropy model: \(e.kind) prior over \(e.channels) latent channels, density filters \(e.filters)"
             if let cdf = bundle["entropy/cdf"], cdf.shape.count == 2 {
                 line += "; entropy tables for \(cdf.shape[0]) channels, up to \(cdf.shape[1] - 2) symbols each"
             } else {

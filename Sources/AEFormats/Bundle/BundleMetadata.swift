@@ -124,7 +124,8 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
     /// last axis), whose density parameters are tensors named in `parameters` and whose
     /// quantiles (lower, median, upper per channel) are `auxiliaryParameters`.
     public struct EntropyModelInfo: Codable, Equatable, Sendable {
-        /// "factorized".
+        /// "factorized", or (format 1.8) "hyperprior": a factorized prior over the hyper-latent
+        /// z (`channels` of them) and a Gaussian conditional over the latent.
         public var kind: String
         public var channels: Int
         /// Widths of the density network's hidden layers, e.g. [3, 3, 3].
@@ -133,6 +134,7 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
         public var auxiliaryParameters: [String]
 
         public static let factorized = "factorized"
+        public static let hyperprior = "hyperprior"
 
         public init(kind: String = Self.factorized, channels: Int, filters: [Int], parameters: [String],
                     auxiliaryParameters: [String]) {
@@ -145,7 +147,13 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
     }
 
     public struct LayerInfo: Codable, Equatable, Sendable {
-        public enum Part: String, Codable, Sendable { case encoder, decoder }
+        /// Which network a layer belongs to: the encoder, the decoder, or (format 1.8, family
+        /// conv-hyperprior) the hyperprior's analysis or synthesis transform.
+        public enum Part: String, Codable, Sendable {
+            case encoder, decoder
+            case hyperAnalysis = "hyper-analysis"
+            case hyperSynthesis = "hyper-synthesis"
+        }
 
         public var name: String
         /// Keras's class name: "Conv2D", "MaxPooling2D", "Flatten", "Dense", "Reshape",
@@ -238,6 +246,12 @@ public struct BundleMetadata: Codable, Equatable, Sendable {
             self.name = name
             self.version = version
         }
+    }
+
+    /// Whether the metadata describes a model of format 1.8: a hyperprior.
+    public var usesVersion18Keys: Bool {
+        architecture.entropyModel?.kind == EntropyModelInfo.hyperprior
+            || architecture.layers.contains { $0.part == .hyperAnalysis || $0.part == .hyperSynthesis }
     }
 
     /// Whether the metadata holds a key added in format 1.7 (gradient clipping).

@@ -12,19 +12,32 @@ import AEEntropyCoding
 /// same symbols on every machine. Read here, beside the bundle, so that a reader of coded
 /// latent files (`LatentValues`, aeinfo) needs no network; `EntropyTables(prior:)` (AECodec)
 /// computes them.
+///
+/// A hyperprior model's tables (format 1.8) are the factorized prior's, one per channel of the
+/// hyper-latent z, followed by one per entry of the Gaussian conditional's scale table (median
+/// 0), and `scales` holds that table (the tensor `entropy/scale`): a value of y whose scale is
+/// s is coded with the table of the first entry >= s (the last entry for larger ones).
 public struct EntropyTables: Equatable, Sendable {
     public let tables: [CDFTable]
     public let medians: [Float]
+    /// The Gaussian conditional's scales, increasing (nil: a factorized prior's tables only).
+    public let scales: [Float]?
+
+    /// Tables of the first coded latent (the factorized prior's): all of them, or all but the
+    /// scale tables.
+    public var priorTableCount: Int { tables.count - (scales?.count ?? 0) }
 
     public static let cdfName = "entropy/cdf"
     public static let lengthName = "entropy/cdf_length"
     public static let offsetName = "entropy/offset"
     public static let medianName = "entropy/median"
+    public static let scaleName = "entropy/scale"
 
-    public init(tables: [CDFTable], medians: [Float]) {
-        precondition(tables.count == medians.count)
+    public init(tables: [CDFTable], medians: [Float], scales: [Float]? = nil) {
+        precondition(tables.count == medians.count && tables.count > (scales?.count ?? 0))
         self.tables = tables
         self.medians = medians
+        self.scales = scales
     }
 
     /// The tables as bundle tensors.
@@ -39,7 +52,7 @@ public struct EntropyTables: Equatable, Sendable {
             BundleTensor(name: Self.lengthName, shape: [tables.count], values: tables.map { Float($0.cdf.count) }),
             BundleTensor(name: Self.offsetName, shape: [tables.count], values: tables.map { Float($0.offset) }),
             BundleTensor(name: Self.medianName, shape: [tables.count], values: medians),
-        ]
+        ] + (scales.map { [BundleTensor(name: Self.scaleName, shape: [$0.count], values: $0)] } ?? [])
     }
 
     /// The tables a bundle holds; nil when it holds none. Throws `BundleError.invalidTensor`-like
@@ -81,7 +94,20 @@ public struct EntropyTables: Equatable, Sendable {
             }
             guard medians.values[c].isFinite else { throw damaged("channel \(c)'s median is \(medians.values[c])") }
         }
-        self.init(tables: tables, medians: medians.values)
+        var scales: [Float]?
+        if let s = bundle[Self.scaleName] {
+            guard s.shape.count == 1, s.shape[0] > 0, s.shape[0] < channels else {
+                throw damaged("\(Self.scaleName) has shape \(s.shape) for \(channels) tables")
+            }
+            guard s.values.allSatisfy({ $0.isFinite && $0 > 0 }), zip(s.values, s.values.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw damaged("\(Self.scaleName) is not a list of increasing positive scales")
+            }
+            guard medians.values.suffix(s.shape[0]).allSatisfy({ $0 == 0 }) else {
+                throw damaged("the scale tables' medians are not 0")
+            }
+            scales = s.values
+        }
+        self.init(tables: tables, medians: medians.values, scales: scales)
     }
 }
 

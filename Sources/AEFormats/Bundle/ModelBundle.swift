@@ -102,14 +102,15 @@ public struct ModelBundle {
             try LatentFileCodec.checkQuantization(q, latentDim: metadata.architecture.latentDim,
                                                   path: displayPath, request: true)
         }
-        // Writers use the lowest version with the features they need: 1.7 for the key of
-        // gradient clipping, 1.6 for the keys
+        // Writers use the lowest version with the features they need: 1.8 for a hyperprior
+        // (entropy model kind "hyperprior", layer parts hyper-analysis and hyper-synthesis,
+        // the tensor entropy/scale), 1.7 for the key of gradient clipping, 1.6 for the keys
         // of denoising, variational and conditional training, 1.5 for the metadata key
         // quality or training.distortion, 1.4 for an entropy model (metadata
         // architecture.entropyModel, tensors under prior/ and entropy/), 1.3 for the
         // metadata key source, 1.2 for a quantisation table (tensors under quantization/),
         // 1.1 for a learning-rate schedule (metadata key optimizer.finalLearningRate), else 1.0.
-        let minor: UInt16 = metadata.usesVersion17Keys ? 7 : metadata.usesVersion16Keys ? 6
+        let minor: UInt16 = metadata.usesVersion18Keys ? 8 : metadata.usesVersion17Keys ? 7 : metadata.usesVersion16Keys ? 6
             : metadata.quality != nil || metadata.training?.distortion != nil ? 5
             : metadata.architecture.entropyModel != nil ? 4
             : metadata.source != nil ? 3 : quantization != nil ? 2

@@ -43,6 +43,10 @@ public struct LatentValues {
             guard let tables = try EntropyTables(bundle: model) else {
                 throw ToolError(path: path, reason: "its model \(model.displayPath) has no entropy tables")
             }
+            guard tables.scales == nil else {
+                throw ToolError(path: path, reason: "was coded with the hyperprior model \(model.displayPath), whose tables are "
+                    + "picked by scales its network computes; this reader needs no network and reads factorized-prior files only")
+            }
             guard let shape = model.metadata.architecture.codedLatentShape(width: width, height: height,
                                                                            channels: tables.tables.count) else {
                 throw ToolError(path: path, reason:

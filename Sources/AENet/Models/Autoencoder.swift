@@ -2,13 +2,16 @@
 /// fully-convolutional model). The codec encodes with one half and decodes with the
 /// other; training runs both. With a `prior` the latent is quantised and entropy-coded:
 /// training adds uniform noise in its place and minimises rate and distortion together.
+/// The entropy model is a factorized `prior` or a scale `hyperprior` (at most one).
 public final class Autoencoder {
     public let encoder: Sequential
     public let decoder: Sequential
     /// The learned density of the latent (channels last), for rate-distortion models.
     public let prior: FactorizedPrior?
+    /// The scale hyperprior over the latent (a second latent and a Gaussian conditional).
+    public let hyperprior: Hyperprior?
 
-    public init(encoder: Sequential, decoder: Sequential, prior: FactorizedPrior? = nil) {
+    public init(encoder: Sequential, decoder: Sequential, prior: FactorizedPrior? = nil, hyperprior: Hyperprior? = nil) {
         precondition(shapesFit(encoder.outputShape, decoder.inputShape),
                      "encoder outputs \(encoder.outputShape), decoder takes \(decoder.inputShape)")
         precondition(shapesFit(encoder.inputShape, decoder.outputShape),
@@ -17,10 +20,21 @@ public final class Autoencoder {
             precondition(encoder.outputShape.last == prior.channels,
                          "the prior has \(prior.channels) channels, the latent \(encoder.outputShape)")
         }
+        if let hyperprior {
+            precondition(prior == nil, "a model has a factorized prior or a hyperprior, not both")
+            precondition(encoder.outputShape.last == hyperprior.channels,
+                         "the hyperprior takes \(hyperprior.channels) channels, the latent \(encoder.outputShape)")
+        }
         self.encoder = encoder
         self.decoder = decoder
         self.prior = prior
+        self.hyperprior = hyperprior
     }
+
+    /// Whether the latent is entropy-coded (trained for rate and distortion): a prior or a hyperprior.
+    public var hasEntropyModel: Bool { prior != nil || hyperprior != nil }
+    /// The factorized prior of the first latent coded: the model's prior, or the hyperprior's over z.
+    public var factorizedPrior: FactorizedPrior? { prior ?? hyperprior?.prior }
 
     public var imageShape: [Int] { encoder.inputShape }
     /// The sampling step that ends a variational model's encoder (nil for a plain model).
@@ -35,13 +49,17 @@ public final class Autoencoder {
         for layer in labelInputs { layer.labels = labels }
     }
     public var latentDim: Int { encoder.outputShape.reduce(1, *) }
-    public var layers: [Layer] { encoder.layers + decoder.layers }
-    /// The trained parameters: both halves and the prior's density (its quantiles are
-    /// `auxiliaryParameters`, trained by their own loss).
-    public var parameters: [Parameter] { encoder.parameters + decoder.parameters + (prior?.parameters ?? []) }
-    public var auxiliaryParameters: [Parameter] { prior?.auxiliaryParameters ?? [] }
+    /// Both halves' layers, then the hyperprior's (h_a, h_s).
+    public var layers: [Layer] { encoder.layers + decoder.layers + (hyperprior?.layers ?? []) }
+    /// The trained parameters: both halves, the hyperprior's transforms and the prior's
+    /// density (its quantiles are `auxiliaryParameters`, trained by their own loss).
+    public var parameters: [Parameter] {
+        encoder.parameters + decoder.parameters + (prior?.parameters ?? []) + (hyperprior?.parameters ?? [])
+    }
+    public var auxiliaryParameters: [Parameter] { factorizedPrior?.auxiliaryParameters ?? [] }
     public var parameterCount: Int {
         encoder.parameterCount + decoder.parameterCount + (prior?.parameters.reduce(0) { $0 + $1.value.count } ?? 0)
+            + (hyperprior?.parameterCount ?? 0)
     }
 
     /// The per-sample reconstruction shape for a per-sample image shape; nil when the

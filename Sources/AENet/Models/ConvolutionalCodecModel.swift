@@ -22,8 +22,17 @@ public enum ConvolutionalCodecModel {
     /// The model with its work split as `par` says (the codec splits at image rows).
     public static func build(channels n: Int, latentChannels m: Int, seed: UInt64 = 0,
                              parallelism par: Parallelism) -> Autoencoder {
-        precondition(n > 0 && m > 0, "channel counts must be positive")
         var rng = RandomGenerator(seed: seed)
+        let (analysis, synthesis) = transforms(channels: n, latentChannels: m, rng: &rng, parallelism: par)
+        let prior = FactorizedPrior(channels: m, rng: &rng, parallelism: par)
+        return Autoencoder(encoder: analysis, decoder: synthesis, prior: prior)
+    }
+
+    /// The analysis and synthesis transforms (no entropy model), drawing their initial
+    /// weights from `rng` (the hyperprior family shares them).
+    static func transforms(channels n: Int, latentChannels m: Int, rng: inout RandomGenerator,
+                           parallelism par: Parallelism) -> (analysis: Sequential, synthesis: Sequential) {
+        precondition(n > 0 && m > 0, "channel counts must be positive")
         let widths = [3, n, n, n, m]
         var analysis: [Layer] = []
         for i in 0 ..< 4 {
@@ -38,8 +47,6 @@ public enum ConvolutionalCodecModel {
                                                    kernelSize: 5, stride: 2, rng: &rng, parallelism: par))
             if i < 3 { synthesis.append(GDN(name: "synthesis_igdn\(i)", channels: back[i + 1], inverse: true, parallelism: par)) }
         }
-        let prior = FactorizedPrior(channels: m, rng: &rng, parallelism: par)
-        return Autoencoder(encoder: Sequential(name: "analysis", layers: analysis),
-                           decoder: Sequential(name: "synthesis", layers: synthesis), prior: prior)
+        return (Sequential(name: "analysis", layers: analysis), Sequential(name: "synthesis", layers: synthesis))
     }
 }

@@ -214,7 +214,7 @@ public final class Trainer {
                 epoch: epoch + 1, trainLoss: lossSum / Double(batches),
                 validationLoss: measured?.loss,
                 seconds: seconds, imagesPerSecond: Double(train.count) / max(seconds, 1e-9))
-            if model.prior != nil {
+            if model.hasEntropyModel {
                 record.trainMSE = mseSum / Double(batches)
                 record.trainBitsPerPixel = bppSum / Double(batches)
                 record.validationMSE = measured?.mse
@@ -298,6 +298,9 @@ public final class Trainer {
         if let sampler = model.sampler {
             return variationalGradients(input: input, target: images, sampler: sampler, noiseSeed: noiseSeed)
         }
+        if let hyperprior = model.hyperprior {
+            return hyperpriorGradients(input: input, target: images, hyperprior: hyperprior, noiseSeed: noiseSeed)
+        }
         guard let prior = model.prior else {
             let reconstruction = model.forward(input)
             let (value, grad) = loss.lossAndGradient(prediction: reconstruction, target: images)
@@ -320,6 +323,31 @@ public final class Trainer {
         let bpp = bits / pixels
         return StepResult(loss: distortion + Float(loss.rateWeight * bpp),
                           mse: Double(MeanSquaredError.loss(prediction: reconstruction, target: images)),
+                          bitsPerPixel: bpp)
+    }
+
+    /// A hyperprior model's step: as the factorized prior's, with the rate of both latents
+    /// (y's under the Gaussian conditional, z's under the factorized prior).
+    private func hyperpriorGradients(input: Tensor, target: Tensor, hyperprior: Hyperprior,
+                                     noiseSeed: UInt64) -> StepResult {
+        let latent = model.encoder.forward(input)
+        var rng = RandomGenerator(seed: noiseSeed)
+        let noisy = hyperprior.forward(latent, noise: &rng)
+        let reconstruction = model.decoder.forward(noisy.values)
+        let (distortion, gradReconstruction) = loss.lossAndGradient(prediction: reconstruction, target: target)
+        let pixels = Double(target.count / target.shape[target.rank - 1])
+        var (bitsY, gradY) = Rate.bitsAndGradient(likelihoods: noisy.likelihoods)
+        var (bitsZ, gradZ) = Rate.bitsAndGradient(likelihoods: noisy.hyperLikelihoods)
+        let w = Float(loss.rateWeight / pixels)
+        for i in 0 ..< gradY.count { gradY.data[i] *= w }
+        for i in 0 ..< gradZ.count { gradZ.data[i] *= w }
+        let gradValues = model.decoder.backward(gradReconstruction, needInputGradient: true)
+        let gradLatent = hyperprior.backward(gradValues: gradValues, gradLikelihoods: gradY, gradHyperLikelihoods: gradZ)
+        model.encoder.backward(gradLatent, needInputGradient: false)
+        _ = hyperprior.auxiliaryLoss(addingGradient: true)
+        let bpp = (bitsY + bitsZ) / pixels
+        return StepResult(loss: distortion + Float(loss.rateWeight * bpp),
+                          mse: Double(MeanSquaredError.loss(prediction: reconstruction, target: target)),
                           bitsPerPixel: bpp)
     }
 
@@ -373,8 +401,16 @@ public final class Trainer {
             if model.conditionClasses != nil { model.setLabels(labels(of: data, at: start..<end)) }
             let input = inputNoise.map { $0.corrupt(images, seed: InputNoise.evaluationSeed, firstIndex: start) } ?? images
             let n = Double(end - start)
-            if let prior = model.prior {
-                let quantized = prior.forward(quantizing: model.encoder.forward(input))
+            if model.hasEntropyModel {
+                let latent = model.encoder.forward(input)
+                let quantized: (values: Tensor, bits: Double)
+                if let prior = model.prior {
+                    let q = prior.forward(quantizing: latent)
+                    quantized = (q.values, q.bits)
+                } else {
+                    let q = model.hyperprior!.forward(quantizing: latent)
+                    quantized = (q.values, q.bits)
+                }
                 let reconstruction = model.decoder.forward(quantized.values)
                 let pixels = Double(images.count / images.shape[images.rank - 1])
                 let bpp = quantized.bits / pixels
