@@ -33,3 +33,15 @@ state = [("optimizer/m/conv2d/bias", ab.FLOAT32, np.zeros(32)),
          ("optimizer/v/conv2d/bias", ab.FLOAT32, np.ones(32))]
 with open(out + "seed-checkpoint.aemodel", "wb") as f:
     f.write(ab.encode(checkpoint, small[:1] + state, 0, checkpoint=True))
+
+# A hyperprior model (format 1.8): the tiny conv-hyperprior fixture's metadata with its
+# entropy tables cut to one table of z and two scale tables (valid CDFs, entropy/scale).
+hyper, _, _, _ = ab.read("Fixtures/coded/hyper-tiny.aemodel")
+cdf = np.array([[0, 60000, 65536, 0], [0, 20000, 65000, 65536], [0, 30000, 65536, 0]], dtype=np.float64)
+entropy = [("entropy/cdf", ab.FLOAT32, cdf),
+           ("entropy/cdf_length", ab.FLOAT32, np.array([3.0, 4.0, 3.0])),
+           ("entropy/offset", ab.FLOAT32, np.array([0.0, -1.0, 0.0])),
+           ("entropy/median", ab.FLOAT32, np.array([0.25, 0.0, 0.0])),
+           ("entropy/scale", ab.FLOAT32, np.array([0.11, 4.0]))]
+with open(out + "seed-hyperprior.aemodel", "wb") as f:
+    f.write(ab.encode(hyper, [("hyper_analysis_conv0/bias", ab.FLOAT32, np.zeros(16))] + entropy, 8))

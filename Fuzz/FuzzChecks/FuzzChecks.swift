@@ -141,6 +141,11 @@ public enum FuzzModelBundle {
         }
         if !info.text().contains(bundle.fingerprint) { throw FuzzInvariantFailure("aeinfo misses the fingerprint") }
         _ = try info.json()
+        // The entropy tables (and a hyperprior's scale table) as the codec reads them.
+        if let tables = try EntropyTables(bundle: bundle), let scales = tables.scales,
+           scales.count >= tables.tables.count || tables.priorTableCount + scales.count != tables.tables.count {
+            throw FuzzInvariantFailure("accepted \(scales.count) scales for \(tables.tables.count) tables")
+        }
         _ = try bundle.makeModel()
     }
 

@@ -147,4 +147,54 @@ final class HyperpriorCodecTests: XCTestCase {
         let codec = try EntropyCodec(bundle: try Self.untrainedBundle())
         XCTAssertThrowsError(try codec.refineLatents(steps: 2)) { XCTAssertTrue("\($0)".contains("hyperprior"), "\($0)") }
     }
+
+    // MARK: Golden files
+
+    /// Fixtures/coded/golden-hyper.ael (golden-source.png coded by hyper-tiny.aemodel, bundle
+    /// format 1.8) decodes to golden-hyper.png byte for byte, and encoding the source again
+    /// gives the same file.
+    func testGoldenFileDecodesToTheGoldenPNG() throws {
+        XCTAssertEqual(try BundleContainer.read(path: Self.tinyBundlePath).header.version, "1.8")
+        let bundle = try ModelBundle.read(path: Self.tinyBundlePath)
+        XCTAssertEqual(bundle.fingerprint, "7f7770c1a54a0a28f05255b36dd758c9")
+        let codec = try EntropyCodec(bundle: bundle)
+        let folder = EntropyCodecTesting.fixtures
+        let golden = try LatentFile.readBytes(path: folder + "/golden-hyper.ael")
+        let file = try CodedLatentFile.decode(golden)
+        XCTAssertEqual(try codec.decode(file).encoded(),
+                       Array(try Data(contentsOf: URL(fileURLWithPath: folder + "/golden-hyper.png"))))
+        let source = try CodecImage.decodePNG(Array(try Data(contentsOf: URL(fileURLWithPath: EntropyCodecTesting.sourcePNGPath))),
+                                              path: "golden-source.png")
+        XCTAssertEqual(try codec.encode(source).encoded(), golden)
+    }
+
+    /// AE_REGENERATE_CODED_GOLDEN=1 swift test --filter HyperpriorCodecTests/testRegenerateGoldenFiles
+    func testRegenerateGoldenFiles() throws {
+        guard ProcessInfo.processInfo.environment["AE_REGENERATE_CODED_GOLDEN"] == "1" else {
+            throw XCTSkip("set AE_REGENERATE_CODED_GOLDEN=1 to rewrite Fixtures/coded/golden-hyper.*")
+        }
+        let codec = try EntropyCodec(bundle: try ModelBundle.read(path: Self.tinyBundlePath))
+        let png = Array(try Data(contentsOf: URL(fileURLWithPath: EntropyCodecTesting.sourcePNGPath)))
+        let file = try codec.encode(try CodecImage.decodePNG(png, path: "golden-source.png"))
+        let folder = EntropyCodecTesting.fixtures
+        try Data(try file.encoded()).write(to: URL(fileURLWithPath: folder + "/golden-hyper.ael"))
+        try Data(try codec.decode(file).encoded()).write(to: URL(fileURLWithPath: folder + "/golden-hyper.png"))
+    }
+
+    /// The coded stream costs at most a little more than the hyperprior's ideal rate (the
+    /// scale table rounds each scale up). (It can cost less: the barely trained tiny model
+    /// leaves values far outside their scale, whose bounded likelihood (1e-9, 30 bits) the
+    /// range coder's escape beats.)
+    func testStreamSizeIsCloseToTheIdealBits() throws {
+        let bundle = try ModelBundle.read(path: Self.tinyBundlePath)
+        let codec = try EntropyCodec(bundle: bundle)
+        let hyper = try XCTUnwrap(try bundle.makeModel().hyperprior)
+        for (w, h) in [(128, 96), (64, 64)] {
+            let image = EntropyCodecTesting.image(width: w, height: h, channels: 3)
+            let ideal = hyper.forward(quantizing: try codec.latent(of: image)).bits / 8
+            let bytes = Double(try codec.encode(image).stream.count)
+            XCTAssertLessThanOrEqual(bytes, ideal * 1.05 + 8, "\(w)x\(h): \(bytes) bytes, ideal \(ideal)")
+            XCTAssertGreaterThan(bytes, ideal * 0.5, "\(w)x\(h): \(bytes) bytes, ideal \(ideal)")
+        }
+    }
 }

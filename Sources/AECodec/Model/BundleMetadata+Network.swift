@@ -51,6 +51,10 @@ extension BundleMetadata.LayerInfo {
         case let l as Conv2DTranspose: return l.activation
         case let l as Dense: return l.activation
         case let l as ActivationLayer: return l.activation
+        // The general convolutions record only an activation they apply (the photo transforms'
+        // are linear and recorded none before the hyperprior's ReLUs existed).
+        case let l as Convolution: return l.activation == .linear ? nil : l.activation
+        case let l as TransposedConvolution: return l.activation == .linear ? nil : l.activation
         default: return nil
         }
     }
