@@ -31,8 +31,10 @@ public final class Autoencoder {
         self.hyperprior = hyperprior
     }
 
-    /// Whether the latent is entropy-coded (trained for rate and distortion): a prior or a hyperprior.
-    public var hasEntropyModel: Bool { prior != nil || hyperprior != nil }
+    /// The entropy model the latent is trained and coded with: the prior or the hyperprior.
+    public var entropyModel: LatentEntropyModel? { prior ?? hyperprior }
+    /// Whether the latent is entropy-coded (trained for rate and distortion).
+    public var hasEntropyModel: Bool { entropyModel != nil }
     /// The factorized prior of the first latent coded: the model's prior, or the hyperprior's over z.
     public var factorizedPrior: FactorizedPrior? { prior ?? hyperprior?.prior }
 

@@ -288,9 +288,10 @@ public final class Trainer {
 
     /// The batch loss and the gradients of every trained parameter (zeroed first). With
     /// `options.inputNoise` the network sees `images` corrupted (seeded by `noiseSeed`)
-    /// and the loss compares its output with the clean `images`. With a prior the latent
-    /// gets uniform noise drawn from `noiseSeed`, the loss adds `loss.rateWeight` times the
-    /// bits per pixel, and the prior's quantiles get the gradient of their auxiliary loss.
+    /// and the loss compares its output with the clean `images`. With an entropy model (a
+    /// prior or a hyperprior) the latent gets uniform noise drawn from `noiseSeed`, the loss
+    /// adds `loss.rateWeight` times the bits per pixel of everything it codes, and the
+    /// quantiles get the gradient of their auxiliary loss.
     @discardableResult
     public func gradients(_ images: Tensor, noiseSeed: UInt64 = 0) -> StepResult {
         for p in trainedParameters { p.zeroGrad() }
@@ -298,10 +299,7 @@ public final class Trainer {
         if let sampler = model.sampler {
             return variationalGradients(input: input, target: images, sampler: sampler, noiseSeed: noiseSeed)
         }
-        if let hyperprior = model.hyperprior {
-            return hyperpriorGradients(input: input, target: images, hyperprior: hyperprior, noiseSeed: noiseSeed)
-        }
-        guard let prior = model.prior else {
+        guard let entropyModel = model.entropyModel else {
             let reconstruction = model.forward(input)
             let (value, grad) = loss.lossAndGradient(prediction: reconstruction, target: images)
             model.backward(grad)
@@ -309,45 +307,25 @@ public final class Trainer {
         }
         let latent = model.encoder.forward(input)
         var rng = RandomGenerator(seed: noiseSeed)
-        let noisy = prior.forward(latent, noise: &rng)
+        let noisy = entropyModel.noisy(latent, rng: &rng)
         let reconstruction = model.decoder.forward(noisy.values)
         let (distortion, gradReconstruction) = loss.lossAndGradient(prediction: reconstruction, target: images)
         let pixels = Double(images.count / images.shape[images.rank - 1])
-        var (bits, gradLikelihoods) = Rate.bitsAndGradient(likelihoods: noisy.likelihoods)
         let w = Float(loss.rateWeight / pixels)
-        for i in 0 ..< gradLikelihoods.count { gradLikelihoods.data[i] *= w }
+        var bits = 0.0
+        let gradLikelihoods = noisy.likelihoods.map { likelihoods in
+            var (b, grad) = Rate.bitsAndGradient(likelihoods: likelihoods)
+            bits += b
+            for i in 0 ..< grad.count { grad.data[i] *= w }
+            return grad
+        }
         let gradValues = model.decoder.backward(gradReconstruction, needInputGradient: true)
-        let gradLatent = prior.backward(gradValues: gradValues, gradLikelihoods: gradLikelihoods)
+        let gradLatent = entropyModel.backward(gradValues: gradValues, gradLikelihoods: gradLikelihoods)
         model.encoder.backward(gradLatent, needInputGradient: false)
-        _ = prior.auxiliaryLoss(addingGradient: true)
+        entropyModel.auxiliaryLoss(addingGradient: true)
         let bpp = bits / pixels
         return StepResult(loss: distortion + Float(loss.rateWeight * bpp),
                           mse: Double(MeanSquaredError.loss(prediction: reconstruction, target: images)),
-                          bitsPerPixel: bpp)
-    }
-
-    /// A hyperprior model's step: as the factorized prior's, with the rate of both latents
-    /// (y's under the Gaussian conditional, z's under the factorized prior).
-    private func hyperpriorGradients(input: Tensor, target: Tensor, hyperprior: Hyperprior,
-                                     noiseSeed: UInt64) -> StepResult {
-        let latent = model.encoder.forward(input)
-        var rng = RandomGenerator(seed: noiseSeed)
-        let noisy = hyperprior.forward(latent, noise: &rng)
-        let reconstruction = model.decoder.forward(noisy.values)
-        let (distortion, gradReconstruction) = loss.lossAndGradient(prediction: reconstruction, target: target)
-        let pixels = Double(target.count / target.shape[target.rank - 1])
-        var (bitsY, gradY) = Rate.bitsAndGradient(likelihoods: noisy.likelihoods)
-        var (bitsZ, gradZ) = Rate.bitsAndGradient(likelihoods: noisy.hyperLikelihoods)
-        let w = Float(loss.rateWeight / pixels)
-        for i in 0 ..< gradY.count { gradY.data[i] *= w }
-        for i in 0 ..< gradZ.count { gradZ.data[i] *= w }
-        let gradValues = model.decoder.backward(gradReconstruction, needInputGradient: true)
-        let gradLatent = hyperprior.backward(gradValues: gradValues, gradLikelihoods: gradY, gradHyperLikelihoods: gradZ)
-        model.encoder.backward(gradLatent, needInputGradient: false)
-        _ = hyperprior.auxiliaryLoss(addingGradient: true)
-        let bpp = (bitsY + bitsZ) / pixels
-        return StepResult(loss: distortion + Float(loss.rateWeight * bpp),
-                          mse: Double(MeanSquaredError.loss(prediction: reconstruction, target: target)),
                           bitsPerPixel: bpp)
     }
 
@@ -401,19 +379,11 @@ public final class Trainer {
             if model.conditionClasses != nil { model.setLabels(labels(of: data, at: start..<end)) }
             let input = inputNoise.map { $0.corrupt(images, seed: InputNoise.evaluationSeed, firstIndex: start) } ?? images
             let n = Double(end - start)
-            if model.hasEntropyModel {
-                let latent = model.encoder.forward(input)
-                let quantized: (values: Tensor, bits: Double)
-                if let prior = model.prior {
-                    let q = prior.forward(quantizing: latent)
-                    quantized = (q.values, q.bits)
-                } else {
-                    let q = model.hyperprior!.forward(quantizing: latent)
-                    quantized = (q.values, q.bits)
-                }
+            if let entropyModel = model.entropyModel {
+                let quantized = entropyModel.quantized(model.encoder.forward(input))
                 let reconstruction = model.decoder.forward(quantized.values)
                 let pixels = Double(images.count / images.shape[images.rank - 1])
-                let bpp = quantized.bits / pixels
+                let bpp = quantized.likelihoods.reduce(0) { $0 + Rate.bits(likelihoods: $1) } / pixels
                 lossSum += (Double(loss.loss(prediction: reconstruction, target: images)) + loss.rateWeight * bpp) * n
                 mseSum += Double(MeanSquaredError.loss(prediction: reconstruction, target: images)) * n
                 bitSum += bpp * n
