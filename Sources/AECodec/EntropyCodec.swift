@@ -151,19 +151,16 @@ public final class EntropyCodec {
         guard case .whole = network, let bundle = refinementBundle else {
             throw CodecError.incompatible(path: modelName, reason: "latent refinement needs a whole-image model with a prior")
         }
-        guard hyper == nil else {
-            throw CodecError.incompatible(path: modelName, reason: "latent refinement is for conv-factorized models; this one has a hyperprior")
-        }
         guard let lambda, lambda > 0 else {
             throw CodecError.incompatible(path: modelName, reason: "the model records no rate-distortion lambda, which latent refinement needs")
         }
         // Its own single-threaded model: the backward pass's sums (GDN's) are split by pixel
         // counts, which would make the result depend on the thread count.
         let model = try bundle.makeModel(parallelism: Parallelism(threads: 1, rowAligned: true))
-        guard let prior = model.prior else {
+        guard let entropyModel = model.entropyModel else {
             throw CodecError.incompatible(path: modelName, reason: "latent refinement needs a whole-image model with a prior")
         }
-        refinement = LatentRefinement(model: model, prior: prior, lambda: lambda, steps: steps)
+        refinement = LatentRefinement(model: model, entropyModel: entropyModel, lambda: lambda, steps: steps)
     }
 
     /// The costs (lambda * 255^2 * MSE + bits per pixel, one per step, the first the plain

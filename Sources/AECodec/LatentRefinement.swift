@@ -9,8 +9,10 @@ import Foundation
 ///     lambda * 255^2 * MSE(image, synthesis(round(y))) + bits(round(y)) / pixels,
 ///
 /// fit it to the image. The latent is rounded as the codec rounds it (around each
-/// channel's median, the gradient taken straight through) and the rate is the prior's
-/// code length, so each step's cost is the true cost of the latent it would code; the
+/// channel's median, the gradient taken straight through) and the rate is the entropy
+/// model's code length (a hyperprior's: both latents, the scales from the engine rather
+/// than the codec's table, so a little below the coded size), so each step's cost is the
+/// cost of the latent it would code; the
 /// best latent seen is kept, so refining never makes an image's cost worse than plain
 /// encoding. The MSE counts the image's own pixels, not the edge padding. The decoder is
 /// unchanged: it decodes whatever latent it gets.
@@ -25,7 +27,7 @@ struct LatentRefinement {
     static let maxPixels = 1 << 21
 
     let model: Autoencoder
-    let prior: FactorizedPrior
+    let entropyModel: LatentEntropyModel
     let lambda: Double
     let steps: Int
     var learningRate: Float = 0.05
@@ -48,20 +50,23 @@ struct LatentRefinement {
         defer { for layer in model.decoder.layers { layer.forgetForwardPass() } }
         for step in 0...steps {
             guard !shouldStop() else { return nil }
-            let quantized = prior.forward(quantizing: y.value)
+            let quantized = entropyModel.quantized(y.value)
             let output = model.decoder.forward(quantized.values)
             let (distortion, gradOutput) = Self.distortion(output, target, width: width, height: height,
                                                            scale: lambda * 255 * 255)
             let pixels = Double(width * height)
-            let (bits, gradBits) = Rate.bitsAndGradient(likelihoods: quantized.likelihoods)
-            let cost = distortion + bits / pixels
+            let rates = quantized.likelihoods.map { Rate.bitsAndGradient(likelihoods: $0) }
+            let cost = distortion + rates.reduce(0) { $0 + $1.bits } / pixels
             costs.append(cost)
             if cost < bestCost { (best, bestCost, bestStep) = (y.value, cost, step) }
             if step == steps { break }
-            var gradLikelihoods = gradBits
-            for i in 0 ..< gradLikelihoods.count { gradLikelihoods.data[i] /= Float(pixels) }
+            let gradLikelihoods = rates.map { rate in
+                var g = rate.gradient
+                for i in 0 ..< g.count { g.data[i] /= Float(pixels) }
+                return g
+            }
             let gradValues = model.decoder.backward(gradOutput, needInputGradient: true)
-            y.grad = prior.backward(gradValues: gradValues, gradLikelihoods: gradLikelihoods)
+            y.grad = entropyModel.backward(gradValues: gradValues, gradLikelihoods: gradLikelihoods)
             adam.update()
         }
         return Result(latent: best, costs: costs, bestStep: bestStep)

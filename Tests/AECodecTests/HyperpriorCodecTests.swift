@@ -143,9 +143,24 @@ final class HyperpriorCodecTests: XCTestCase {
         XCTAssertGreaterThan(refused, 0)
     }
 
-    func testRefinementIsRefused() throws {
-        let codec = try EntropyCodec(bundle: try Self.untrainedBundle())
-        XCTAssertThrowsError(try codec.refineLatents(steps: 2)) { XCTAssertTrue("\($0)".contains("hyperprior"), "\($0)") }
+    /// aeenc --effort: the hyperprior's latent refined on the image's own cost (both
+    /// latents' bits) keeps the best step, lowers the cost and still decodes.
+    func testRefinementLowersTheCostAndDecodes() throws {
+        let codec = try EntropyCodec(bundle: try ModelBundle.read(path: Self.tinyBundlePath))
+        let image = EntropyCodecTesting.image(width: 50, height: 40, channels: 3)
+        let plain = try codec.latent(of: image)
+        try codec.refineLatents(steps: 6)
+        let refined = try codec.latent(of: image)
+        let report = try XCTUnwrap(codec.lastRefinement)
+        XCTAssertEqual(report.costs.count, 7)
+        XCTAssertEqual(report.costs[report.bestStep], report.costs.min())
+        XCTAssertLessThan(report.costs[report.bestStep], report.costs[0], "\(report.costs)")
+        XCTAssertNotEqual(try codec.symbols(of: refined), try codec.symbols(of: plain))
+        let file = try codec.encode(image)
+        let decoded = try codec.decode(try CodedLatentFile.decode(try file.encoded()))
+        XCTAssertEqual([decoded.width, decoded.height], [50, 40])
+        let values = try codec.latentValues(of: file.stream, shape: refined.shape, path: "test")
+        XCTAssertEqual(values.data, refined.data.map { $0.rounded(.toNearestOrEven) })
     }
 
     // MARK: Golden files
