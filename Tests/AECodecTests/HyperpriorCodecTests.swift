@@ -183,6 +183,16 @@ final class HyperpriorCodecTests: XCTestCase {
         XCTAssertEqual(try codec.encode(source).encoded(), golden)
     }
 
+    /// aeinfo --latents decodes streams without a network, which a hyperprior file's
+    /// tables need: it says so instead of decoding garbage.
+    func testNetworkFreeLatentReaderRefusesHyperpriorFiles() throws {
+        let bundle = try ModelBundle.read(path: Self.tinyBundlePath)
+        let bytes = try LatentFile.readBytes(path: EntropyCodecTesting.fixtures + "/golden-hyper.ael")
+        XCTAssertThrowsError(try LatentValues(bytes: bytes, path: "golden-hyper.ael") { _ in bundle }) {
+            XCTAssertTrue("\($0)".contains("reads factorized-prior files only"), "\($0)")
+        }
+    }
+
     /// AE_REGENERATE_CODED_GOLDEN=1 swift test --filter HyperpriorCodecTests/testRegenerateGoldenFiles
     func testRegenerateGoldenFiles() throws {
         guard ProcessInfo.processInfo.environment["AE_REGENERATE_CODED_GOLDEN"] == "1" else {
