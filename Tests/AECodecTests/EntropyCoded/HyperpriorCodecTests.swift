@@ -193,6 +193,32 @@ final class HyperpriorCodecTests: XCTestCase {
         }
     }
 
+    /// Scripts/hyperprior_decode.py, written from the specs alone (its own float32 fixed-order
+    /// hyper-synthesis in numpy, the table choice, range_decode.py's decoder), decodes the
+    /// golden file and a fresh larger one (z 3x2, so the scales vary over positions) to the
+    /// symbols the Swift encoder coded. Skipped without python3 and numpy.
+    func testThePythonDecoderWrittenFromTheSpecsAgrees() throws {
+        let python = try ToolProcess.python3()
+        guard try ToolProcess.run(executable: python, ["-c", "import numpy"]).status == 0 else { throw XCTSkip("no numpy") }
+        let script = TestFixtures.repositoryRoot + "/Scripts/hyperprior_decode.py"
+        let codec = try EntropyCodec(bundle: try ModelBundle.read(path: Self.tinyBundlePath))
+        let folder = try BundleTesting.temporaryFolder(self)
+        let source = try CodecImage.decodePNG(Array(try Data(contentsOf: URL(fileURLWithPath: EntropyCodecTesting.sourcePNGPath))),
+                                              path: "golden-source.png")
+        let fresh = folder.appendingPathComponent("fresh.ael").path
+        let freshImage = EntropyCodecTesting.image(width: 150, height: 110, channels: 3)
+        try Data(try codec.encode(freshImage).encoded()).write(to: URL(fileURLWithPath: fresh))
+        for (path, image) in [(EntropyCodecTesting.fixtures + "/golden-hyper.ael", source), (fresh, freshImage)] {
+            let run = try ToolProcess.run(executable: python, [script, Self.tinyBundlePath, path])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            struct Symbols: Decodable { let z: [Int32]; let y: [Int32] }
+            let decoded = try JSONDecoder().decode(Symbols.self, from: Data(run.stdoutText.utf8))
+            let coded = try codec.codedSymbols(of: try codec.latent(of: image))
+            XCTAssertEqual(decoded.z + decoded.y, coded.symbols, path)
+            XCTAssertEqual(decoded.y.count, Tensor.elementCount(codec.latentShape(width: image.image.width, height: image.image.height)))
+        }
+    }
+
     /// AE_REGENERATE_CODED_GOLDEN=1 swift test --filter HyperpriorCodecTests/testRegenerateGoldenFiles
     func testRegenerateGoldenFiles() throws {
         guard ProcessInfo.processInfo.environment["AE_REGENERATE_CODED_GOLDEN"] == "1" else {
