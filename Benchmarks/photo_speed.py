@@ -9,7 +9,8 @@ Not part of CI. Run it by hand on an otherwise quiet machine (no training runnin
 Each round times, in turn: our `aeenc` on the photo, our `aedec` on its file (each a
 whole process: start-up, model loading, PNG reading and writing included, `--threads T`),
 then CompressAI's `bmshj2018_factorized` of the same size (N = 128, M = 192: CompressAI's
-qualities 1 to 5) in one Python process, `compress` and `decompress` of the same photo
+qualities 1 to 5; with `--peer hyperprior` its `bmshj2018_hyperprior`, for our
+conv-hyperprior models) in one Python process, `compress` and `decompress` of the same photo
 (in-process: Python's start-up and imports not counted, the model built and its tables
 made before timing; torch pinned to T threads). The table gives each figure's median over
 `--rounds` (default 5), alternating so the machine's noise hits both sides alike, and
@@ -43,11 +44,12 @@ import json, sys, time, warnings
 warnings.filterwarnings("ignore")
 import numpy as np, torch
 from PIL import Image
-from compressai.zoo import bmshj2018_factorized
-path, threads, rounds, scale = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+from compressai.zoo import bmshj2018_factorized, bmshj2018_hyperprior
+path, threads, rounds, scale, kind = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 torch.set_num_threads(threads)
 torch.manual_seed(0)
-net = bmshj2018_factorized(quality=4, pretrained=False).eval()
+build = bmshj2018_hyperprior if kind == "hyperprior" else bmshj2018_factorized
+net = build(quality=4, pretrained=False).eval()
 with torch.no_grad():  # a latent of about a trained model's spread
     net.g_a[-1].weight.mul_(scale)
     net.g_a[-1].bias.mul_(scale)
@@ -59,6 +61,8 @@ x = torch.nn.functional.pad(x, (0, pw - w, 0, ph - h), mode="replicate")
 # Fit the untrained prior to this latent (not timed), so the coder codes a realistic stream.
 with torch.no_grad():
     y = net.g_a(x)
+    if kind == "hyperprior":  # the factorized prior codes z = h_a(|y|) there
+        y = net.h_a(torch.abs(y))
 eb = net.entropy_bottleneck
 opt = torch.optim.Adam([p for n, p in eb.named_parameters() if not n.endswith("quantiles")], lr=1e-2)
 aux = torch.optim.Adam([p for n, p in eb.named_parameters() if n.endswith("quantiles")], lr=1e-1)
@@ -82,9 +86,11 @@ with torch.inference_mode():
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", required=True, help="our model: a built-in name or a .aemodel file (conv-factorized)")
+    parser.add_argument("--model", required=True, help="our model: a built-in name or a .aemodel file (conv-factorized or conv-hyperprior)")
     parser.add_argument("--photo", default=None, help="the photo (default: kodim01.png of ../shared/datasets/kodak)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--peer", choices=["factorized", "hyperprior"], default="factorized",
+                        help="CompressAI's model to compare with: bmshj2018_factorized or bmshj2018_hyperprior")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--bin", default=str(ROOT / ".build" / "release"))
     parser.add_argument("--venv", default=str(HERE / ".venv-peers"))
@@ -114,7 +120,7 @@ def main() -> int:
     their_bytes = 0
     # CompressAI in one process, its rounds read one line at a time between ours.
     peer = subprocess.Popen([str(python), "-c", INNER, photo, str(args.threads), str(args.rounds),
-                             str(args.peer_scale)],
+                             str(args.peer_scale), args.peer],
                             stdout=subprocess.PIPE, text=True)
     for r in range(args.rounds):
         t0 = time.perf_counter()
@@ -141,7 +147,7 @@ def main() -> int:
     print(f"{'':36}{'encode s':>10}{'decode s':>10}{'bytes':>10}")
     print(f"{'ours (aeenc/aedec, whole process)':36}{m['ours']['encode']:>10.3f}{m['ours']['decode']:>10.3f}"
           f"{ael.stat().st_size:>10}")
-    print(f"{'CompressAI (in-process, untrained)':36}{m['theirs']['encode']:>10.3f}{m['theirs']['decode']:>10.3f}"
+    print(f"{'CompressAI ' + args.peer + ' (in-process, untrained)':36}{m['theirs']['encode']:>10.3f}{m['theirs']['decode']:>10.3f}"
           f"{their_bytes:>10}")
     print(f"ours / CompressAI time: encode {m['ours']['encode'] / m['theirs']['encode']:.2f}x, "
           f"decode {m['ours']['decode'] / m['theirs']['decode']:.2f}x (below 1: ours faster)")
