@@ -44,10 +44,10 @@ public final class OneDNNConvolution {
     private var weightCopies: [WeightCopy] = []
     /// The kernel (or its gradient) and the bias (or its gradient) in our layouts.
     private let ourKernel: OneDNNMemory
+    private let ourBias: OneDNNMemory
     /// The flipped kernel [k, k, inputChannels, filters] (HWIO) when `flipped`, and whether it is current.
     private var flippedKernel: [Float] = []
     private var flippedKernelCurrent = false
-    private let ourBias: OneDNNMemory
     private let gradZ = ScratchBuffer()
     private let kernelGradient = ScratchBuffer()
     private let biasGradient = ScratchBuffer()
