@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // A learned image codec toolkit: a convolutional autoencoder as an image codec.
 // Targets, bottom up; each depends only on targets above it in this list (README, "Layout"):
-//   C shims     CZlib, CPNG, CJPEG, CWebP, CBLAS, CMalloc, CSyscalls, CInterrupt, CSHA256, CModels
+//   C shims     CZlib, CPNG, CJPEG, CWebP, CBLAS, CDNNL, CMalloc, CSyscalls, CInterrupt, CSHA256, CModels
 //   AEBase      small helpers every layer shares (number text, PSNR, SSIM, MS-SSIM, SplitMix64)
 //   AEEntropyCoding  the range coder over integer CDF tables (depends on nothing)
 //   AENet       the network: tensors, kernels, layers, models, training (no files)
@@ -43,6 +43,9 @@ let package = Package(
                        providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
                        providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN's C API (its convolutions, OpenMP-threaded) and OpenMP's thread count (libgomp).
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL",
+                       providers: [.apt(["libdnnl-dev"])]),
         // libjpeg-turbo's decompressor behind setjmp: its errors longjmp, which Swift cannot catch.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
         // glibc's <malloc.h> (mallopt), part of libc6-dev.
@@ -63,7 +66,7 @@ let package = Package(
         .target(name: "AEEntropyCoding", swiftSettings: [.swiftLanguageMode(.v6)]),
 
         // The network library: tensors, kernels, layers (forward and backward), models, training.
-        .target(name: "AENet", dependencies: ["AEBase", "CBLAS"]),
+        .target(name: "AENet", dependencies: ["AEBase", "CBLAS", "CDNNL"]),
 
         // Every byte on disk, nothing of networks: safe writes, bounded reads, checksums,
         // zlib, PNG, JPEG and WebP input, the model-bundle container and metadata, the latent file,

@@ -3,7 +3,7 @@
 # (libjpeg-dev: libjpeg-turbo's headers on Debian and Ubuntu alike).
 # Idempotent and quiet when everything is already present.
 set -euo pipefail
-required=(zlib1g-dev libpng-dev libjpeg-dev libwebp-dev libopenblas-dev pkg-config)
+required=(zlib1g-dev libpng-dev libjpeg-dev libwebp-dev libopenblas-dev libdnnl-dev pkg-config)
 # Run the Keras converters (Scripts/keras2aemodel.py) in the tests; without them those
 # tests skip, so a failure to install them is a warning, not an error.
 optional=(python3-numpy python3-h5py)
