@@ -3,9 +3,10 @@ import Foundation
 
 extension AEBench {
     /// The codec model: training patches/s on 64x64 patches, and the time of one
-    /// analysis + synthesis pass over a whole image.
-    func runCodec() {
+    /// analysis + synthesis pass over a whole image (the convolutions on oneDNN with a `context`).
+    func runCodec(_ context: OneDNNContext?) throws {
         let model = CodecModel.build(seed: 1, threads: threads)
+        if let context { try model.runConvolutionsOnOneDNN(context) }
         let patch = [64, 64, 3]
         let trainFlops = LayerFlops(layers: model.layers, imageShape: patch).training
         print("codec_parameters: \(model.parameterCount)")

@@ -45,22 +45,29 @@ struct AEBench: ParsableCommand {
     var quick = false
     @Flag(help: "Also time each layer's forward and backward pass at the training batch size.")
     var layers = false
+    @Option(help: "The convolutions' engine: builtin (im2col + OpenBLAS, what the codec uses) or onednn (oneDNN's direct kernels, aetrain --engine onednn).")
+    var engine: Engine = .builtin
+    enum Engine: String, ExpressibleByArgument, CaseIterable { case builtin, onednn }
 
     func run() throws {
         AllocatorTuning.keepFreedMemory()
         Parallelism.useSingleThreadedBLAS()
         print("threads: \(threads)")
+        print("engine: \(engine.rawValue)")
         print(String(format: "sgemm_gflops: %.1f", GEMMThroughput.measure(parallelism: Parallelism(threads: threads))))
-        if model != .codec { runReference() }
-        if model != .reference { runCodec() }
+        let context = engine == .onednn ? try OneDNNContext() : nil
+        if model != .codec { try runReference(context) }
+        if model != .reference { try runCodec(context) }
         print(String(format: "peak_rss_mb: %.1f", peakResidentMB()))
     }
 
-    /// The reference SVHN autoencoder: training and inference throughput.
-    func runReference() {
+    /// The reference SVHN autoencoder: training and inference throughput (its convolutions
+    /// on oneDNN with a `context`).
+    func runReference(_ context: OneDNNContext?) throws {
         let trainCount = quick ? 1_280 : trainImages
         let inferCount = quick ? 2_560 : inferImages
         let model = ReferenceModel.build(latentDim: latentDim, seed: 1, threads: threads)
+        if let context { try model.runConvolutionsOnOneDNN(context) }
         var rng = RandomGenerator(seed: 7)
         let poolCount = 2_048
         let data = ImageSet(height: 32, width: 32, channels: 3,

@@ -175,6 +175,9 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the initial weights, the shuffles and random data sources.")
     var seed: UInt64 = 0
 
+    @Option(help: "The convolutions' engine: builtin (im2col + OpenBLAS) or onednn (oneDNN's direct kernels: faster training, results within float32 rounding of builtin's, the same bits at a fixed --threads). Not recorded in the bundle: resume with the same engine for a bit-exact continuation.")
+    var engine = "builtin"
+
     @Option(help: "Worker threads, 1 to 256 (default: all cores). The count changes the order of the gradient sums, so it is recorded and --resume needs the same.")
     var threads: Int?  // nil: all cores (an optional, so the help states no machine's count)
 
@@ -202,6 +205,9 @@ struct Train: ParsableCommand {
     }
 
     func validate() throws {
+        guard ["builtin", "onednn"].contains(engine) else {
+            throw ValidationError("--engine must be builtin or onednn, got \(engine)")
+        }
         guard Distortion(rawValue: distortion) != nil else {
             throw ValidationError("--distortion must be mse or mean-psnr, got \(distortion)")
         }
@@ -311,6 +317,7 @@ struct Train: ParsableCommand {
         settings.shuffleData = shuffle
         settings.initSeed = seed
         settings.threads = threads ?? Parallelism.availableCores
+        settings.oneDNN = engine == "onednn"
         settings.test = test
         settings.weights = weightStorage
         settings.resume = resume

@@ -185,8 +185,9 @@ final class OneDNNConvolutionTests: XCTestCase {
         XCTAssertEqual(d.bias.grad.data, onceBias.data.map { 2 * $0 }, "bias gradient added twice")
     }
 
-    /// A changed kernel is used after `weightsChanged()` (forward and input gradient
-    /// against our layer with the new kernel), and not before (the copies are a cache).
+    /// A changed kernel is picked up at the next call (the parameter's version changed:
+    /// forward and input gradient against our layer with the new kernel); an in-place
+    /// change of one value too.
     func testWeightUpdateIsPickedUp() throws {
         let context = try OneDNNContext()
         var rng = RandomGenerator(seed: 9)
@@ -199,8 +200,11 @@ final class OneDNNConvolutionTests: XCTestCase {
             let before = try p.onednn.forward(x)
             let newKernel = randomTensor(p.referenceKernel.value.shape, &rng, in: -0.2, 0.2)
             p.onednn.kernel.value = newKernel
-            XCTAssertEqual(try p.onednn.forward(x), before, "without weightsChanged() the kernel copy is kept")
-            p.onednn.weightsChanged()
+            XCTAssertNotEqual(try p.onednn.forward(x), before, "the new kernel is used")
+            let afterAssignment = try p.onednn.forward(x)
+            p.onednn.kernel.value.data[0] += 0.5
+            XCTAssertNotEqual(try p.onednn.forward(x), afterAssignment, "an in-place change is used")
+            p.onednn.kernel.value.data[0] -= 0.5
             p.onednn.bias.value = randomTensor([32], &rng)  // the bias is read at each call
             p.referenceKernel.value = newKernel
             p.referenceBias.value = p.onednn.bias.value

@@ -19,6 +19,8 @@ public struct TrainingJob {
         public var family = ModelFamily.reference.name
         public var latentDim = 64
         /// conv-factorized: channels inside the transforms (N) and in the latent (M).
+        /// Run the convolutions on oneDNN's kernels (aetrain --engine onednn).
+        public var oneDNN = false
         public var channels = 128
         public var latentChannels = 192
         /// With a value, the loss is rate-distortion (lambda * 255^2 * MSE + bits per pixel)
@@ -350,6 +352,11 @@ public struct TrainingJob {
         } else {
             let model = try makeModel(images: train.images)
             trainer = Trainer(model: model, options: settings.options, loss: loss(for: model))
+        }
+        if settings.oneDNN {
+            // Faster convolutions (Benchmarks/dnnl_probe.md); results within float32 rounding of
+            // our engine's, the same bits at a fixed thread count (not across counts).
+            try trainer.model.runConvolutionsOnOneDNN(try OneDNNContext())
         }
         // Fail before training on a bad split; `fit` does the split itself.
         let counts = trainer.splitCounts(train.images.count)

@@ -10,8 +10,8 @@ import CDNNL
 /// Layouts: activations stay NHWC in our `Tensor`s, which oneDNN reads and writes in
 /// place. The kernel stays in its `Parameter` in Keras's layout (the model files' and
 /// Adam's); oneDNN's kernels want it in a blocked layout of their own, so this object
-/// keeps a copy in each layout a primitive asks for, made on first use after
-/// `weightsChanged()`. The kernel gradient comes back in Keras's layout and is added
+/// keeps a copy in each layout a primitive asks for, made on first use after the
+/// parameter's value changed (`Parameter.version`) or `weightsChanged()`. The kernel gradient comes back in Keras's layout and is added
 /// into `kernel.grad`, the bias gradient into `bias.grad`, as our layers do.
 ///
 /// A stride-1 transposed convolution runs by default as the equal convolution with the
@@ -278,8 +278,16 @@ public final class OneDNNConvolution {
         return attributes
     }
 
-    /// The kernel in `layout`, reordered from the parameter when it is stale.
+    /// The kernel's `Parameter.version` the copies were made from.
+    private var copiedVersion: UInt64?
+
+    /// The kernel in `layout`, reordered from the parameter when it is stale (after
+    /// `weightsChanged()` or any change of the parameter's value).
     private func weights(in layout: dnnl_memory_desc_t) throws -> OneDNNMemory {
+        if copiedVersion != kernel.version {
+            weightsChanged()
+            copiedVersion = kernel.version
+        }
         let copy: WeightCopy
         if let existing = weightCopies.first(where: { $0.memory.hasLayout(layout) }) {
             copy = existing

@@ -1,8 +1,13 @@
 /// A trainable tensor with its accumulated gradient.
 public final class Parameter {
     public let name: String
-    public var value: Tensor
+    /// The values; every change (an optimiser step, a load) counts up `version`.
+    public var value: Tensor { didSet { version &+= 1 } }
     public var grad: Tensor
+    /// Counts the changes of `value`, so copies of it (oneDNN's weight layouts) know when
+    /// they are stale. (A `didSet` that does not read the old value leaves in-place
+    /// mutation in place.)
+    public private(set) var version: UInt64 = 0
 
     public init(name: String, value: Tensor) {
         self.name = name

@@ -3,7 +3,7 @@
 /// Kernel shape [3, 3, inChannels, filters] (HWIO, as Keras stores it), bias [filters].
 /// out[n, y, x, o] = act(b[o] + sum over i, j, c of in[n, y+i-1, x+j-1, c] * K[i, j, c, o]),
 /// reading zeros outside the image.
-public final class Conv2D: Layer {
+public final class Conv2D: OneDNNConvertibleLayer {
     public let name: String
     public let kind = "Conv2D"
     public let inputShape: [Int]
@@ -12,6 +12,9 @@ public final class Conv2D: Layer {
     public let bias: Parameter
     public let activation: Activation
     private let engine: Convolution3x3
+    private let parallelism: Parallelism
+    /// Set by `runOnOneDNN`: the passes run on oneDNN; nil: on `engine`.
+    private var oneDNN: OneDNNConvolution?
     private var savedInput = Tensor(zeros: [0])
     private var savedOutput = Tensor(zeros: [0])
 
@@ -30,17 +33,28 @@ public final class Conv2D: Layer {
         bias = Parameter(name: "\(name)/bias", value: Tensor(zeros: [filters]))
         engine = Convolution3x3(height: h, width: w, inChannels: c, outChannels: filters,
                                 activation: activation, parallelism: parallelism)
+        self.parallelism = parallelism
+    }
+
+    public func runOnOneDNN(_ context: OneDNNContext) throws {
+        oneDNN = try OneDNNConvolution(context: context, transposed: false, inputChannels: inputShape[2],
+                                       filters: outputShape[2], kernelSize: 3, stride: 1, padding: .same,
+                                       activation: activation, kernel: kernel, bias: bias, parallelism: parallelism)
     }
 
     public func forward(_ input: Tensor) -> Tensor {
         precondition(Array(input.shape.dropFirst()) == inputShape, "\(name): input shape \(input.shape)")
         savedInput = input
-        savedOutput = engine.forward(input, weight: kernel.value.data, bias: bias.value.data)
+        savedOutput = oneDNN?.forwardOrNil(input) ?? engine.forward(input, weight: kernel.value.data, bias: bias.value.data)
         return savedOutput
     }
 
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
-        engine.backward(input: savedInput, output: savedOutput, gradOutput: gradOutput,
+        if let gradient = oneDNN?.backwardOrNil(input: savedInput, output: savedOutput, gradOutput: gradOutput,
+                                                needInputGradient: needInputGradient) {
+            return gradient
+        }
+        return engine.backward(input: savedInput, output: savedOutput, gradOutput: gradOutput,
                         weight: kernel.value.data, gradWeight: &kernel.grad.data,
                         gradBias: &bias.grad.data, needInputGradient: needInputGradient)
     }

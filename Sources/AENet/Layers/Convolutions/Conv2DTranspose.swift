@@ -7,7 +7,7 @@
 /// W[i, j, c, o] = K[2-i, 2-j, o, c]. So this layer keeps Keras's kernel as the
 /// parameter, builds the flipped HWIO copy for the shared convolution engine, and
 /// maps the engine's weight gradient back through the same permutation.
-public final class Conv2DTranspose: Layer {
+public final class Conv2DTranspose: OneDNNConvertibleLayer {
     public let name: String
     public let kind = "Conv2DTranspose"
     public let inputShape: [Int]
@@ -16,6 +16,9 @@ public final class Conv2DTranspose: Layer {
     public let bias: Parameter
     public let activation: Activation
     private let engine: Convolution3x3
+    private let parallelism: Parallelism
+    /// Set by `runOnOneDNN`: the passes run on oneDNN; nil: on `engine`.
+    private var oneDNN: OneDNNConvolution?
     private var flipped: [Float]
     private var flippedGrad: [Float]
     private var savedInput = Tensor(zeros: [0])
@@ -38,6 +41,13 @@ public final class Conv2DTranspose: Layer {
                                 activation: activation, parallelism: parallelism)
         flipped = [Float](repeating: 0, count: 9 * filters * c)
         flippedGrad = flipped
+        self.parallelism = parallelism
+    }
+
+    public func runOnOneDNN(_ context: OneDNNContext) throws {
+        oneDNN = try OneDNNConvolution(context: context, transposed: true, inputChannels: inChannels, filters: filters,
+                                       kernelSize: 3, stride: 1, padding: .same, activation: activation,
+                                       kernel: kernel, bias: bias, parallelism: parallelism)
     }
 
     private var inChannels: Int { inputShape[2] }
@@ -61,6 +71,10 @@ public final class Conv2DTranspose: Layer {
 
     public func forward(_ input: Tensor) -> Tensor {
         precondition(Array(input.shape.dropFirst()) == inputShape, "\(name): input shape \(input.shape)")
+        if let output = oneDNN?.forwardOrNil(input) {
+            (savedInput, savedOutput) = (input, output)
+            return output
+        }
         buildFlippedKernel()
         savedInput = input
         savedOutput = engine.forward(input, weight: flipped, bias: bias.value.data)
@@ -68,6 +82,11 @@ public final class Conv2DTranspose: Layer {
     }
 
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
+        if let gradient = oneDNN?.backwardOrNil(input: savedInput, output: savedOutput, gradOutput: gradOutput,
+                                                needInputGradient: needInputGradient) {
+            return gradient
+        }
+        buildFlippedKernel()  // (a forward pass on oneDNN left it as it was)
         flippedGrad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         let gradInput = engine.backward(input: savedInput, output: savedOutput, gradOutput: gradOutput,
                                         weight: flipped, gradWeight: &flippedGrad,

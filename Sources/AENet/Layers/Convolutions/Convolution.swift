@@ -6,7 +6,7 @@
 /// out[n, y, x, o] = act(b[o] + sum over i, j, c of in[n, y*s + i - padTop, x*s + j - padLeft, c] * K[i, j, c, o]),
 /// reading zeros outside the image; 'same' pads TensorFlow's way (the odd pixel of
 /// padding at the bottom / right).
-public final class Convolution: Layer {
+public final class Convolution: OneDNNConvertibleLayer {
     public let name: String
     public let kind = "Conv2D"
     public let inputChannels: Int
@@ -18,6 +18,9 @@ public final class Convolution: Layer {
     public let kernel: Parameter
     public let bias: Parameter
     private let engine: ConvolutionEngine
+    private let parallelism: Parallelism
+    /// Set by `runOnOneDNN`: the passes run on oneDNN; nil: on `engine`.
+    private var oneDNN: OneDNNConvolution?
     private var savedInput = Tensor(zeros: [0])
     private var savedOutput = Tensor(zeros: [0])
     private var savedGeometry: ConvolutionGeometry?
@@ -46,6 +49,13 @@ public final class Convolution: Layer {
             shape: [kernelSize, kernelSize, inputChannels, filters], rng: &rng))
         bias = Parameter(name: "\(name)/bias", value: Tensor(zeros: [filters]))
         engine = ConvolutionEngine(parallelism: parallelism)
+        self.parallelism = parallelism
+    }
+
+    public func runOnOneDNN(_ context: OneDNNContext) throws {
+        oneDNN = try OneDNNConvolution(context: context, transposed: false, inputChannels: inputChannels,
+                                       filters: filters, kernelSize: kernelSize, stride: stride, padding: padding,
+                                       activation: activation, kernel: kernel, bias: bias, parallelism: parallelism)
     }
 
     /// The geometry of a call on `batch` images of per-sample shape `shape`.
@@ -65,6 +75,10 @@ public final class Convolution: Layer {
     public func forward(_ input: Tensor) -> Tensor {
         guard let g = geometry(Array(input.shape.dropFirst()), batch: input.batch) else {
             preconditionFailure("\(name): cannot take input shape \(input.shape)")
+        }
+        if let output = oneDNN?.forwardOrNil(input) {
+            (savedInput, savedOutput, savedGeometry) = (input, output, g)
+            return output
         }
         let output = Tensor(uninitializedShape: [g.batch, g.smallHeight, g.smallWidth, filters]) { out in
             input.data.withUnsafeBufferPointer { x in
@@ -91,6 +105,10 @@ public final class Convolution: Layer {
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
         guard let g = savedGeometry else { preconditionFailure("\(name): backward before forward") }
         precondition(gradOutput.shape == savedOutput.shape, "\(name): gradient shape \(gradOutput.shape)")
+        if let gradient = oneDNN?.backwardOrNil(input: savedInput, output: savedOutput, gradOutput: gradOutput,
+                                                needInputGradient: needInputGradient) {
+            return gradient
+        }
         let gz = gradZ.reserve(g.smallCount)
         savedOutput.data.withUnsafeBufferPointer { y in
             gradOutput.data.withUnsafeBufferPointer { gy in

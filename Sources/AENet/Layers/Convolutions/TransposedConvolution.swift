@@ -10,7 +10,7 @@
 /// onto output pixel (y*s + i - padTop, x*s + j - padLeft). The output is
 /// size * stride per axis for 'same' (stride 2 doubles height and width) and
 /// size * stride + max(k - stride, 0) for 'valid'.
-public final class TransposedConvolution: Layer {
+public final class TransposedConvolution: OneDNNConvertibleLayer {
     public let name: String
     public let kind = "Conv2DTranspose"
     public let inputChannels: Int
@@ -22,6 +22,9 @@ public final class TransposedConvolution: Layer {
     public let kernel: Parameter
     public let bias: Parameter
     private let engine: ConvolutionEngine
+    private let parallelism: Parallelism
+    /// Set by `runOnOneDNN`: the passes run on oneDNN; nil: on `engine`.
+    private var oneDNN: OneDNNConvolution?
     private var savedInput = Tensor(zeros: [0])
     private var savedOutput = Tensor(zeros: [0])
     private var savedGeometry: ConvolutionGeometry?
@@ -50,6 +53,13 @@ public final class TransposedConvolution: Layer {
             shape: [kernelSize, kernelSize, filters, inputChannels], rng: &rng))
         bias = Parameter(name: "\(name)/bias", value: Tensor(zeros: [filters]))
         engine = ConvolutionEngine(parallelism: parallelism)
+        self.parallelism = parallelism
+    }
+
+    public func runOnOneDNN(_ context: OneDNNContext) throws {
+        oneDNN = try OneDNNConvolution(context: context, transposed: true, inputChannels: inputChannels,
+                                       filters: filters, kernelSize: kernelSize, stride: stride, padding: padding,
+                                       activation: activation, kernel: kernel, bias: bias, parallelism: parallelism)
     }
 
     /// The geometry of a call on `batch` images of per-sample shape `shape` (the small side).
@@ -69,6 +79,10 @@ public final class TransposedConvolution: Layer {
     public func forward(_ input: Tensor) -> Tensor {
         guard let g = geometry(Array(input.shape.dropFirst()), batch: input.batch) else {
             preconditionFailure("\(name): cannot take input shape \(input.shape)")
+        }
+        if let output = oneDNN?.forwardOrNil(input) {
+            (savedInput, savedOutput, savedGeometry) = (input, output, g)
+            return output
         }
         let output = Tensor(uninitializedShape: [g.batch, g.largeHeight, g.largeWidth, filters]) { out in
             input.data.withUnsafeBufferPointer { x in
@@ -95,6 +109,10 @@ public final class TransposedConvolution: Layer {
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
         guard let g = savedGeometry else { preconditionFailure("\(name): backward before forward") }
         precondition(gradOutput.shape == savedOutput.shape, "\(name): gradient shape \(gradOutput.shape)")
+        if let gradient = oneDNN?.backwardOrNil(input: savedInput, output: savedOutput, gradOutput: gradOutput,
+                                                needInputGradient: needInputGradient) {
+            return gradient
+        }
         let gz = gradZ.reserve(g.largeCount)
         savedOutput.data.withUnsafeBufferPointer { y in
             gradOutput.data.withUnsafeBufferPointer { gy in
