@@ -50,6 +50,7 @@ struct AEBench: ParsableCommand {
     enum Engine: String, ExpressibleByArgument, CaseIterable { case builtin, onednn }
 
     func run() throws {
+        if engine == .onednn { OpenMPTuning.sleepBetweenCalls() }
         AllocatorTuning.keepFreedMemory()
         Parallelism.useSingleThreadedBLAS()
         print("threads: \(threads)")

@@ -263,6 +263,7 @@ struct Train: ParsableCommand {
     var weightStorage: BundleElementType? { weights.map { $0 == "f16" ? .f16 : .f32 } }
 
     func run() throws {
+        if engine == "onednn" { OpenMPTuning.sleepBetweenCalls() }
         if summary {
             print(Summary.table(for: ReferenceModel.build(latentDim: latentDim, variational: variational,
                                                           conditionClasses: conditional ? 10 : nil)))
