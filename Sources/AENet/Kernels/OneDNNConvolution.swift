@@ -24,6 +24,12 @@ import CDNNL
 /// `parallelism.threads` OpenMP threads (set before every call, see `OneDNNContext`);
 /// our own workers are idle while it runs. Not thread-safe: one caller at a time.
 public final class OneDNNConvolution {
+    /// Output channels below which a layer is better left on our engine: oneDNN 2.6's
+    /// kernels for 3 output channels (a model's last layer) ran at about 2/3 of its speed
+    /// (the reference model's 32 -> 3 Conv2D: 31.7 ms of CPU a training step against 21.0,
+    /// `aebench --layers`, 2 alternating rounds).
+    public static let minimumFilters = 8
+
     /// Keras's Conv2DTranspose (oneDNN's deconvolution) rather than Conv2D.
     public let transposed: Bool
     /// A stride-1 transposed convolution run as a convolution with the flipped kernel.

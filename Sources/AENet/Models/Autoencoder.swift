@@ -85,13 +85,15 @@ public final class Autoencoder {
         encoder.backward(gradLatent, needInputGradient: false)
     }
 
-    /// Moves every convolution (`OneDNNConvertibleLayer`) of the model, its hyperprior's
+    /// Moves the convolutions (`OneDNNConvertibleLayer`) of the model, its hyperprior's
     /// included, onto oneDNN's kernels through `context`: faster training (Benchmarks/dnnl_probe.md),
     /// results within float32 rounding of our engine's, the same bits at a fixed thread
-    /// count. Returns how many layers moved.
+    /// count. Layers with fewer than `OneDNNConvolution.minimumFilters` output channels
+    /// (the last, to RGB) stay on our engine, which is faster there. Returns how many moved.
     @discardableResult
     public func runConvolutionsOnOneDNN(_ context: OneDNNContext) throws -> Int {
         let layers = self.layers.compactMap { $0 as? OneDNNConvertibleLayer }
+            .filter { ($0.outputShape.last ?? 0) >= OneDNNConvolution.minimumFilters }
         for layer in layers { try layer.runOnOneDNN(context) }
         return layers.count
     }
