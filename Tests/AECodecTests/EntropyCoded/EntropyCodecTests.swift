@@ -29,6 +29,23 @@ enum EntropyCodecTesting {
         return ModelBundle(model: model).withEntropyTables(try EntropyTables(prior: prior))
     }
 
+    /// A whole-image model's files and decoded pixels are the same bytes at 1, 2 and 3 threads.
+    static func assertSameBytesAtAnyThreadCount(_ bundle: ModelBundle, sizes: [(Int, Int)],
+                                                file: StaticString = #filePath, line: UInt = #line) throws {
+        for (w, h) in sizes {
+            let image = Self.image(width: w, height: h, channels: 3)
+            let single = try EntropyCodec(bundle: bundle, threads: 1)
+            let coded = try single.encode(image)
+            let png = try single.decode(coded).encoded()
+            for threads in [2, 3] {
+                let codec = try EntropyCodec(bundle: bundle, threads: threads)
+                XCTAssertEqual(try codec.encode(image).encoded(), try coded.encoded(), "\(w)x\(h), \(threads) threads",
+                               file: file, line: line)
+                XCTAssertEqual(try codec.decode(coded).encoded(), png, "\(w)x\(h), \(threads) threads", file: file, line: line)
+            }
+        }
+    }
+
     /// A w x h image with `channels` channels: smooth gradients and a stripe pattern.
     static func image(width w: Int, height h: Int, channels: Int) -> CodecImage {
         var pixels: [UInt8] = []
@@ -152,18 +169,8 @@ final class EntropyCodecTests: XCTestCase {
         XCTAssertEqual(try one.encoded(), try encoded.encoded())
         XCTAssertEqual(try EntropyCodec(bundle: bundle, threads: 1).decode(one), try two.decode(one))
         // Whole-image models split each layer's rows over the threads: the same bytes and pixels.
-        let conv = try ModelBundle.read(path: EntropyCodecTesting.convBundlePath)
-        for (w, h) in [(70, 50), (300, 70), (33, 130)] {
-            let image = EntropyCodecTesting.image(width: w, height: h, channels: 3)
-            let single = try EntropyCodec(bundle: conv, threads: 1)
-            let file = try single.encode(image)
-            let png = try single.decode(file).encoded()
-            for threads in [2, 3] {
-                let codec = try EntropyCodec(bundle: conv, threads: threads)
-                XCTAssertEqual(try codec.encode(image).encoded(), try file.encoded(), "\(w)x\(h), \(threads) threads")
-                XCTAssertEqual(try codec.decode(file).encoded(), png, "\(w)x\(h), \(threads) threads")
-            }
-        }
+        try EntropyCodecTesting.assertSameBytesAtAnyThreadCount(try ModelBundle.read(path: EntropyCodecTesting.convBundlePath),
+                                                               sizes: [(70, 50), (300, 70), (33, 130)])
     }
 
     // MARK: Rate

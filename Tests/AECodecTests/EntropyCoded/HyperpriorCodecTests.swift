@@ -96,18 +96,7 @@ final class HyperpriorCodecTests: XCTestCase {
     }
 
     func testSameBytesAndPixelsAtAnyThreadCount() throws {
-        let bundle = try Self.untrainedBundle(seed: 3)
-        for (w, h) in [(70, 50), (33, 130)] {
-            let image = EntropyCodecTesting.image(width: w, height: h, channels: 3)
-            let single = try EntropyCodec(bundle: bundle, threads: 1)
-            let file = try single.encode(image)
-            let png = try single.decode(file).encoded()
-            for threads in [2, 3] {
-                let codec = try EntropyCodec(bundle: bundle, threads: threads)
-                XCTAssertEqual(try codec.encode(image).encoded(), try file.encoded(), "\(w)x\(h), \(threads) threads")
-                XCTAssertEqual(try codec.decode(file).encoded(), png, "\(w)x\(h), \(threads) threads")
-            }
-        }
+        try EntropyCodecTesting.assertSameBytesAtAnyThreadCount(try Self.untrainedBundle(seed: 3), sizes: [(70, 50), (33, 130)])
     }
 
     /// Every damaged or truncated stream is refused with a CodecError or decodes to some
