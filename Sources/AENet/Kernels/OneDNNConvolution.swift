@@ -11,7 +11,7 @@ import CDNNL
 /// place. The kernel stays in its `Parameter` in Keras's layout (the model files' and
 /// Adam's); oneDNN's kernels want it in a blocked layout of their own, so this object
 /// keeps a copy in each layout a primitive asks for, made on first use after the
-/// parameter's value changed (`Parameter.version`) or `weightsChanged()`. The kernel gradient comes back in Keras's layout and is added
+/// parameter's value changed (`Parameter.version`). The kernel gradient comes back in Keras's layout and is added
 /// into `kernel.grad`, the bias gradient into `bias.grad`, as our layers do.
 ///
 /// A stride-1 transposed convolution runs by default as the equal convolution with the
@@ -143,9 +143,8 @@ public final class OneDNNConvolution {
         return md
     }
 
-    /// Marks the kernel copies stale: call after the kernel's values change (an
-    /// optimiser step, a load). Until then the copies made at the last call are used.
-    public func weightsChanged() {
+    /// Marks the kernel copies stale (the kernel's value changed since they were made).
+    private func markCopiesStale() {
         for copy in weightCopies { copy.current = false }
         flippedKernelCurrent = false
     }
@@ -287,11 +286,11 @@ public final class OneDNNConvolution {
     /// The kernel's `Parameter.version` the copies were made from.
     private var copiedVersion: UInt64?
 
-    /// The kernel in `layout`, reordered from the parameter when it is stale (after
-    /// `weightsChanged()` or any change of the parameter's value).
+    /// The kernel in `layout`, reordered from the parameter when it is stale (any change of
+    /// the parameter's value since the copy was made).
     private func weights(in layout: dnnl_memory_desc_t) throws -> OneDNNMemory {
         if copiedVersion != kernel.version {
-            weightsChanged()
+            markCopiesStale()
             copiedVersion = kernel.version
         }
         let copy: WeightCopy

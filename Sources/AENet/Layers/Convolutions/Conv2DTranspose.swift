@@ -63,10 +63,17 @@ public final class Conv2DTranspose: OneDNNConvertibleLayer {
         } } } }
     }
 
+    /// The kernel's `Parameter.version` `flipped` was built from.
+    private var flippedVersion: UInt64?
+
+    /// Rebuilds `flipped` when the kernel changed since it was built (an optimiser step, a
+    /// load), not on every pass: inference runs many batches on the same weights.
     private func buildFlippedKernel() {
+        guard flippedVersion != kernel.version else { return }
         kernel.value.data.withUnsafeBufferPointer { k in
             flipped.withUnsafeMutableBufferPointer { w in forEachEntry { w[$1] = k[$0] } }
         }
+        flippedVersion = kernel.version
     }
 
     public func forward(_ input: Tensor) -> Tensor {
@@ -86,7 +93,7 @@ public final class Conv2DTranspose: OneDNNConvertibleLayer {
                                                 needInputGradient: needInputGradient) {
             return gradient
         }
-        buildFlippedKernel()  // (a forward pass on oneDNN left it as it was)
+        buildFlippedKernel()  // (current already, unless the forward pass ran on oneDNN)
         flippedGrad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         let gradInput = engine.backward(input: savedInput, output: savedOutput, gradOutput: gradOutput,
                                         weight: flipped, gradWeight: &flippedGrad,
