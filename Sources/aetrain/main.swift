@@ -137,6 +137,10 @@ struct Train: ParsableCommand {
             help: "With --init-from and --lambda: first rescale the model's latent so each dimension's range on DATA (0.1th to 99.9th percentile) spans this many integer steps (2 to 65,536); the network's output is unchanged. Use it to fine-tune svhn-64 or svhn-16 for rate and distortion.")
     var latentLevels: Int?
 
+    @Option(name: .customLong("latent-gain"),
+            help: "With --init-from a conv-factorized model: first multiply its latent by this gain (0.1 to 10), adapting the synthesis and the prior so the unrounded network is unchanged; rounding then loses less (a gain above 1 gives a higher rate). Use it to start a higher quality level from a lower one.")
+    var latentGain: Double?
+
     @Flag(help: "A variational autoencoder (reference family): the encoder's Dense gives means and log variances, training decodes a reparametrised draw and adds beta * KL divergence from N(0, 1) per image value to the MSE; aeenc encodes the mean. The bundle can be sampled (aetrain sample).")
     var variational = false
 
@@ -302,6 +306,7 @@ struct Train: ParsableCommand {
         settings.lambda = lambda
         settings.initFrom = initFrom
         settings.latentLevels = latentLevels
+        settings.latentGain = latentGain
         settings.distortion = Distortion(rawValue: distortion) ?? .mse  // checked in validate()
         settings.variational = variational
         settings.beta = beta

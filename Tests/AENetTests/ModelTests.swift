@@ -66,6 +66,30 @@ final class ModelTests: XCTestCase {
         assertClose(model.forward(x), before, tolerance: 1e-5, "output after rescaling")
     }
 
+    func testLatentGainKeepsTheUnroundedNetworkAndScalesThePrior() {
+        let model = ConvolutionalCodecModel.build(channels: 6, latentChannels: 5, seed: 3)
+        XCTAssertTrue(model.hasScalableLatent)
+        XCTAssertFalse(ReferenceModel.build(latentDim: 8).hasScalableLatent)
+        XCTAssertFalse(ConvolutionalHyperpriorModel.build(channels: 6, latentChannels: 5, seed: 3).hasScalableLatent)
+        let prior = model.prior!
+        prior.setQuantilesByBisection()
+        let quantilesBefore = prior.quantiles.value.data
+        var rng = RandomGenerator(seed: 4)
+        let x = randomTensor([1, 32, 48, 3], &rng, in: 0, 1)
+        let before = model.forward(x), latentBefore = model.encode(x)
+        let gain: Float = 2.5
+        model.scaleLatent(by: gain)
+        let latentAfter = model.encode(x)
+        for i in 0 ..< latentBefore.count {
+            XCTAssertEqual(latentAfter.data[i], gain * latentBefore.data[i], accuracy: 1e-4 * max(1, abs(gain * latentBefore.data[i])))
+        }
+        assertClose(model.forward(x), before, tolerance: 1e-5, "output after the gain")
+        // The density of gain * y: its quantiles, solved again from the density, are gain times the old ones.
+        for (q, old) in zip(prior.quantiles.value.data, quantilesBefore) { XCTAssertEqual(q, gain * old, accuracy: 1e-4 * max(1, abs(q))) }
+        prior.setQuantilesByBisection()
+        for (q, old) in zip(prior.quantiles.value.data, quantilesBefore) { XCTAssertEqual(q, gain * old, accuracy: 1e-3 * max(1, abs(q))) }
+    }
+
     func testSeededInitialisationIsReproducible() {
         let a = ReferenceModel.build(latentDim: 8, seed: 42)
         let b = ReferenceModel.build(latentDim: 8, seed: 42)

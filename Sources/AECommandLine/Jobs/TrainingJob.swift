@@ -34,6 +34,9 @@ public struct TrainingJob {
         /// each dimension's 0.1th-99.9th percentile range on the training data spans this
         /// many integer steps (`Autoencoder.rescaleLatent`; the network's output is unchanged).
         public var latentLevels: Int?
+        /// With `initFrom` (a conv-factorized model): before fine-tuning, multiply the latent by
+        /// this gain (`Autoencoder.scaleLatent(by:)`; the unrounded network is unchanged).
+        public var latentGain: Double?
         /// A variational autoencoder (reference family): the loss adds `beta` times the KL
         /// divergence per image value (`VariationalLoss`).
         public var variational = false
@@ -77,6 +80,7 @@ public struct TrainingJob {
         public static let latentDim = 1...4096
         public static let channels = 1...1024
         public static let latentLevels = 2...65_536
+        public static let latentGain = 0.1...10.0
         public static let batchSize = 1...65_536
         public static let epochs = 1...1_000_000
         /// The thread count changes the order of the gradient sums, so it is kept as given.
@@ -109,6 +113,14 @@ public struct TrainingJob {
             try check(levels, Limits.latentLevels, "--latent-levels")
             guard settings.initFrom != nil && settings.lambda != nil else {
                 throw ToolError(path: "--latent-levels", reason: "rescales a trained model's latent for rate-distortion fine-tuning: give --init-from and --lambda")
+            }
+        }
+        if let gain = settings.latentGain {
+            guard Limits.latentGain.contains(gain) else {
+                throw ToolError(path: "--latent-gain", reason: "must be in 0.1...10, got \(gain)")
+            }
+            guard settings.initFrom != nil else {
+                throw ToolError(path: "--latent-gain", reason: "scales a trained model's latent: give --init-from")
             }
         }
         if settings.variational {
@@ -247,6 +259,12 @@ public struct TrainingJob {
                 // The 8-bit table's step spans the range in 255 steps; `levels` steps instead.
                 let table = LatentQuantization.measure(model: model, images: images)
                 model.rescaleLatent(steps: table.scale.map { $0 * 255 / Float(levels) })
+            }
+            if let gain = settings.latentGain {
+                guard model.hasScalableLatent else {
+                    throw ToolError(path: from, reason: "--latent-gain needs a conv-factorized model")
+                }
+                model.scaleLatent(by: Float(gain))
             }
         } else if settings.family == ModelFamily.hyperprior.name {
             model = ConvolutionalHyperpriorModel.build(channels: settings.channels, latentChannels: settings.latentChannels,
