@@ -349,9 +349,10 @@ public final class OneDNNConvolution {
 
     /// From `input`, the `output` its forward pass returned and dL/d(output): adds
     /// dL/d(kernel) into `kernel.grad` and dL/d(bias) into `bias.grad`, and returns
-    /// dL/d(input) when asked (nil otherwise).
+    /// dL/d(input) when asked (nil otherwise). `activationApplied`: `gradOutput` is already
+    /// dL/d(pre-activation) (`ActivationDerivativeSkippingLayer`).
     public func backward(input: Tensor, output: Tensor, gradOutput: Tensor,
-                         needInputGradient: Bool) throws -> Tensor? {
+                         needInputGradient: Bool, activationApplied: Bool = false) throws -> Tensor? {
         OneDNNContext.useThreads(parallelism.threads)
         let plan = try plan(for: input.shape)
         precondition(output.shape == plan.outputShape && gradOutput.shape == plan.outputShape,
@@ -360,7 +361,7 @@ public final class OneDNNConvolution {
         let dataPass = try needInputGradient ? primitive(.backwardData, plan) : nil
         let gradient = try kernelGradientMemory(plan, weightsPass)
         return try gradOutput.data.withUnsafeBufferPointer { gy -> Tensor? in
-            let gz = activation == .linear ? gy.baseAddress! : activationBackward(output, gy.baseAddress!)
+            let gz = activation == .linear || activationApplied ? gy.baseAddress! : activationBackward(output, gy.baseAddress!)
             // dL/d(kernel) in oneDNN's layout, dL/d(bias) into scratch; then both added into ours.
             let gb = biasGradient.reserve(filters)
             try input.data.withUnsafeBufferPointer { x in

@@ -1,7 +1,7 @@
 /// Keras `MaxPooling2D((2, 2))`: 2x2 windows, stride 2, on even-sized inputs.
 /// Backward routes each window's gradient to the position of its maximum
 /// (the first one in row-major window order on ties).
-public final class MaxPool2D: Layer {
+public final class MaxPool2D: PositiveInputMaskingLayer {
     public let name: String
     public let kind = "MaxPooling2D"
     public let inputShape: [Int]
@@ -11,6 +11,8 @@ public final class MaxPool2D: Layer {
     /// Offset (0...3: dy * 2 + dx) of each output value's source in its window.
     private var argmax: [UInt8] = []
     private var savedInputShape: [Int] = []
+    /// The last output: the maximum of each window, for `backwardMaskingNonPositiveInputs`.
+    private var savedOutput = Tensor(zeros: [0])
 
     public init(name: String, inputShape: [Int], parallelism: Parallelism = Parallelism(threads: 1)) {
         precondition(inputShape.count == 3 && inputShape[0] % 2 == 0 && inputShape[1] % 2 == 0,
@@ -52,29 +54,50 @@ public final class MaxPool2D: Layer {
                 }
             }
         }
+        savedOutput = output
         return output
+    }
+
+    public func forgetForwardPass() {
+        argmax = []
+        savedOutput = Tensor(zeros: [0])
     }
 
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
         guard needInputGradient else { return Tensor(zeros: [0]) }
+        return scatter(gradOutput, masking: false)
+    }
+
+    /// The window's maximum is the input at the position the gradient goes to: where it is not
+    /// positive, the gradient is zero.
+    public func backwardMaskingNonPositiveInputs(_ gradOutput: Tensor) -> Tensor {
+        scatter(gradOutput, masking: true)
+    }
+
+    /// Each output's gradient onto its window's maximum (multiplied by (maximum > 0) when
+    /// `masking`), zeros elsewhere.
+    private func scatter(_ gradOutput: Tensor, masking: Bool) -> Tensor {
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
         let (oh, ow) = (h / 2, w / 2)
         var gradInput = Tensor(zeros: savedInputShape)
-        precondition(gradOutput.count == argmax.count, "\(name): gradient shape \(gradOutput.shape)")
+        precondition(gradOutput.count == argmax.count && savedOutput.count == argmax.count,
+                     "\(name): gradient shape \(gradOutput.shape)")
         gradInput.data.withUnsafeMutableBufferPointer { gib in
             gradOutput.data.withUnsafeBufferPointer { gob in
-                argmax.withUnsafeBufferPointer { ab in
-                    let gi = gib.baseAddress!, go = gob.baseAddress!, arg = ab.baseAddress!
-                    parallelism.forEachRange(gradOutput.batch) { range, _ in
-                        for n in range { for py in 0..<oh { for px in 0..<ow {
-                            let o = ((n * oh + py) * ow + px) * c
-                            let base = ((n * h + 2 * py) * w + 2 * px) * c
-                            for ch in 0..<c {
-                                let q = Int(arg[o + ch])
-                                let at = base + (q >> 1) * w * c + (q & 1) * c + ch
-                                gi[at] = go[o + ch]
-                            }
-                        } } }
+                savedOutput.data.withUnsafeBufferPointer { yb in
+                    argmax.withUnsafeBufferPointer { ab in
+                        let gi = gib.baseAddress!, go = gob.baseAddress!, y = yb.baseAddress!, arg = ab.baseAddress!
+                        parallelism.forEachRange(gradOutput.batch) { range, _ in
+                            for n in range { for py in 0..<oh { for px in 0..<ow {
+                                let o = ((n * oh + py) * ow + px) * c
+                                let base = ((n * h + 2 * py) * w + 2 * px) * c
+                                for ch in 0..<c {
+                                    let q = Int(arg[o + ch])
+                                    let at = base + (q >> 1) * w * c + (q & 1) * c + ch
+                                    gi[at] = !masking || y[o + ch] > 0 ? go[o + ch] : 0
+                                }
+                            } } }
+                        }
                     }
                 }
             }

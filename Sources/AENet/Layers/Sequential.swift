@@ -51,8 +51,18 @@ public final class Sequential {
     @discardableResult
     public func backward(_ gradOutput: Tensor, layers range: Range<Int>, needInputGradient: Bool = false) -> Tensor {
         var g = gradOutput
+        var preActivation = false  // g already holds the ReLU derivative of layers[index]'s output
         for index in range.reversed() {
-            g = layers[index].backward(g, needInputGradient: index > range.lowerBound || needInputGradient)
+            let need = index > range.lowerBound || needInputGradient
+            if preActivation, let layer = layers[index] as? ActivationDerivativeSkippingLayer {
+                g = layer.backward(preActivationGradient: g, needInputGradient: need)
+                preActivation = false
+            } else if takesOverReLUDerivative(at: index, in: range), let layer = layers[index] as? PositiveInputMaskingLayer {
+                g = layer.backwardMaskingNonPositiveInputs(g)
+                preActivation = true
+            } else {
+                g = layers[index].backward(g, needInputGradient: need)
+            }
         }
         return g
     }

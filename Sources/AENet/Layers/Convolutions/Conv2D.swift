@@ -3,7 +3,7 @@
 /// Kernel shape [3, 3, inChannels, filters] (HWIO, as Keras stores it), bias [filters].
 /// out[n, y, x, o] = act(b[o] + sum over i, j, c of in[n, y+i-1, x+j-1, c] * K[i, j, c, o]),
 /// reading zeros outside the image.
-public final class Conv2D: OneDNNConvertibleLayer {
+public final class Conv2D: OneDNNConvertibleLayer, ActivationDerivativeSkippingLayer {
     public let name: String
     public let kind = "Conv2D"
     public let inputShape: [Int]
@@ -50,8 +50,18 @@ public final class Conv2D: OneDNNConvertibleLayer {
     }
 
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
+        backward(gradOutput, needInputGradient: needInputGradient, activationApplied: false)
+    }
+
+    /// On oneDNN the activation's derivative is a pass of its own, skipped here; our engine
+    /// applies it with the bias gradient, and applying (output > 0) twice changes nothing.
+    public func backward(preActivationGradient: Tensor, needInputGradient: Bool) -> Tensor {
+        backward(preActivationGradient, needInputGradient: needInputGradient, activationApplied: true)
+    }
+
+    private func backward(_ gradOutput: Tensor, needInputGradient: Bool, activationApplied: Bool) -> Tensor {
         if let gradient = oneDNN?.backwardOrNil(input: savedInput, output: savedOutput, gradOutput: gradOutput,
-                                                needInputGradient: needInputGradient) {
+                                                needInputGradient: needInputGradient, activationApplied: activationApplied) {
             return gradient
         }
         return engine.backward(input: savedInput, output: savedOutput, gradOutput: gradOutput,

@@ -7,7 +7,7 @@
 /// W[i, j, c, o] = K[2-i, 2-j, o, c]. So this layer keeps Keras's kernel as the
 /// parameter, builds the flipped HWIO copy for the shared convolution engine, and
 /// maps the engine's weight gradient back through the same permutation.
-public final class Conv2DTranspose: OneDNNConvertibleLayer {
+public final class Conv2DTranspose: OneDNNConvertibleLayer, ActivationDerivativeSkippingLayer {
     public let name: String
     public let kind = "Conv2DTranspose"
     public let inputShape: [Int]
@@ -89,8 +89,18 @@ public final class Conv2DTranspose: OneDNNConvertibleLayer {
     }
 
     public func backward(_ gradOutput: Tensor, needInputGradient: Bool) -> Tensor {
+        backward(gradOutput, needInputGradient: needInputGradient, activationApplied: false)
+    }
+
+    /// On oneDNN the activation's derivative is a pass of its own, skipped here; our engine
+    /// applies it with the bias gradient, and applying (output > 0) twice changes nothing.
+    public func backward(preActivationGradient: Tensor, needInputGradient: Bool) -> Tensor {
+        backward(preActivationGradient, needInputGradient: needInputGradient, activationApplied: true)
+    }
+
+    private func backward(_ gradOutput: Tensor, needInputGradient: Bool, activationApplied: Bool) -> Tensor {
         if let gradient = oneDNN?.backwardOrNil(input: savedInput, output: savedOutput, gradOutput: gradOutput,
-                                                needInputGradient: needInputGradient) {
+                                                needInputGradient: needInputGradient, activationApplied: activationApplied) {
             return gradient
         }
         buildFlippedKernel()  // (current already, unless the forward pass ran on oneDNN)

@@ -17,10 +17,11 @@ extension OneDNNConvolution {
 
     /// The backward pass's input gradient (an empty tensor when not asked for), or nil
     /// when oneDNN failed.
-    func backwardOrNil(input: Tensor, output: Tensor, gradOutput: Tensor, needInputGradient: Bool) -> Tensor? {
+    func backwardOrNil(input: Tensor, output: Tensor, gradOutput: Tensor, needInputGradient: Bool,
+                       activationApplied: Bool = false) -> Tensor? {
         do {
             let gradient = try backward(input: input, output: output, gradOutput: gradOutput,
-                                        needInputGradient: needInputGradient)
+                                        needInputGradient: needInputGradient, activationApplied: activationApplied)
             return gradient ?? Tensor(zeros: [0])
         } catch {
             return nil
