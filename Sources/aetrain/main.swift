@@ -179,8 +179,8 @@ struct Train: ParsableCommand {
     @Option(help: "Seed of the initial weights, the shuffles and random data sources.")
     var seed: UInt64 = 0
 
-    @Option(help: "The convolutions' engine: builtin (im2col + OpenBLAS) or onednn (oneDNN's direct kernels: faster training, results within float32 rounding of builtin's, the same bits at a fixed --threads). Not recorded in the bundle: resume with the same engine for a bit-exact continuation.")
-    var engine = "builtin"
+    @Option(help: "The convolutions' engine: onednn (oneDNN's direct kernels, the faster: the same bits at a fixed --threads, not across thread counts) or builtin (im2col + OpenBLAS: the same bits at any --threads, as the codec tools; results within float32 rounding of onednn's). Not recorded in the bundle: resume with the same engine for a bit-exact continuation.")
+    var engine = "onednn"
 
     @Option(help: "Worker threads, 1 to 256 (default: all cores). The count changes the order of the gradient sums, so it is recorded and --resume needs the same.")
     var threads: Int?  // nil: all cores (an optional, so the help states no machine's count)

@@ -144,6 +144,7 @@ final class KillTests: XCTestCase {
         s.options.seed = 5
         s.initSeed = 5
         s.threads = 2
+        s.oneDNN = true  // aetrain's default engine
         return s
     }
 
