@@ -9,7 +9,7 @@
 // executable's read-only data, so a copied binary keeps its models.
 //
 // To add a model: put NAME.aemodel in models/, then add its block and one table line
-// below (or, for svhn-16 and the photo levels photo-1 ... photo-6, just drop the file
+// below (or, for svhn-16 and the photo levels photo-1 ... photo-7, just drop the file
 // in: its entry is already here, enabled when the file exists; run
 // `touch Sources/CModels/models.c` or a clean build so an incremental build notices the
 // new file).
@@ -47,7 +47,7 @@ static const unsigned char svhn_16_rd[] = {
 #endif
 
 // The photo codec's quality levels (conv-factorized, one bundle per lambda), built in when
-// their files are present: models/photo-1.aemodel ... photo-6.aemodel. Each bundle names
+// their files are present: models/photo-1.aemodel ... photo-7.aemodel. Each bundle names
 // its set and level in its metadata (aetrain --stamp-quality ... --quality-set photo
 // --quality-level N), which is what `aeenc --model photo -q N` goes by; the names here
 // are only the --model names of the single bundles.
@@ -87,6 +87,12 @@ static const unsigned char photo_6[] = {
 #embed "models/photo-6.aemodel"
 };
 #endif
+#if __has_embed("models/photo-7.aemodel")
+#define AECODEC_HAS_PHOTO_7 1
+static const unsigned char photo_7[] = {
+#embed "models/photo-7.aemodel"
+};
+#endif
 
 static const aecodec_embedded_model models[] = {
     { "svhn-64", svhn_64, sizeof svhn_64 },   // the default (EmbeddedModels.defaultName)
@@ -116,6 +122,9 @@ static const aecodec_embedded_model models[] = {
 #endif
 #ifdef AECODEC_HAS_PHOTO_6
     { "photo-6", photo_6, sizeof photo_6 },
+#endif
+#ifdef AECODEC_HAS_PHOTO_7
+    { "photo-7", photo_7, sizeof photo_7 },
 #endif
 };
 
