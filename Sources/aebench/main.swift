@@ -45,7 +45,7 @@ struct AEBench: ParsableCommand {
     var quick = false
     @Flag(help: "Also time each layer's forward and backward pass at the training batch size.")
     var layers = false
-    @Option(help: "The convolutions' engine: builtin (im2col + OpenBLAS, what the codec uses) or onednn (oneDNN's direct kernels, aetrain --engine onednn).")
+    @Option(help: "The convolutions' engine: builtin (im2col + OpenBLAS, what the codec uses) or onednn (oneDNN's direct kernels, what aetrain trains with by default).")
     var engine: Engine = .builtin
     enum Engine: String, ExpressibleByArgument, CaseIterable { case builtin, onednn }
 

@@ -19,7 +19,7 @@ public struct TrainingJob {
         public var family = ModelFamily.reference.name
         public var latentDim = 64
         /// conv-factorized: channels inside the transforms (N) and in the latent (M).
-        /// Run the convolutions on oneDNN's kernels (aetrain --engine onednn).
+        /// Run the convolutions on oneDNN's kernels (aetrain's default; false: our engine, `--engine builtin`).
         public var oneDNN = false
         public var channels = 128
         public var latentChannels = 192
