@@ -57,7 +57,7 @@ public final class Sequential {
             if preActivation, let layer = layers[index] as? ActivationDerivativeSkippingLayer {
                 g = layer.backward(preActivationGradient: g, needInputGradient: need)
                 preActivation = false
-            } else if takesOverReLUDerivative(at: index, in: range), let layer = layers[index] as? PositiveInputMaskingLayer {
+            } else if let layer = layers[index] as? PositiveInputMaskingLayer, takesOverReLUDerivative(at: index, in: range) {
                 g = layer.backwardMaskingNonPositiveInputs(g)
                 preActivation = true
             } else {
