@@ -21,7 +21,17 @@ public enum BundleElementType: UInt8, Sendable, CaseIterable, Codable {
             for (i, v) in values.enumerated() { BundleBytes.put(v.bitPattern, into: &out, at: 4 * i) }
             #endif
         case .f16:
+            #if _endian(little)
+            // One pass over raw buffers (a per-byte generic store made a 6 MB bundle take
+            // seconds to fingerprint in debug builds).
+            out.withUnsafeMutableBytes { dst in
+                values.withUnsafeBufferPointer { src in
+                    for i in 0..<src.count { dst.storeBytes(of: Self.half(src[i]), toByteOffset: 2 * i, as: UInt16.self) }
+                }
+            }
+            #else
             for (i, v) in values.enumerated() { BundleBytes.put(Self.half(v), into: &out, at: 2 * i) }
+            #endif
         }
         return out
     }
@@ -42,7 +52,17 @@ public enum BundleElementType: UInt8, Sendable, CaseIterable, Codable {
             return (0..<count).map { Float(bitPattern: BundleBytes.u32(bytes, offset + 4 * $0)) }
             #endif
         case .f16:
+            #if _endian(little)
+            precondition(offset >= 0 && count >= 0 && offset + 2 * count <= bytes.count, "f16 data out of range")
+            return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                bytes.withUnsafeBytes { src in
+                    for i in 0..<count { buffer[i] = Self.widen(src.loadUnaligned(fromByteOffset: offset + 2 * i, as: UInt16.self)) }
+                }
+                initialized = count
+            }
+            #else
             return (0..<count).map { Self.widen(BundleBytes.u16(bytes, offset + 2 * $0)) }
+            #endif
         }
     }
 
