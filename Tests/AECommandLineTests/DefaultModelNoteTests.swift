@@ -15,7 +15,7 @@ final class DefaultModelNoteTests: XCTestCase {
                                                        results: [result("digit.png", 32, 32), result("kodim01.png", 768, 512)],
                                                        builtInModels: builtIn))
         XCTAssertTrue(note.contains("kodim01.png"), note)
-        XCTAssertTrue(note.contains("--model photo"), note)
+        XCTAssertTrue(note.contains("--model photo (the photo codec, -q 1-2)"), note)
         let two = DefaultModelNote.text(direction: .encode, model: nil,
                                         results: [result("a.png", 768, 512), result("b.png", 128, 200)], builtInModels: builtIn)
         XCTAssertTrue(two?.contains("2 of the images") == true, two ?? "nil")

@@ -16,7 +16,8 @@ enum DefaultModelNote {
         let photos = results.filter { min($0.width, $0.height) >= photoSide }
         guard let photo = photos.first else { return nil }
         let which = photos.count == 1 ? photo.task.input.displayName : "\(photos.count) of the images"
+        let levels = builtInModels.filter { $0.hasPrefix("photo-") && Int($0.dropFirst(6)) != nil }.count
         return "note: \(which) coded with the default model \(EmbeddedModels.defaultName), which codes 32x32 digit tiles; "
-            + "for photos, --model photo (the photo codec, -q 1-6) gives far better pictures at the same size"
+            + "for photos, --model photo (the photo codec, -q 1-\(levels)) gives far better pictures at the same size"
     }
 }
