@@ -8,25 +8,27 @@ final class DefaultModelNoteTests: XCTestCase {
                             width: width, height: height, latentBytes: 100)
     }
 
-    private let builtIn = ["svhn-64", "svhn-16", "photo-1", "photo-2"]
+    private let levels = { [1, 2, 3] }
 
     func testNamesThePhotoCodedWithTheDefaultModel() throws {
         let note = try XCTUnwrap(DefaultModelNote.text(direction: .encode, model: nil,
                                                        results: [result("digit.png", 32, 32), result("kodim01.png", 768, 512)],
-                                                       builtInModels: builtIn))
+                                                       photoLevels: levels))
         XCTAssertTrue(note.contains("kodim01.png"), note)
-        XCTAssertTrue(note.contains("--model photo (the photo codec, -q 1-2)"), note)
+        XCTAssertTrue(note.contains("--model photo (the photo codec, -q 1-3)"), note)
         let two = DefaultModelNote.text(direction: .encode, model: nil,
-                                        results: [result("a.png", 768, 512), result("b.png", 128, 200)], builtInModels: builtIn)
+                                        results: [result("a.png", 768, 512), result("b.png", 128, 200)], photoLevels: levels)
         XCTAssertTrue(two?.contains("2 of the images") == true, two ?? "nil")
+        let one = DefaultModelNote.text(direction: .encode, model: nil, results: [result("a.png", 768, 512)], photoLevels: { [4] })
+        XCTAssertTrue(one?.contains("(the photo codec, -q 4)") == true, one ?? "nil")
     }
 
     func testQuietForDigitsAGivenModelDecodingOrNoPhotoLevels() {
         let photo = [result("kodim01.png", 768, 512)]
         XCTAssertNil(DefaultModelNote.text(direction: .encode, model: nil,
-                                           results: [result("d.png", 32, 32), result("e.png", 127, 400)], builtInModels: builtIn))
-        XCTAssertNil(DefaultModelNote.text(direction: .encode, model: "svhn-64", results: photo, builtInModels: builtIn))
-        XCTAssertNil(DefaultModelNote.text(direction: .decode, model: nil, results: photo, builtInModels: builtIn))
-        XCTAssertNil(DefaultModelNote.text(direction: .encode, model: nil, results: photo, builtInModels: ["svhn-64"]))
+                                           results: [result("d.png", 32, 32), result("e.png", 127, 400)], photoLevels: levels))
+        XCTAssertNil(DefaultModelNote.text(direction: .encode, model: "svhn-64", results: photo, photoLevels: levels))
+        XCTAssertNil(DefaultModelNote.text(direction: .decode, model: nil, results: photo, photoLevels: levels))
+        XCTAssertNil(DefaultModelNote.text(direction: .encode, model: nil, results: photo, photoLevels: { [] }))
     }
 }
