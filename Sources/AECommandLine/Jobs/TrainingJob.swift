@@ -18,9 +18,9 @@ public struct TrainingJob {
         /// fully-convolutional photo codec "conv-factorized".
         public var family = ModelFamily.reference.name
         public var latentDim = 64
-        /// conv-factorized: channels inside the transforms (N) and in the latent (M).
-        /// Run the convolutions on oneDNN's kernels (aetrain's default; false: our engine, `--engine builtin`).
+        /// oneDNN's kernels for the convolutions; false (the library's default): our engine, the same bits at any thread count. aetrain sets it from `--engine`.
         public var oneDNN = false
+        /// conv-factorized: channels inside the transforms (N) and in the latent (M).
         public var channels = 128
         public var latentChannels = 192
         /// With a value, the loss is rate-distortion (lambda * 255^2 * MSE + bits per pixel)
