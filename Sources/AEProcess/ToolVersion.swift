@@ -7,7 +7,7 @@ public enum ToolVersion {
         var lines = ["\(tool) \(AECodecVersion.string)", "built-in models (name, fingerprint):"]
         for entry in EmbeddedModels.all {
             let fingerprint = (try? entry.bundle().fingerprint) ?? "(unreadable bundle)"
-            lines.append("  \(entry.name)  \(fingerprint)" + (entry.name == EmbeddedModels.defaultName ? "  (default)" : ""))
+            lines.append("  \(entry.name)  \(fingerprint)" + (entry.name == EmbeddedModels.defaultModelName ? "  (default)" : ""))
         }
         return lines.joined(separator: "\n")
     }

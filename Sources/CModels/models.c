@@ -95,7 +95,7 @@ static const unsigned char photo_7[] = {
 #endif
 
 static const aecodec_embedded_model models[] = {
-    { "svhn-64", svhn_64, sizeof svhn_64 },   // the default (EmbeddedModels.defaultName)
+    { "svhn-64", svhn_64, sizeof svhn_64 },   // the digit model (EmbeddedModels.digitModelName)
 #ifdef AECODEC_HAS_SVHN_16
     { "svhn-16", svhn_16, sizeof svhn_16 },
 #endif

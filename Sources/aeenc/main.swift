@@ -72,9 +72,10 @@ struct AEenc: ParsableCommand {
             latent file (the outputs of a run in place), and otherwise skipped and named with the \
             reason, as are subfolders and FIFOs or devices.
 
-            Models: --model takes a bundle file (.aemodel), the name of a built-in model \
-            (default \(EmbeddedModels.defaultName)), or the name of a quality set; `aeinfo --models` \
-            lists them. The same PNG and model always give the same bytes.
+            Models: --model takes a bundle file (.aemodel), the name of a built-in model, or the \
+            name of a quality set (default \(EmbeddedModels.defaultDescription); svhn-64 for 32x32 \
+            digit tiles); `aeinfo --models` lists them. The same PNG and model always give the \
+            same bytes.
 
             Quality sets: a set is one model per quality level, level 1 giving the smallest files \
             and each higher level larger files and a higher PSNR. Its levels are the bundles that \

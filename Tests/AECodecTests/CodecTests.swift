@@ -16,8 +16,8 @@ enum CodecTesting {
     }
 
     static func builtInCodec(threads: Int = 1) throws -> ImageCodec {
-        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.defaultName))
-        return try ImageCodec(bundle: bundle, name: "built-in \(EmbeddedModels.defaultName)", threads: threads)
+        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.digitModelName))
+        return try ImageCodec(bundle: bundle, name: "built-in \(EmbeddedModels.digitModelName)", threads: threads)
     }
 
     /// PSNR (dB) between two equally sized 8-bit images over their colour channels
@@ -266,9 +266,9 @@ final class CodecTests: XCTestCase {
             XCTAssertEqual(path, "x.ael")
             XCTAssertTrue(builtIn.fingerprint.hasPrefix(fileFP))
             XCTAssertEqual(modelFP, golden.fingerprint)
-            XCTAssertEqual(suggestion, EmbeddedModels.defaultName)
+            XCTAssertEqual(suggestion, EmbeddedModels.digitModelName)
             let reason = (error as! CodecError).reason
-            XCTAssertTrue(reason.contains(fileFP) && reason.contains(modelFP) && reason.contains("--model \(EmbeddedModels.defaultName)"), reason)
+            XCTAssertTrue(reason.contains(fileFP) && reason.contains(modelFP) && reason.contains("--model \(EmbeddedModels.digitModelName)"), reason)
         }
         // A file of the golden model has no built-in match.
         let other = golden.encode(try CodecImage.decodePNG(png, path: "x.png"))
@@ -325,16 +325,16 @@ final class CodecTests: XCTestCase {
     // MARK: Built-in models
 
     func testBuiltInModelsAreEmbedded() throws {
-        XCTAssertTrue(EmbeddedModels.names.contains(EmbeddedModels.defaultName))
-        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.defaultName))
+        XCTAssertTrue(EmbeddedModels.names.contains(EmbeddedModels.digitModelName))
+        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.digitModelName))
         XCTAssertEqual(bundle.metadata.architecture.latentDim, 64)
         XCTAssertEqual(EmbeddedModels.name(matching: Array(ModelFingerprint.bytes(of: bundle.tensors).prefix(8))),
-                       EmbeddedModels.defaultName)
+                       EmbeddedModels.digitModelName)
         XCTAssertNil(EmbeddedModels.name(matching: [1, 2, 3, 4, 5, 6, 7, 8]))
         XCTAssertNil(try EmbeddedModels.bundle(named: "no-such-model"))
         XCTAssertTrue(EmbeddedModels.listing().contains(bundle.fingerprint))
         // --model resolution: a built-in name, or a path.
-        XCTAssertEqual(try ModelLookup.load(nil).name, "built-in \(EmbeddedModels.defaultName)")
+        XCTAssertEqual(try ModelLookup.load(nil).name, "built-in \(EmbeddedModels.defaultModelName)")
         XCTAssertEqual(try ModelLookup.load(TestFixtures.goldenBundlePath).bundle.metadata.architecture.latentDim, 4)
         XCTAssertThrowsError(try ModelLookup.load("no-such-model"))
     }

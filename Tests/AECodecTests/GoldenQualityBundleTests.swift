@@ -105,7 +105,7 @@ final class GoldenQualityBundleTests: XCTestCase {
             let bundle = try ModelBundle(container: c, path: "x")
             XCTAssertEqual(SHA256.hex(ModelFingerprint.bytes(of: c)), bundle.fingerprint)
         }
-        let builtIn = try XCTUnwrap(EmbeddedModels.bundle(named: EmbeddedModels.defaultName))
+        let builtIn = try XCTUnwrap(EmbeddedModels.bundle(named: EmbeddedModels.digitModelName))
         XCTAssertNotNil(builtIn.quantization, "the default model has a quantisation table, outside the fingerprint")
     }
 

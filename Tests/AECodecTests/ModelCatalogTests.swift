@@ -62,7 +62,7 @@ final class ModelCatalogTests: XCTestCase {
         XCTAssertEqual(set.numbers, [1, 2, 3])
         guard case .model(_, let name) = try ModelLookup.resolve(a + "/y.aemodel", folders: [a, b]) else { return XCTFail("a file") }
         XCTAssertEqual(name, a + "/y.aemodel")
-        guard case .model = try ModelLookup.resolve(EmbeddedModels.defaultName, folders: [a, b]) else { return XCTFail("built-in") }
+        guard case .model = try ModelLookup.resolve(EmbeddedModels.digitModelName, folders: [a, b]) else { return XCTFail("built-in") }
         XCTAssertThrowsError(try ModelLookup.resolve("paintings", folders: [a, b])) {
             let text = "\($0)"
             let listed = ((builtIn + ["other", "tiny"]).sorted()).joined(separator: ", ")

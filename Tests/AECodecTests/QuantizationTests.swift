@@ -65,7 +65,7 @@ final class QuantizationTests: XCTestCase {
     }
 
     func testQuantisedRoundTripIsAboutHalfTheSizeAtClosePSNR() throws {
-        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.defaultName))
+        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.digitModelName))
         XCTAssertNotNil(bundle.quantization, "the built-in model carries a quantisation table")
         let codec = try ImageCodec(bundle: bundle, threads: 2)
         // A multi-tile image: the 48x40 fixture photo twice side by side (96x40, 6 tiles).

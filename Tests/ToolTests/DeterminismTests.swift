@@ -65,14 +65,14 @@ final class DeterminismTests: XCTestCase {
 
         for bits in ["16", "8"] {
             for threads in ["1", "2"] {
-                let enc = try ToolProcess.run("aeenc", ["in", "-o", "lat\(bits)-\(threads)", "--bits", bits,
+                let enc = try ToolProcess.run("aeenc", ["--model", "svhn-64", "in", "-o", "lat\(bits)-\(threads)", "--bits", bits,
                                                         "--threads", threads, "--quiet"], in: dir)
                 XCTAssertEqual(enc.status, 0, enc.stderr)
                 let dec = try ToolProcess.run("aedec", ["lat\(bits)-\(threads)", "-o", "dec\(bits)-\(threads)",
                                                         "--threads", threads, "--quiet"], in: dir)
                 XCTAssertEqual(dec.status, 0, dec.stderr)
                 let big = images.last!.name
-                let single = try ToolProcess.run("aeenc", ["in/\(big).png", "-o", "single\(bits)-\(threads).ael",
+                let single = try ToolProcess.run("aeenc", ["--model", "svhn-64", "in/\(big).png", "-o", "single\(bits)-\(threads).ael",
                                                            "--bits", bits, "--threads", threads], in: dir)
                 XCTAssertEqual(single.status, 0, single.stderr)
             }

@@ -40,14 +40,14 @@ final class HostileInputTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: false)
         try png("in/b.png")
         XCTAssertEqual(mkfifo(dir + "/in/a.png", 0o644), 0)
-        let r = try ToolProcess("aeenc", ["in", "-o", "out"], in: dir)
+        let r = try ToolProcess("aeenc", ["--model", "svhn-64", "in", "-o", "out"], in: dir)
         XCTAssertEqual(r.finish(timeout: 60), 1, r.stderr)
         XCTAssertTrue(r.stderr.contains("aeenc: in/a.png: is not a regular file (a FIFO, device or socket); skipped\n"), r.stderr)
         XCTAssertEqual(try listing(dir + "/out"), ["b.ael"])
 
         // Named on the command line, a FIFO is read like a pipe.
         XCTAssertEqual(mkfifo(dir + "/pipe.png", 0o644), 0)
-        let reader = try ToolProcess("aeenc", ["pipe.png", "-o", "pipe.ael"], in: dir)
+        let reader = try ToolProcess("aeenc", ["--model", "svhn-64", "pipe.png", "-o", "pipe.ael"], in: dir)
         let writer = FileHandle(forWritingAtPath: dir + "/pipe.png")!  // opens once the reader has
         writer.write(Data(try TestFiles.bytes(dir + "/in/b.png")))
         try writer.close()

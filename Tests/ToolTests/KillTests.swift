@@ -215,8 +215,8 @@ final class KillTests: XCTestCase {
         let names = try makeInputs(dir + "/in", count: count)
         let out = dir + "/out"
         // The bytes each output must have (the same at any thread count: see DeterminismTests).
-        let builtIn = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.defaultName))
-        let codec = try ImageCodec(bundle: builtIn, name: "built-in \(EmbeddedModels.defaultName)", threads: 2)
+        let builtIn = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.digitModelName))
+        let codec = try ImageCodec(bundle: builtIn, name: "built-in \(EmbeddedModels.digitModelName)", threads: 2)
         var expected: [String: [UInt8]] = [:]
         for name in names {
             let png = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/in/\(name).png")))
@@ -227,7 +227,7 @@ final class KillTests: XCTestCase {
         var before: [String: Snapshot] = [:]
         var planted: String? = nil
         for round in 0..<2 {
-            let arguments = ["in", "-o", "out", "--threads", "2", "--quiet"] + (round > 0 ? ["--skip-existing"] : [])
+            let arguments = ["in", "--model", "svhn-64", "-o", "out", "--threads", "2", "--quiet"] + (round > 0 ? ["--skip-existing"] : [])
             let tool = try ToolProcess("aeenc", arguments, in: dir)
             let target = before.count + 1 + rng.nextInt(below: 48)
             let reached = tool.wait(until: { visible(out).count >= target })
@@ -257,7 +257,7 @@ final class KillTests: XCTestCase {
             }
         }
 
-        let rerun = try ToolProcess.run("aeenc", ["in", "-o", "out", "--threads", "2", "--quiet", "--skip-existing"], in: dir)
+        let rerun = try ToolProcess.run("aeenc", ["--model", "svhn-64", "in", "-o", "out", "--threads", "2", "--quiet", "--skip-existing"], in: dir)
         XCTAssertEqual(rerun.status, 0, rerun.stderr)
         XCTAssertEqual(rerun.stderr, "aeenc: kept \(before.count) existing outputs (--skip-existing)\n")
         XCTAssertEqual(visible(out), expected.keys.sorted())
@@ -271,7 +271,7 @@ final class KillTests: XCTestCase {
 
         // Without --skip-existing a rerun refuses every existing output and leaves it alone.
         let snapshots = try expected.keys.sorted().map { try Snapshot(out + "/" + $0) }
-        let refused = try ToolProcess.run("aeenc", ["in", "-o", "out", "--threads", "2", "--quiet"], in: dir)
+        let refused = try ToolProcess.run("aeenc", ["--model", "svhn-64", "in", "-o", "out", "--threads", "2", "--quiet"], in: dir)
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.stderr.hasSuffix("aeenc: \(count) of \(count) files failed\n"), refused.stderr)
         XCTAssertEqual(try expected.keys.sorted().map { try Snapshot(out + "/" + $0) }, snapshots)
@@ -283,21 +283,21 @@ final class KillTests: XCTestCase {
     func testSkipExistingRefusesInvalidOutputsAndSparesLiveTemporaries() throws {
         let dir = try folder()
         let names = try makeInputs(dir + "/in", count: 4)
-        XCTAssertEqual(try ToolProcess.run("aeenc", ["in", "-o", "out", "--quiet"], in: dir).status, 0)
+        XCTAssertEqual(try ToolProcess.run("aeenc", ["--model", "svhn-64", "in", "-o", "out", "--quiet"], in: dir).status, 0)
         let out = dir + "/out"
         var damaged = try Snapshot(out + "/\(names[0]).ael").bytes
         damaged[damaged.count / 2] ^= 1
         try TestFiles.write(damaged, to: out + "/\(names[0]).ael")
-        XCTAssertEqual(try ToolProcess.run("aeenc", ["in/\(names[1]).png", "-o", "out/\(names[1]).ael", "--force",
+        XCTAssertEqual(try ToolProcess.run("aeenc", ["--model", "svhn-64", "in/\(names[1]).png", "-o", "out/\(names[1]).ael", "--force",
                                                      "--model", TestFixtures.goldenBundlePath], in: dir).status, 0)
-        XCTAssertEqual(try ToolProcess.run("aeenc", ["in/\(names[2]).png", "-o", "out/\(names[2]).ael", "--force",
+        XCTAssertEqual(try ToolProcess.run("aeenc", ["--model", "svhn-64", "in/\(names[2]).png", "-o", "out/\(names[2]).ael", "--force",
                                                      "--bits", "8"], in: dir).status, 0)
         try FileManager.default.removeItem(atPath: out + "/\(names[3]).ael")
         let live = out + "/.\(names[3]).ael.tmp-\(getpid())-1"
         try TestFiles.write([7], to: live)
         let snapshots = try (0..<3).map { try Snapshot(out + "/\(names[$0]).ael") }
 
-        let r = try ToolProcess.run("aeenc", ["in", "-o", "out", "--quiet", "--skip-existing"], in: dir)
+        let r = try ToolProcess.run("aeenc", ["--model", "svhn-64", "in", "-o", "out", "--quiet", "--skip-existing"], in: dir)
         XCTAssertEqual(r.status, 1)
         let lines = r.stderr.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 4, r.stderr)
@@ -309,7 +309,7 @@ final class KillTests: XCTestCase {
         XCTAssertNoThrow(try LatentFile.read(path: out + "/\(names[3]).ael"))
         XCTAssertEqual(try Snapshot(live).bytes, [7], "a live process's temporary file was touched")
 
-        let both = try ToolProcess.run("aeenc", ["in", "-o", "out", "--force", "--skip-existing"], in: dir)
+        let both = try ToolProcess.run("aeenc", ["--model", "svhn-64", "in", "-o", "out", "--force", "--skip-existing"], in: dir)
         XCTAssertEqual(both.status, 64)
         XCTAssertTrue(both.stderr.contains("--force and --skip-existing exclude each other"), both.stderr)
     }

@@ -35,7 +35,6 @@ public enum CodecCommand {
             }
             func say(_ text: String) { ToolReporter.say(tool: job.tool, text) }
             summary.notes.forEach(say)
-            if !quiet { summary.advice.forEach(say) }
             if summary.interrupted {
                 say("interrupted: \(summary.results.count) of \(summary.total) files written, each complete; the rest not started")
             } else if summary.failed > 0 && summary.total > 1 {

@@ -30,7 +30,7 @@ public struct CodecJob {
         public var inputs: [String] = []
         /// Output file, or folder for several inputs; "-" for stdout; nil: next to the input.
         public var output: String?
-        /// A bundle path or a built-in model name; nil for `EmbeddedModels.defaultName`.
+        /// A bundle path, a built-in model name or a quality set; nil for `EmbeddedModels.defaultName`.
         public var model: String?
         public var force = false
         /// Keep outputs that already exist and are valid (a complete file of this model)
@@ -172,8 +172,6 @@ public struct CodecJob {
         public var skipped: Int = 0
         /// End-of-run notes: metadata left out (`MetadataTally`), one line each.
         public var notes: [String] = []
-        /// End-of-run suggestions (`DefaultModelNote`), one line each: not printed with `--quiet`.
-        public var advice: [String] = []
         public var total: Int
         public var interrupted: Bool
         public var seconds: Double
@@ -265,9 +263,8 @@ public struct CodecJob {
         let failed = refused.count + invalid + state.failures
         let interrupted = shouldStop() && results.count + failed + kept < total
         if settings.stats && !settings.json && results.count > 1 { statsLine(CodecMetrics.totalLine(results)) }
-        let advice = [DefaultModelNote.text(direction: settings.direction, model: settings.model, results: results)].compactMap { $0 }
         return Summary(results: results, failed: failed, kept: kept, unmeasured: state.unmeasured, skipped: skipped.count,
-                       notes: tally.notes(settings.metadata), advice: advice, total: total, interrupted: interrupted,
+                       notes: tally.notes(settings.metadata), total: total, interrupted: interrupted,
                        seconds: Date().timeIntervalSince(start))
     }
 

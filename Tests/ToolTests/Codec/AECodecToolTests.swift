@@ -42,25 +42,30 @@ final class AECodecToolTests: XCTestCase {
 
     // MARK: Single files
 
-    /// A photo coded with the default tile model gets a note pointing to the photo codec
-    /// (when its levels are built in); a digit, an explicit model or --quiet does not.
-    func testAPhotoCodedWithTheDefaultTileModelGetsANote() throws {
+    /// Without --model, aeenc codes with the photo codec's default level (when its levels
+    /// are built in): the same bytes as --model photo and as that level's own name, for a
+    /// photo and a 32x32 digit alike; svhn-64 stays by name.
+    func testTheDefaultModelIsThePhotoCodecsDefaultLevel() throws {
         try XCTSkipUnless(EmbeddedModels.names.contains("photo-1"), "the photo levels are not built in")
+        XCTAssertEqual(EmbeddedModels.defaultName, "photo")
+        let level = EmbeddedModels.defaultModelName
+        XCTAssertTrue(level.hasPrefix("photo-"), level)
         let dir = try folder()
         try writePNG(dir + "/photo.png", width: 160, height: 128)
         try writePNG(dir + "/digit.png", width: 32, height: 32)
-        var r = try run("aeenc", ["photo.png", "digit.png", "-o", "out"], in: dir)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        let levels = try XCTUnwrap(ModelCatalog().qualitySet(named: "photo")).numbers
-        XCTAssertEqual(r.stderr, "aeenc: note: photo.png coded with the default model svhn-64, which codes 32x32 digit tiles; "
-            + "for photos, --model photo (the photo codec, -q \(levels[0])-\(levels[levels.count - 1])) gives far better pictures at the same size\n")
-        r = try run("aeenc", ["photo.png", "-o", "explicit.ael", "--model", "svhn-64"], in: dir)
-        XCTAssertEqual(r.stderr, "")
-        r = try run("aeenc", ["photo.png", "-o", "quiet.ael", "--quiet"], in: dir)
-        XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stderr, "", "--quiet leaves the advice out")
-        r = try run("aeenc", ["digit.png", "-o", "digit.ael"], in: dir)
-        XCTAssertEqual(r.stderr, "")
+        for image in ["photo", "digit"] {
+            for (options, name) in [([String](), "default"), (["--model", "photo"], "set"), (["--model", level], "level"),
+                                    (["--model", "svhn-64"], "tile")] {
+                let r = try run("aeenc", ["\(image).png", "-o", "\(image)-\(name).ael", "--quiet"] + options, in: dir)
+                XCTAssertEqual(r.status, 0, r.stderr)
+                XCTAssertEqual(r.stderr, "")
+            }
+            let bytes = { (name: String) in FileManager.default.contents(atPath: dir + "/\(image)-\(name).ael") }
+            XCTAssertNotNil(bytes("default"))
+            XCTAssertEqual(bytes("default"), bytes("set"), image)
+            XCTAssertEqual(bytes("default"), bytes("level"), image)
+            XCTAssertNotEqual(bytes("default"), bytes("tile"), image)
+        }
     }
 
     func testEncodeAndDecodeOneFileWithStatsAndReference() throws {
@@ -235,17 +240,17 @@ final class AECodecToolTests: XCTestCase {
     func testRefusalsAreOneLineAndLeaveNoOutput() throws {
         let dir = try folder()
         try writePNG(dir + "/p.png", width: 36, height: 20)
-        XCTAssertEqual(try run("aeenc", ["p.png"], in: dir).status, 0)
+        XCTAssertEqual(try run("aeenc", ["--model", "svhn-64", "p.png"], in: dir).status, 0)
         let golden = TestFixtures.goldenBundlePath
 
         // Decoding with another model names both fingerprints and the matching built-in model.
         let wrong = try run("aedec", ["p.ael", "-o", "w.png", "--model", golden], in: dir)
         XCTAssertEqual(wrong.status, 1)
-        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.defaultName))
+        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.digitModelName))
         let goldenFP = try ModelBundle.read(path: golden).fingerprint
         XCTAssertEqual(wrong.stderr, "aedec: p.ael: was encoded with model \(bundle.fingerprint.prefix(16)) but the model in use "
-                       + "(\(golden)) is \(goldenFP); it matches the built-in model \(EmbeddedModels.defaultName): "
-                       + "use --model \(EmbeddedModels.defaultName)\n")
+                       + "(\(golden)) is \(goldenFP); it matches the built-in model \(EmbeddedModels.digitModelName): "
+                       + "use --model \(EmbeddedModels.digitModelName)\n")
 
         // Damaged latent files.
         let good = try bytes(dir + "/p.ael")
@@ -300,7 +305,7 @@ final class AECodecToolTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir + "/in", withIntermediateDirectories: true)
         for i in 0..<40 { try writePNG(dir + "/in/f\(String(format: "%02d", i)).png", width: 256, height: 256, seed: i) }
         // Interrupt once the first outputs exist (the signal handler is installed by then).
-        let r = try run("aeenc", ["in", "-o", "out"], in: dir, interruptWhen: {
+        let r = try run("aeenc", ["--model", "svhn-64", "in", "-o", "out"], in: dir, interruptWhen: {
             ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/out")) ?? []).contains { $0.hasSuffix(".ael") }
         })
         let written = try listing(dir + "/out")
@@ -369,8 +374,8 @@ final class AECodecToolTests: XCTestCase {
         let r = try run("aeinfo", ["--models"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let text = String(decoding: r.stdout, as: UTF8.self)
-        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.defaultName))
-        XCTAssertTrue(text.contains("\(EmbeddedModels.defaultName)  latent 64"), text)
+        let bundle = try XCTUnwrap(try EmbeddedModels.bundle(named: EmbeddedModels.digitModelName))
+        XCTAssertTrue(text.contains("\(EmbeddedModels.digitModelName)  latent 64"), text)
         XCTAssertTrue(text.contains(bundle.fingerprint), text)
     }
 }

@@ -55,11 +55,11 @@ final class EntropyCodecToolTests: XCTestCase {
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertEqual(try PNGImage.decode(try bytes(dir + "/x.png")).width, 40)
         }
-        // A model without tables (the built-in default) writes f16 by default and refuses coded.
-        r = try ToolProcess.run("aeenc", ["in.png", "-o", "builtin.ael"], in: dir)
+        // A model without tables (svhn-64) writes f16 by default and refuses coded.
+        r = try ToolProcess.run("aeenc", ["--model", "svhn-64", "in.png", "-o", "builtin.ael"], in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(try LatentFiles.majorVersion(try bytes(dir + "/builtin.ael")), 1)
-        r = try ToolProcess.run("aeenc", ["in.png", "--latent", "coded", "-o", "no.ael"], in: dir)
+        r = try ToolProcess.run("aeenc", ["--model", "svhn-64", "in.png", "--latent", "coded", "-o", "no.ael"], in: dir)
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("has no entropy tables"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/no.ael"))

@@ -67,12 +67,12 @@ final class ImageInputToolTests: XCTestCase {
         try copy("images/house-number.webp", as: "image.dat")
         try copy("samples/house-number.png", as: "png-without-extension")
         for name in ["really-a-jpeg.png", "image.dat", "png-without-extension"] {
-            let r = try run("aeenc", [name, "-o", name + ".ael"])
+            let r = try run("aeenc", ["--model", "svhn-64", name, "-o", name + ".ael"])
             XCTAssertEqual(r.status, 0, "\(name): \(r.stderr)")
             XCTAssertEqual(try LatentFile.read(path: dir + "/" + name + ".ael").width, 96)
         }
         // Standard input too.
-        let piped = try run("aeenc", ["-"], stdin: dir + "/image.dat")
+        let piped = try run("aeenc", ["--model", "svhn-64", "-"], stdin: dir + "/image.dat")
         XCTAssertEqual(piped.status, 0, piped.stderr)
         XCTAssertEqual([UInt8](piped.stdout), try TestFiles.bytes(dir + "/image.dat.ael"))
         // An image to aedec is named as what it is.

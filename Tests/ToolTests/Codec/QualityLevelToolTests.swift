@@ -214,7 +214,7 @@ final class QualityLevelToolTests: XCTestCase {
             (["--model", "paintings", "--model-path", "models"], 1,
              "aeenc: paintings: no such model file, and no built-in model or quality set by that name (built-in: "),
             (["-q", "4"] + set, 64, "aeenc: -q 4: the quality set tiny has no level 4 (its levels: 1, 2, 3)"),
-            (["-q", "1"], 64, "aeenc: -q 1: chooses among the levels of a quality set, and built-in \(EmbeddedModels.defaultName) is a single model"),
+            (["-q", "1", "--model", "svhn-64"], 64, "aeenc: -q 1: chooses among the levels of a quality set, and built-in svhn-64 is a single model"),
             (["--size", "100", "--model", "models/tiny-1.aemodel"], 64, "aeenc: --size 100: chooses among the levels of a quality set, and models/tiny-1.aemodel is a single model"),
             (["--size", "100", "--latent", "f16"] + set, 64, "aeenc: --size 100: searches the levels' entropy-coded files; leave out --latent f16"),
             (["-q", "2", "--size", "100"] + set, 64, "-q, --size exclude each other"),

@@ -9,9 +9,9 @@ extension AECodecToolTests {
     func testBits8EncodesOneByteLatentsThatAedecDecodes() throws {
         let dir = try folder()
         try writePNG(dir + "/photo.png", width: 70, height: 40)
-        let enc16 = try run("aeenc", ["photo.png", "-o", "half.ael"], in: dir)
+        let enc16 = try run("aeenc", ["--model", "svhn-64", "photo.png", "-o", "half.ael"], in: dir)
         XCTAssertEqual(enc16.status, 0, enc16.stderr)
-        let enc = try run("aeenc", ["photo.png", "--bits", "8", "--stats"], in: dir)
+        let enc = try run("aeenc", ["--model", "svhn-64", "photo.png", "--bits", "8", "--stats"], in: dir)
         XCTAssertEqual(enc.status, 0, enc.stderr)
         let file = try bytes(dir + "/photo.ael")
         XCTAssertEqual(try LatentFile.inspect(file).encoding, .uint8)
@@ -28,7 +28,7 @@ extension AECodecToolTests {
         XCTAssertEqual(other.status, 1)
         XCTAssertTrue(other.stderr.contains("was encoded with model") && other.stderr.contains("svhn-64"), other.stderr)
 
-        let bad = try run("aeenc", ["photo.png", "--bits", "12", "-o", "x.ael"], in: dir)
+        let bad = try run("aeenc", ["--model", "svhn-64", "photo.png", "--bits", "12", "-o", "x.ael"], in: dir)
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.ael"))
     }

@@ -106,7 +106,7 @@ final class QualityFiguresToolTests: XCTestCase {
 
     func testPrintQualityLinesNameEveryFigureAndBothMeans() throws {
         let dir = try inputs()
-        let r = try run("aeenc", ["in", "-o", "ael", "--print-quality"], in: dir)
+        let r = try run("aeenc", ["--model", "svhn-64", "in", "-o", "ael", "--print-quality"], in: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdoutText.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 4, r.stdoutText)
@@ -119,7 +119,7 @@ final class QualityFiguresToolTests: XCTestCase {
             + #"mean SSIM 0\.[0-9]{5}, mean MS-SSIM 0\.[0-9]{5} \(2 of 3 files\), encode [0-9.]+ s, decode [0-9.]+ s$"#,
             options: .regularExpression), lines[3])
         // Without --print-quality: the encoding time only.
-        let stats = try run("aeenc", ["in/c.png", "-o", "c.ael", "--stats"], in: dir)
+        let stats = try run("aeenc", ["--model", "svhn-64", "in/c.png", "-o", "c.ael", "--stats"], in: dir)
         XCTAssertNotNil(stats.stdoutText.range(of: #"vs raw RGB, encode [0-9.]+ s\n$"#, options: .regularExpression),
                         stats.stdoutText)
         let dec = try run("aedec", ["c.ael", "-o", "c.png", "--stats"], in: dir)

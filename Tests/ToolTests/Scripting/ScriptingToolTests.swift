@@ -46,7 +46,7 @@ final class ScriptingToolTests: XCTestCase {
         try TestFiles.write(Array("not a png".utf8), to: dir + "/in/img5.png")
         var documents: [[String: Any]] = []
         for round in 0..<2 {
-            let r = try run("aeenc", ["in", "-o", "out", "--threads", "2", "--json", "--force"], in: dir)
+            let r = try run("aeenc", ["--model", "svhn-64", "in", "-o", "out", "--threads", "2", "--json", "--force"], in: dir)
             XCTAssertEqual(r.status, 1, "one input is broken")
             XCTAssertTrue(r.stderr.contains("aeenc: in/img5.png: "), r.stderr)
             let doc = try object(r.stdoutText)  // stdout holds the document and nothing else
@@ -325,8 +325,8 @@ final class ScriptingToolTests: XCTestCase {
     func testLatentsOfVersion1FilesAreTheStoredValues() throws {
         let dir = try folder()
         _ = try writeImages(dir, count: 1)
-        XCTAssertEqual(try run("aeenc", ["in/img0.png", "-o", "f16.ael", "--latent", "f16"], in: dir).status, 0)
-        XCTAssertEqual(try run("aeenc", ["in/img0.png", "-o", "u8.ael", "--latent", "u8"], in: dir).status, 0)
+        XCTAssertEqual(try run("aeenc", ["--model", "svhn-64", "in/img0.png", "-o", "f16.ael", "--latent", "f16"], in: dir).status, 0)
+        XCTAssertEqual(try run("aeenc", ["--model", "svhn-64", "in/img0.png", "-o", "u8.ael", "--latent", "u8"], in: dir).status, 0)
         let f16 = try latents("f16.ael", in: dir)
         let file = try LatentFile.read(path: dir + "/f16.ael")
         XCTAssertEqual(f16["shape"] as? [Int], [20, file.latentDim], "160x128 is 5x4 tiles")
@@ -334,7 +334,7 @@ final class ScriptingToolTests: XCTestCase {
         XCTAssertNil(f16["symbols"])
         XCTAssertEqual(try floats(f16["values"]), file.latents)
 
-        let quantization = try XCTUnwrap(EmbeddedModels.bundle(named: EmbeddedModels.defaultName)).quantization
+        let quantization = try XCTUnwrap(EmbeddedModels.bundle(named: EmbeddedModels.digitModelName)).quantization
         let u8 = try latents("u8.ael", in: dir)
         XCTAssertEqual(u8["encoding"] as? String, "uint8")
         XCTAssertEqual(try floats(u8["values"]), try LatentFile.read(path: dir + "/u8.ael", quantization: quantization).latents)

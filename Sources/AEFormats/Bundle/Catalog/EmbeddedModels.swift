@@ -5,8 +5,25 @@ import Foundation
 /// by Sources/CModels/models.c), so the tools work with no flags, from any folder,
 /// and from a copied binary. `--model NAME` picks one; `aeinfo --models` lists them.
 public enum EmbeddedModels {
-    /// The model the tools use when `--model` is not given.
-    public static let defaultName = "svhn-64"
+    /// What the tools use when `--model` is not given: the photo codec's quality set (its
+    /// default level) when its levels are built in, else the digit model svhn-64.
+    public static let defaultName: String = ModelCatalog().qualitySet(named: photoSetName) != nil ? photoSetName : digitModelName
+
+    /// The photo codec's quality set.
+    public static let photoSetName = "photo"
+
+    /// The reference tile model for 32x32 digits.
+    public static let digitModelName = "svhn-64"
+
+    /// The built-in model `defaultName` comes to: itself, or the default level of the set.
+    public static let defaultModelName: String = ModelCatalog().qualitySet(named: defaultName)?.defaultLevel.builtInName ?? defaultName
+
+    /// "photo (level 4, built-in photo-4)" or "svhn-64": the default, for listings.
+    public static var defaultDescription: String {
+        guard defaultModelName != defaultName else { return defaultName }
+        let level = ModelCatalog().qualitySet(named: defaultName)?.defaultLevel.metadata.quality?.level ?? 0
+        return "\(defaultName) (level \(level), built-in \(defaultModelName))"
+    }
 
     /// One built-in model.
     public struct Entry: Sendable {
@@ -55,7 +72,7 @@ public enum EmbeddedModels {
     /// size, weight type, bundle size, test PSNR when recorded, fingerprint, and quality
     /// level when it has one (`ModelListing` adds the quality sets).
     public static func listing() -> String {
-        var lines = ["Built-in models (aeenc/aedec --model NAME; default \(defaultName)):"]
+        var lines = ["Built-in models (aeenc/aedec --model NAME; default \(defaultDescription)):"]
         for (entry, fingerprint) in zip(all, fingerprints) {
             guard let bundle = try? entry.bundle(), let fingerprint else {
                 lines.append("  \(entry.name)  (unreadable bundle, \(entry.bytes.count) bytes)")
@@ -69,7 +86,7 @@ public enum EmbeddedModels {
             }
             line += ", fingerprint \(fingerprint)"
             if let q = m.quality { line += ", \(q.label)" }
-            if entry.name == defaultName { line += "  (default)" }
+            if entry.name == defaultModelName { line += "  (default)" }
             lines.append(line)
         }
         if all.isEmpty { lines.append("  (none)") }

@@ -21,7 +21,8 @@ public struct ModelListing {
         lines.append("Quality sets (aeenc --model SET [-q LEVEL | --size BYTES | --bpp X | --psnr DB]; level 1 the smallest files):")
         for set in sets {
             let defaultLevel = set.defaultLevel.metadata.quality?.level ?? 0
-            lines.append("  \(set.name): levels \(set.numberList) (default \(defaultLevel))")
+            let isDefault = set.name == EmbeddedModels.defaultName ? ", the tools' default model" : ""
+            lines.append("  \(set.name): levels \(set.numberList) (default \(defaultLevel)\(isDefault))")
             for entry in set.levels {
                 guard let q = entry.metadata.quality else { continue }
                 lines.append("    level \(q.level)  \(entry.name)  \(q.kodakFigures ?? "not measured on Kodak")")
@@ -75,7 +76,7 @@ public struct ModelListing {
             }
         }
         var models = zip(EmbeddedModels.all, EmbeddedModels.fingerprints).map { entry, fingerprint in
-            Model(name: entry.name, isDefault: entry.name == EmbeddedModels.defaultName, path: nil,
+            Model(name: entry.name, isDefault: entry.name == EmbeddedModels.defaultModelName, path: nil,
                   bundle: try? entry.bundle(), bytes: entry.bytes.count, fingerprint: fingerprint)
         }
         for set in catalog.qualitySets() {
