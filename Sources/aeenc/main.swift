@@ -73,9 +73,9 @@ struct AEenc: ParsableCommand {
             reason, as are subfolders and FIFOs or devices.
 
             Models: --model takes a bundle file (.aemodel), the name of a built-in model, or the \
-            name of a quality set (default \(EmbeddedModels.defaultDescription); svhn-64 for 32x32 \
-            digit tiles); `aeinfo --models` lists them. The same PNG and model always give the \
-            same bytes.
+            name of a quality set; the default is \(EmbeddedModels.defaultDescription), and svhn-64 \
+            codes 32x32 digit tiles. `aeinfo --models` lists them. The same PNG and model always \
+            give the same bytes.
 
             Quality sets: a set is one model per quality level, level 1 giving the smallest files \
             and each higher level larger files and a higher PSNR. Its levels are the bundles that \

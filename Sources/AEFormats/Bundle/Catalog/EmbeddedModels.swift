@@ -18,11 +18,11 @@ public enum EmbeddedModels {
     /// The built-in model `defaultName` comes to: itself, or the default level of the set.
     public static let defaultModelName: String = ModelCatalog().qualitySet(named: defaultName)?.defaultLevel.builtInName ?? defaultName
 
-    /// "photo (level 4, built-in photo-4)" or "svhn-64": the default, for listings.
+    /// "photo at level 4 (built-in photo-4)" or "svhn-64": the default, for listings.
     public static var defaultDescription: String {
         guard defaultModelName != defaultName else { return defaultName }
         let level = ModelCatalog().qualitySet(named: defaultName)?.defaultLevel.metadata.quality?.level ?? 0
-        return "\(defaultName) (level \(level), built-in \(defaultModelName))"
+        return "\(defaultName) at level \(level) (built-in \(defaultModelName))"
     }
 
     /// One built-in model.
