@@ -106,7 +106,7 @@ final class GoldenQualityBundleTests: XCTestCase {
             XCTAssertEqual(SHA256.hex(ModelFingerprint.bytes(of: c)), bundle.fingerprint)
         }
         let builtIn = try XCTUnwrap(EmbeddedModels.bundle(named: EmbeddedModels.digitModelName))
-        XCTAssertNotNil(builtIn.quantization, "the default model has a quantisation table, outside the fingerprint")
+        XCTAssertNotNil(builtIn.quantization, "svhn-64 has a quantisation table, outside the fingerprint")
     }
 
 }

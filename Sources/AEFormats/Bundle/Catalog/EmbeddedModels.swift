@@ -5,23 +5,25 @@ import Foundation
 /// by Sources/CModels/models.c), so the tools work with no flags, from any folder,
 /// and from a copied binary. `--model NAME` picks one; `aeinfo --models` lists them.
 public enum EmbeddedModels {
-    /// What the tools use when `--model` is not given: the photo codec's quality set (its
-    /// default level) when its levels are built in, else the digit model svhn-64.
-    public static let defaultName: String = ModelCatalog().qualitySet(named: photoSetName) != nil ? photoSetName : digitModelName
-
     /// The photo codec's quality set.
     public static let photoSetName = "photo"
 
     /// The reference tile model for 32x32 digits.
     public static let digitModelName = "svhn-64"
 
+    /// The photo set when its levels are built in (found by their metadata, as `-q` finds them).
+    private static let photoSet = ModelCatalog().qualitySet(named: photoSetName)
+
+    /// What the tools use when `--model` is not given: the photo codec's quality set (its
+    /// default level) when its levels are built in, else the digit model svhn-64.
+    public static let defaultName = photoSet == nil ? digitModelName : photoSetName
+
     /// The built-in model `defaultName` comes to: itself, or the default level of the set.
-    public static let defaultModelName: String = ModelCatalog().qualitySet(named: defaultName)?.defaultLevel.builtInName ?? defaultName
+    public static let defaultModelName = photoSet?.defaultLevel.builtInName ?? digitModelName
 
     /// "photo at level 4 (built-in photo-4)" or "svhn-64": the default, for listings.
     public static var defaultDescription: String {
-        guard defaultModelName != defaultName else { return defaultName }
-        let level = ModelCatalog().qualitySet(named: defaultName)?.defaultLevel.metadata.quality?.level ?? 0
+        guard let level = photoSet?.defaultLevel.metadata.quality?.level else { return defaultName }
         return "\(defaultName) at level \(level) (built-in \(defaultModelName))"
     }
 
